@@ -1,0 +1,270 @@
+"""The arguments of :class:`ai_keys.SecureApiKey`.
+
+These TypedDicts are the public contract in every Pulumi language: the multi-language schema is
+inferred from them, so every field carries a docstring and no field uses a Union type.
+Numbers and names that decide which resources exist are plain values (not ``Input``) because they are
+validated before any resource is registered.
+"""
+
+import sys
+from enum import Enum
+from typing import Mapping, Sequence
+
+import pulumi
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, TypedDict
+else:  # pragma: no cover - exercised on Python 3.10 only
+    from typing_extensions import NotRequired, TypedDict
+
+__all__ = [
+    "ApiGatewayArgs",
+    "ApiStageArgs",
+    "AwsArgs",
+    "AzureArgs",
+    "AzureNetworkArgs",
+    "AzureVaultArgs",
+    "Backend",
+    "EncryptionArgs",
+    "GcpArgs",
+    "MethodThrottleArgs",
+    "QuotaArgs",
+    "RotationArgs",
+    "SecureApiKeyArgs",
+    "ThrottleArgs",
+    "UsagePlanArgs",
+]
+
+
+class Backend(str, Enum):
+    """Where the key is stored."""
+
+    AWS_SECRETS_MANAGER = "aws-secrets-manager"
+    """An AWS Secrets Manager secret (third-party AI keys your app calls with)."""
+    AWS_API_GATEWAY = "aws-api-gateway"
+    """An AWS API Gateway API key with a usage plan (keys your AI service issues to its clients)."""
+    AZURE_KEY_VAULT = "azure-key-vault"
+    """An Azure Key Vault secret."""
+    GCP_SECRET_MANAGER = "gcp-secret-manager"
+    """A Google Cloud Secret Manager secret."""
+
+
+class RotationArgs(TypedDict):
+    """How and when the key is rotated. With rotation on, the component owns the initial value only:
+    later changes to ``value`` are ignored so the next deploy never writes back an old key."""
+
+    every_days: NotRequired[int]
+    """Rotate every N days (AWS 1-1000; Azure sets the expiry N days ahead; GCP rotation period)."""
+    schedule_expression: NotRequired[str]
+    """AWS only: a ``rate()`` or ``cron()`` expression instead of ``every_days`` (at most every 4 hours)."""
+    duration: NotRequired[str]
+    """AWS only: the rotation window, e.g. ``"3h"``."""
+    rotate_immediately: NotRequired[bool]
+    """AWS only: rotate as soon as rotation is configured (default false: the stored value stays until
+    the first scheduled rotation)."""
+    aws_lambda_arn: NotRequired[pulumi.Input[str]]
+    """AWS: ARN of the rotation Lambda (required for rotation on AWS). The component allows Secrets
+    Manager to invoke it for this secret only."""
+    azure_webhook_url: NotRequired[pulumi.Input[str]]
+    """Azure: a webhook that receives ``Microsoft.KeyVault.SecretNearExpiry`` events (secret)."""
+    azure_function_id: NotRequired[pulumi.Input[str]]
+    """Azure: resource id of an Azure Function that receives ``SecretNearExpiry`` events."""
+    gcp_topic_id: NotRequired[pulumi.Input[str]]
+    """GCP: an existing Pub/Sub topic (``projects/P/topics/T``) for rotation notices; default: one is created."""
+
+
+class EncryptionArgs(TypedDict):
+    """Customer-managed encryption key. Leave out to use the cloud's own managed key."""
+
+    create_key: NotRequired[bool]
+    """Create a dedicated key (with automatic key rotation) for this secret and each replica."""
+    key_id: NotRequired[pulumi.Input[str]]
+    """Bring your own key: AWS KMS key id, ARN or alias; GCP CryptoKey id in ``global`` (automatic
+    replication) or in the primary location."""
+    replica_key_ids: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Bring your own key per replica region (AWS) or location (GCP), keyed by region/location."""
+    key_rotation_days: NotRequired[int]
+    """Rotation period of a created key in days (AWS 90-2560, GCP >= 2; default 365 on AWS, 90 on GCP)."""
+
+
+class AwsArgs(TypedDict):
+    """Options only AWS Secrets Manager has."""
+
+    force_overwrite_replica_secret: NotRequired[bool]
+    """Overwrite a secret of the same name in a replica region (default false)."""
+
+
+class ThrottleArgs(TypedDict):
+    """Steady-state request rate and burst for a usage plan or a method."""
+
+    rate_limit: float
+    """Requests per second (0-10000)."""
+    burst_limit: int
+    """Maximum concurrent burst of requests (0-5000)."""
+
+
+class QuotaArgs(TypedDict):
+    """How many requests a client may make in a period."""
+
+    limit: int
+    """Maximum number of requests in the period (>= 1)."""
+    period: str
+    """``DAY``, ``WEEK`` or ``MONTH``."""
+    offset: NotRequired[int]
+    """Requests subtracted from the first period (0 <= offset < limit; not allowed for ``DAY``)."""
+
+
+class MethodThrottleArgs(TypedDict):
+    """Throttling for one method of a stage."""
+
+    path: str
+    """Resource path and method, e.g. ``/completions/POST`` (``/*/*`` for all)."""
+    rate_limit: float
+    """Requests per second (0-10000)."""
+    burst_limit: int
+    """Maximum burst (0-5000)."""
+
+
+class ApiStageArgs(TypedDict):
+    """An API stage the usage plan applies to."""
+
+    api_id: pulumi.Input[str]
+    """Id of the REST API."""
+    stage: pulumi.Input[str]
+    """Name of the stage, e.g. ``prod``."""
+    throttles: NotRequired[Sequence[MethodThrottleArgs]]
+    """Per-method throttling inside this stage."""
+
+
+class UsagePlanArgs(TypedDict):
+    """A usage plan the component creates for this key."""
+
+    name: NotRequired[str]
+    """Name of the plan (default: auto-named)."""
+    description: NotRequired[str]
+    """Description of the plan."""
+    throttle: NotRequired[ThrottleArgs]
+    """Plan-wide throttling."""
+    quota: NotRequired[QuotaArgs]
+    """Plan-wide quota."""
+    api_stages: NotRequired[Sequence[ApiStageArgs]]
+    """API stages the plan (and so the key) gives access to."""
+
+
+class ApiGatewayArgs(TypedDict):
+    """Options only the ``aws-api-gateway`` backend has."""
+
+    enabled: NotRequired[bool]
+    """Whether the key may be used (default true)."""
+    customer_id: NotRequired[pulumi.Input[str]]
+    """AWS Marketplace customer identifier for SaaS integrations."""
+    usage_plan_id: NotRequired[pulumi.Input[str]]
+    """Attach the key to this existing usage plan instead of creating one."""
+    usage_plan: NotRequired[UsagePlanArgs]
+    """Create a usage plan for this key (throttle, quota, API stages)."""
+    store_in_secrets_manager: NotRequired[bool]
+    """Also store the key's value in a Secrets Manager secret so the client's app reads it with
+    ``secret_ref``; ``readers``, ``encryption``, ``rotation`` and ``replica_regions`` then apply to it."""
+
+
+class AzureNetworkArgs(TypedDict):
+    """Firewall of a vault the component creates."""
+
+    default_action: NotRequired[str]
+    """``Deny`` (default) or ``Allow`` for traffic no rule matches."""
+    ip_rules: NotRequired[Sequence[str]]
+    """IPv4 addresses or CIDR ranges allowed through."""
+    subnet_ids: NotRequired[Sequence[pulumi.Input[str]]]
+    """Resource ids of subnets allowed through."""
+    bypass: NotRequired[str]
+    """``AzureServices`` (default) or ``None``: whether trusted Azure services bypass the firewall."""
+
+
+class AzureVaultArgs(TypedDict):
+    """A Key Vault the component creates, secure by default."""
+
+    name: NotRequired[str]
+    """Vault name (3-24, letter first, ``[a-zA-Z0-9-]``, no ``--``); default: auto-named. Globally unique
+    and reserved for the soft-delete retention after deletion."""
+    location: NotRequired[pulumi.Input[str]]
+    """Azure region; default: the resource group's."""
+    sku: NotRequired[str]
+    """``standard`` (default) or ``premium`` (HSM-backed keys)."""
+    soft_delete_retention_days: NotRequired[int]
+    """Days a deleted vault or secret can be recovered (7-90, default 90). Set at creation only."""
+    tenant_id: NotRequired[pulumi.Input[str]]
+    """Entra tenant id; default: the deploying identity's tenant."""
+    network: NotRequired[AzureNetworkArgs]
+    """Firewall rules. Default: deny all but trusted Azure services."""
+
+
+class AzureArgs(TypedDict):
+    """Options only Azure Key Vault has."""
+
+    resource_group_name: NotRequired[pulumi.Input[str]]
+    """Resource group of the vault (required unless ``vault_id`` is given)."""
+    vault_id: NotRequired[pulumi.Input[str]]
+    """ARM id of an existing vault to store the secret in."""
+    vault_name: NotRequired[pulumi.Input[str]]
+    """Name of an existing vault (with ``resource_group_name``)."""
+    create_vault: NotRequired[AzureVaultArgs]
+    """Create a dedicated vault for this key instead of using an existing one."""
+    content_type: NotRequired[str]
+    """Content type hint of the secret (<= 255 characters), e.g. ``text/plain``."""
+    expires: NotRequired[str]
+    """Expiry as an RFC 3339 time, e.g. ``2027-01-01T00:00:00Z`` (informational in Key Vault)."""
+    not_before: NotRequired[str]
+    """Not-before time as an RFC 3339 time."""
+    principal_type: NotRequired[str]
+    """Type of the reader principals: ``ServicePrincipal`` (default), ``User``, ``Group``."""
+
+
+class GcpArgs(TypedDict):
+    """Options only Google Cloud Secret Manager has."""
+
+    project: NotRequired[pulumi.Input[str]]
+    """Project id; default: the provider's project."""
+    annotations: NotRequired[Mapping[str, str]]
+    """Secret annotations (unlike labels, any text up to 16 KiB in total)."""
+    version_destroy_ttl: NotRequired[str]
+    """Delay before a destroyed version is really destroyed, e.g. ``"86400s"``."""
+
+
+class SecureApiKeyArgs(TypedDict):
+    """Arguments of a SecureApiKey: one set for every backend."""
+
+    backend: Backend
+    """Where to store the key: ``aws-secrets-manager``, ``aws-api-gateway``, ``azure-key-vault`` or
+    ``gcp-secret-manager``."""
+    value: NotRequired[pulumi.Input[str]]
+    """The key. Always handled as a Pulumi secret. Required except on ``aws-api-gateway``, where AWS
+    generates one when omitted. Use ``config.require_secret(...)``."""
+    description: NotRequired[pulumi.Input[str]]
+    """What the key is for."""
+    name: NotRequired[str]
+    """Name of the secret or API key in the cloud. Default: auto-named with a random suffix, so a
+    replacement never waits for a deleted name's recovery window."""
+    readers: NotRequired[Sequence[pulumi.Input[str]]]
+    """Identities allowed to read this key and nothing else: AWS principal ARNs, Azure principal object
+    ids, GCP IAM members (``serviceAccount:...``)."""
+    rotation: NotRequired[RotationArgs]
+    """Rotation schedule."""
+    encryption: NotRequired[EncryptionArgs]
+    """Customer-managed encryption key."""
+    replica_regions: NotRequired[Sequence[str]]
+    """AWS: replica regions; GCP: user-managed replication locations (default automatic replication)."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags (AWS, Azure) or labels (GCP, lower-cased and checked against GCP label rules)."""
+    deletion_protection: NotRequired[bool]
+    """Guard against deletion (default true): AWS recovery window, Azure purge protection on a vault the
+    component creates, GCP ``deletion_protection``."""
+    recovery_window_days: NotRequired[int]
+    """AWS: days a deleted secret can be restored (0 or 7-30; default 30, or 0 without deletion protection)."""
+    aws: NotRequired[AwsArgs]
+    """Options only AWS Secrets Manager has."""
+    api_gateway: NotRequired[ApiGatewayArgs]
+    """Options of the ``aws-api-gateway`` backend."""
+    azure: NotRequired[AzureArgs]
+    """Options of the ``azure-key-vault`` backend."""
+    gcp: NotRequired[GcpArgs]
+    """Options of the ``gcp-secret-manager`` backend."""

@@ -1,0 +1,89 @@
+"""Customer-managed KMS keys for a Secrets Manager secret: one per region the secret lives in."""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from ..spec import EncryptionSpec
+from ._inputs import str_input
+
+DEFAULT_KEY_ROTATION_DAYS = 365
+
+
+@dataclass(frozen=True)
+class RegionalKey:
+    """A key for one region; ``created`` is False for a key the user brought."""
+
+    region: Optional[str]
+    """None for the primary (provider) region."""
+    key_arn: "pulumi.Output[str]"
+    created: bool
+
+
+def _alias_prefix(name: str) -> str:
+    return "alias/ai-keys/" + re.sub(r"[^A-Za-z0-9/_-]", "-", name) + "-"
+
+
+def create_keys(
+    name: str, encryption: EncryptionSpec, replica_regions: Sequence[str], tags: dict[str, str], parent: pulumi.Resource
+) -> tuple[RegionalKey, dict[str, RegionalKey]]:
+    """The primary key and one key per replica region, created or brought by the user."""
+    if not encryption.create_key:
+        primary = RegionalKey(None, pulumi.Output.from_input(str_input(encryption.key_id)), created=False)
+        replicas = {
+            r: RegionalKey(r, pulumi.Output.from_input(encryption.replica_key_ids[r]), created=False) for r in replica_regions
+        }
+        return primary, replicas
+    rotation_days = encryption.key_rotation_days or DEFAULT_KEY_ROTATION_DAYS
+    primary = _created_key(f"{name}-key", None, name, rotation_days, tags, parent)
+    replicas = {r: _created_key(f"{name}-key-{r}", r, name, rotation_days, tags, parent) for r in replica_regions}
+    return primary, replicas
+
+
+def _created_key(
+    resource_name: str,
+    region: Optional[str],
+    name: str,
+    rotation_days: int,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> RegionalKey:
+    key = aws.kms.Key(
+        resource_name,
+        description=f"Encrypts the {name} API key in Secrets Manager",
+        enable_key_rotation=True,
+        rotation_period_in_days=rotation_days,
+        deletion_window_in_days=30,
+        region=region,
+        tags=tags or None,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.kms.Alias(
+        f"{resource_name}-alias",
+        name_prefix=_alias_prefix(name),
+        target_key_id=key.key_id,
+        region=region,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return RegionalKey(region, key.arn, created=True)
+
+
+def reader_grants(
+    name: str, key: RegionalKey, readers: Sequence[Any], secret_arn: "pulumi.Output[str]", parent: pulumi.Resource
+) -> None:
+    """A user's own key: grant each reader Decrypt, constrained to this secret's encryption context."""
+    suffix = f"-{key.region}" if key.region else ""
+    for index, reader in enumerate(readers):
+        aws.kms.Grant(
+            f"{name}-reader-{index}-key-grant{suffix}",
+            key_id=key.key_arn,
+            grantee_principal=reader,
+            operations=["Decrypt"],
+            constraints=[aws.kms.GrantConstraintArgs(encryption_context_subset={"SecretARN": secret_arn})],
+            region=key.region,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )

@@ -1,0 +1,174 @@
+"""The ``aws-secrets-manager`` backend: Secret + SecretVersion, optional KMS keys, read policy,
+rotation and replicas. ``store`` is shared with the API Gateway backend."""
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from ..spec import KeySpec, checked_value
+from ..spec.aws_secrets_manager import MAX_VALUE_BYTES, AwsSecretsManagerOptions
+from . import _aws_kms, _aws_policies
+from .result import BackendResult
+
+# A label that keeps the version Pulumi created from being pruned once a rotator moves AWSCURRENT
+# away from it (pruned versions make the next deploy recreate it and overwrite the rotated value).
+INITIAL_VERSION_STAGE = "AI_KEYS_INITIAL"
+
+
+@dataclass(frozen=True)
+class StoredSecret:
+    """What ``store`` created."""
+
+    secret: aws.secretsmanager.Secret
+    version: aws.secretsmanager.SecretVersion
+    kms_key_arn: "pulumi.Output[Optional[str]]"
+
+
+def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
+    """Store ``spec.value`` in a Secrets Manager secret."""
+    value = checked_value(spec.value, max_bytes=MAX_VALUE_BYTES)
+    assert spec.aws_secrets_manager is not None
+    stored = store(name, spec, spec.aws_secrets_manager, value, parent)
+    return BackendResult(
+        secret_id=stored.secret.arn,
+        secret_ref=stored.secret.arn,
+        version_id=stored.version.version_id,
+        value=value,
+        kms_key_id=stored.kms_key_arn,
+    )
+
+
+def store(
+    name: str, spec: KeySpec, options: AwsSecretsManagerOptions, value: "pulumi.Output[str]", parent: pulumi.Resource
+) -> StoredSecret:
+    """Create the secret, its first version, and everything ``spec`` asks for around it."""
+    child = pulumi.ResourceOptions(parent=parent)
+    tags = dict(spec.tags)
+    primary_key, replica_keys = (
+        _aws_kms.create_keys(name, spec.encryption, spec.replica_regions, tags, parent)
+        if spec.encryption is not None
+        else (None, {})
+    )
+    secret = aws.secretsmanager.Secret(
+        f"{name}-secret",
+        name=spec.name,
+        description=spec.description,
+        kms_key_id=primary_key.key_arn if primary_key else None,
+        recovery_window_in_days=options.recovery_window_days,
+        replicas=[
+            aws.secretsmanager.SecretReplicaArgs(
+                region=region, kms_key_id=replica_keys[region].key_arn if region in replica_keys else None
+            )
+            for region in spec.replica_regions
+        ]
+        or None,
+        force_overwrite_replica_secret=options.force_overwrite_replica_secret or None,
+        tags=tags or None,
+        opts=child,
+    )
+    version = _version(name, spec, secret, value, parent)
+    if spec.readers:
+        _grant_readers(name, spec, secret, primary_key, replica_keys, parent)
+    if spec.rotation is not None:
+        _rotation(name, spec, secret, version, parent)
+    kms_key_arn: pulumi.Output[Optional[str]] = primary_key.key_arn if primary_key else pulumi.Output.from_input(None)
+    return StoredSecret(secret, version, kms_key_arn)
+
+
+def _version(
+    name: str, spec: KeySpec, secret: aws.secretsmanager.Secret, value: "pulumi.Output[str]", parent: pulumi.Resource
+) -> aws.secretsmanager.SecretVersion:
+    rotating = spec.rotation is not None
+    return aws.secretsmanager.SecretVersion(
+        f"{name}-version",
+        secret_id=secret.id,
+        secret_string=value,
+        version_stages=["AWSCURRENT", INITIAL_VERSION_STAGE] if rotating else None,
+        # With rotation on, the rotator owns the value: never write the config value back over it.
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["secret_string", "version_stages"] if rotating else None),
+    )
+
+
+def _grant_readers(
+    name: str,
+    spec: KeySpec,
+    secret: aws.secretsmanager.Secret,
+    primary_key: Optional[_aws_kms.RegionalKey],
+    replica_keys: dict[str, _aws_kms.RegionalKey],
+    parent: pulumi.Resource,
+) -> None:
+    child = pulumi.ResourceOptions(parent=parent)
+    readers = pulumi.Output.all(*spec.readers)
+    regions = list(spec.replica_regions)
+    secret_arns = secret.arn.apply(lambda arn: [arn] + [_aws_policies.replica_arn(arn, r) for r in regions])
+    aws.secretsmanager.SecretPolicy(
+        f"{name}-read-policy",
+        secret_arn=secret.arn,
+        policy=pulumi.Output.json_dumps(
+            pulumi.Output.all(readers, secret_arns).apply(lambda a: _aws_policies.secret_read_policy(a[0], a[1]))
+        ),
+        block_public_policy=True,
+        opts=child,
+    )
+    if primary_key is None:
+        return
+    region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
+    identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+    partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent)).partition
+    root = pulumi.Output.concat("arn:", partition, ":iam::", identity.account_id, ":root")
+    keys: list[tuple[_aws_kms.RegionalKey, Any, Any]] = [(primary_key, region, secret.arn)]
+    for replica_region, key in replica_keys.items():
+        keys.append((key, replica_region, _replica_arn(secret.arn, replica_region)))
+    for key, key_region, arn in keys:
+        if key.created:
+            suffix = f"-{key.region}" if key.region else ""
+            document = pulumi.Output.all(root, readers, key_region, arn).apply(
+                lambda a: _aws_policies.key_policy(account_root=a[0], readers=a[1], key_region=a[2], secret_arn=a[3])
+            )
+            aws.kms.KeyPolicy(
+                f"{name}-key-policy{suffix}",
+                key_id=key.key_arn,
+                policy=pulumi.Output.json_dumps(document),
+                region=key.region,
+                opts=child,
+            )
+        else:
+            _aws_kms.reader_grants(name, key, spec.readers, arn, parent)
+
+
+def _replica_arn(primary_arn: "pulumi.Output[str]", region: str) -> "pulumi.Output[str]":
+    return primary_arn.apply(lambda arn: _aws_policies.replica_arn(arn, region))
+
+
+def _rotation(
+    name: str,
+    spec: KeySpec,
+    secret: aws.secretsmanager.Secret,
+    version: aws.secretsmanager.SecretVersion,
+    parent: pulumi.Resource,
+) -> None:
+    rotation = spec.rotation
+    assert rotation is not None
+    assert rotation.aws_lambda_arn is not None
+    invoke = aws.lambda_.Permission(
+        f"{name}-rotation-invoke",
+        action="lambda:InvokeFunction",
+        function=rotation.aws_lambda_arn,
+        principal="secretsmanager.amazonaws.com",
+        source_arn=secret.arn,  # this secret only
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.secretsmanager.SecretRotation(
+        f"{name}-rotation",
+        secret_id=secret.id,
+        rotation_lambda_arn=rotation.aws_lambda_arn,
+        rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
+            automatically_after_days=rotation.every_days,
+            schedule_expression=rotation.schedule_expression,
+            duration=rotation.duration,
+        ),
+        rotate_immediately=rotation.rotate_immediately,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[invoke, version]),
+    )

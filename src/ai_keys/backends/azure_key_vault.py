@@ -1,0 +1,10 @@
+"""The `azure-key-vault` backend."""
+
+import pulumi
+
+from ..spec import KeySpec
+from .result import BackendResult
+
+
+def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
+    raise NotImplementedError("azure-key-vault")

@@ -1,0 +1,65 @@
+"""The SecureApiKey component: validate -> pick the backend -> expose uniform outputs."""
+
+from typing import Optional
+
+import pulumi
+
+from .args import SecureApiKeyArgs
+from .backends import load_backend
+from .spec import build_spec
+
+TYPE_TOKEN = "ai-keys:index:SecureApiKey"
+
+
+class SecureApiKey(pulumi.ComponentResource):
+    """An API key for an AI service stored in the cloud's own secret store, secure by default: the
+    value is a Pulumi secret everywhere it flows, readers get read access to this key only, deletion
+    is protected, and encryption, rotation, replication and tags follow the cloud's best practice.
+    Bad input is refused before any resource is registered."""
+
+    backend: pulumi.Output[str]
+    """The backend that stores the key."""
+    secret_id: pulumi.Output[str]
+    """The store's id of the key: secret ARN (AWS), secret resource id (Azure), ``projects/P/secrets/S``
+    (GCP), or the API key id (API Gateway)."""
+    secret_ref: pulumi.Output[str]
+    """What the app passes to ``ai_keys.runtime.resolve``: the secret ARN, the versionless Key Vault secret
+    URL, ``projects/P/secrets/S/versions/latest``, or the API key id when not stored in Secrets Manager."""
+    version_id: pulumi.Output[str]
+    """Id of the version the component wrote."""
+    value: pulumi.Output[str]
+    """The key's value as written by this deployment. Always a Pulumi secret. With rotation on this is the
+    initial value; read the current one at run time through ``secret_ref``."""
+    kms_key_id: pulumi.Output[Optional[str]]
+    """ARN or id of the customer-managed key encrypting the secret, when one is used."""
+    api_key_id: pulumi.Output[Optional[str]]
+    """API Gateway key id (``aws-api-gateway`` only)."""
+    usage_plan_id: pulumi.Output[Optional[str]]
+    """API Gateway usage plan id the key belongs to (``aws-api-gateway`` only)."""
+
+    def __init__(self, name: str, args: SecureApiKeyArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        # Everything that can be refused is refused here, before the component itself is registered.
+        spec = build_spec(args)
+        backend = load_backend(spec.backend)
+        super().__init__(TYPE_TOKEN, name, {}, opts)
+        result = backend.create(name, spec, self)
+        self.backend = pulumi.Output.from_input(spec.backend.value)
+        self.secret_id = result.secret_id
+        self.secret_ref = result.secret_ref
+        self.version_id = result.version_id
+        self.value = pulumi.Output.secret(result.value)
+        self.kms_key_id = result.kms_key_id
+        self.api_key_id = result.api_key_id
+        self.usage_plan_id = result.usage_plan_id
+        self.register_outputs(
+            {
+                "backend": self.backend,
+                "secret_id": self.secret_id,
+                "secret_ref": self.secret_ref,
+                "version_id": self.version_id,
+                "value": self.value,
+                "kms_key_id": self.kms_key_id,
+                "api_key_id": self.api_key_id,
+                "usage_plan_id": self.usage_plan_id,
+            }
+        )

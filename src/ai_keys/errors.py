@@ -1,0 +1,48 @@
+"""Errors raised by ai-keys.
+
+Every message names the offending field by its path in the args (``rotation.every_days``) and says
+what is allowed. No message ever contains a key's value.
+"""
+
+from typing import Optional
+
+__all__ = ["AiKeysError", "BackendNotInstalledError", "SecureApiKeyError"]
+
+
+class AiKeysError(Exception):
+    """Base class of every error ai-keys raises on purpose."""
+
+
+class SecureApiKeyError(AiKeysError, ValueError):
+    """Bad input to :class:`ai_keys.SecureApiKey`, refused before any resource is registered.
+
+    ``field`` is the dotted path of the offending arg (``"rotation.every_days"``) and ``allowed``
+    describes what would have been accepted.
+    """
+
+    field: str
+    """Dotted path of the arg that was refused, e.g. ``"api_gateway.quota.period"``."""
+
+    allowed: str
+    """What the field accepts, in words."""
+
+    def __init__(self, field: str, problem: str, allowed: Optional[str] = None) -> None:
+        self.field = field
+        self.allowed = allowed or ""
+        message = f"SecureApiKey args.{field}: {problem}"
+        if allowed:
+            message += f"; allowed: {allowed}"
+        super().__init__(message)
+
+
+class BackendNotInstalledError(AiKeysError, ImportError):
+    """The chosen backend needs a cloud SDK that is not installed; the message names the extra."""
+
+    def __init__(self, backend: str, extra: str, missing_module: str) -> None:
+        self.backend = backend
+        self.extra = extra
+        super().__init__(
+            f"SecureApiKey backend {backend!r} needs the {missing_module!r} package, which is not "
+            f"installed: run `pip install 'ai-keys[{extra}]'`",
+            name=missing_module,
+        )

@@ -1,0 +1,32 @@
+"""Realistic mock outputs per cloud, used by :mod:`ai_keys.testing`.
+
+Each cloud module has ``outputs(type_, name, inputs, states_by_id)`` returning ``(id, state)`` or
+``None`` for types it does not know, and ``call(token, args)`` returning a dict or ``None``.
+"""
+
+from typing import Any, Optional
+
+from . import aws, azure, gcp
+from ._ids import stable_id
+
+__all__ = ["fill_call", "fill_outputs"]
+
+_CLOUDS = {"aws": aws, "azure-native": azure, "gcp": gcp}
+
+
+def fill_outputs(
+    type_: str, name: str, inputs: dict[str, Any], states_by_id: dict[str, dict[str, Any]]
+) -> tuple[Optional[str], dict[str, Any]]:
+    """Echo ``inputs`` and add the outputs the cloud returns for ``type_``."""
+    cloud = _CLOUDS.get(type_.split(":", 1)[0])
+    filled: Optional[tuple[str, dict[str, Any]]] = cloud.outputs(type_, name, inputs, states_by_id) if cloud else None
+    if filled is not None:
+        return filled
+    return f"{name}-{stable_id(type_, name, length=8)}", dict(inputs)
+
+
+def fill_call(token: str, args: dict[str, Any]) -> dict[str, Any]:
+    """The result of an invoke (``aws:index/getRegion:getRegion``...); empty for unknown tokens."""
+    cloud = _CLOUDS.get(token.split(":", 1)[0])
+    result = cloud.call(token, args) if cloud else None
+    return result if result is not None else {}

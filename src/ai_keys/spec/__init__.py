@@ -1,0 +1,45 @@
+"""Validation: user args -> one frozen, normalized :class:`KeySpec`. Imports no cloud SDK.
+
+Every check runs before any resource is registered; a refusal is a :class:`~ai_keys.SecureApiKeyError`
+naming the field path and what is allowed.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ..args import Backend
+from ..errors import SecureApiKeyError
+from . import aws_api_gateway, aws_secrets_manager, azure_key_vault, gcp_secret_manager
+from .aws_api_gateway import ApiGatewayOptions
+from .aws_secrets_manager import AwsSecretsManagerOptions
+from .azure_key_vault import AzureKeyVaultOptions
+from .common import CommonSpec, EncryptionSpec, RotationSpec, checked_value, parse_common
+from .gcp_secret_manager import GcpSecretManagerOptions
+
+__all__ = ["EncryptionSpec", "KeySpec", "RotationSpec", "build_spec", "checked_value"]
+
+
+@dataclass(frozen=True)
+class KeySpec(CommonSpec):
+    """Everything a backend needs, validated. Exactly one of the option fields is set."""
+
+    aws_secrets_manager: Optional[AwsSecretsManagerOptions] = None
+    api_gateway: Optional[ApiGatewayOptions] = None
+    azure: Optional[AzureKeyVaultOptions] = None
+    gcp: Optional[GcpSecretManagerOptions] = None
+
+
+def build_spec(args: Any) -> KeySpec:
+    """Validate and normalize ``args``; raise :class:`SecureApiKeyError` on the first problem found."""
+    if not isinstance(args, Mapping):
+        raise SecureApiKeyError("", f"args must be a mapping (got {type(args).__name__})", "a SecureApiKeyArgs dict")
+    common = parse_common(args)
+    fields = dict(vars(common))
+    if common.backend is Backend.AWS_SECRETS_MANAGER:
+        return KeySpec(**fields, aws_secrets_manager=aws_secrets_manager.validate(common, args))
+    if common.backend is Backend.AWS_API_GATEWAY:
+        return KeySpec(**fields, api_gateway=aws_api_gateway.validate(common, args))
+    if common.backend is Backend.AZURE_KEY_VAULT:
+        return KeySpec(**fields, azure=azure_key_vault.validate(common, args))
+    return KeySpec(**fields, gcp=gcp_secret_manager.validate(common, args))

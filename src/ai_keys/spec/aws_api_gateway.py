@@ -1,0 +1,17 @@
+"""What the `aws-api-gateway` backend accepts."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import SecureApiKeyError
+from .common import CommonSpec
+
+
+@dataclass(frozen=True)
+class ApiGatewayOptions:
+    """Resolved settings of this backend."""
+
+
+def validate(common: CommonSpec, args: Mapping[str, Any]) -> ApiGatewayOptions:
+    raise SecureApiKeyError("backend", "is not implemented yet", "aws-secrets-manager")

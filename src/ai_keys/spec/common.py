@@ -1,0 +1,330 @@
+"""Backend-neutral parts of the spec: the shape checks every backend shares.
+
+Backend rule modules (``spec/<backend>.py``) then decide what each backend accepts; this module never
+knows about one cloud.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Optional
+
+import pulumi
+
+from ..args import Backend
+from ..errors import SecureApiKeyError
+from . import _checks as check
+
+TOP_LEVEL_FIELDS = (
+    "backend",
+    "value",
+    "description",
+    "name",
+    "readers",
+    "rotation",
+    "encryption",
+    "replica_regions",
+    "tags",
+    "deletion_protection",
+    "recovery_window_days",
+    "aws",
+    "api_gateway",
+    "azure",
+    "gcp",
+)
+BACKEND_BLOCKS = {
+    "aws": Backend.AWS_SECRETS_MANAGER,
+    "api_gateway": Backend.AWS_API_GATEWAY,
+    "azure": Backend.AZURE_KEY_VAULT,
+    "gcp": Backend.GCP_SECRET_MANAGER,
+}
+ROTATION_FIELDS = (
+    "every_days",
+    "schedule_expression",
+    "duration",
+    "rotate_immediately",
+    "aws_lambda_arn",
+    "azure_webhook_url",
+    "azure_function_id",
+    "gcp_topic_id",
+)
+ENCRYPTION_FIELDS = ("create_key", "key_id", "replica_key_ids", "key_rotation_days")
+_REGION = r"[a-z]+(-[a-z]+)*\d?(-[a-z0-9]+)*"
+
+
+@dataclass(frozen=True)
+class RotationSpec:
+    """Validated rotation block. Cloud-specific fields are checked by each backend's rules."""
+
+    every_days: Optional[int] = None
+    schedule_expression: Optional[str] = None
+    duration: Optional[str] = None
+    rotate_immediately: bool = False
+    aws_lambda_arn: Optional[Any] = None
+    azure_webhook_url: Optional[Any] = None
+    azure_function_id: Optional[Any] = None
+    gcp_topic_id: Optional[Any] = None
+
+
+@dataclass(frozen=True)
+class EncryptionSpec:
+    """Validated encryption block: either a created key or a key brought by the user."""
+
+    create_key: bool = False
+    key_id: Optional[Any] = None
+    replica_key_ids: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    key_rotation_days: Optional[int] = None
+
+    @property
+    def customer_managed(self) -> bool:
+        return self.create_key or self.key_id is not None or bool(self.replica_key_ids)
+
+
+@dataclass(frozen=True)
+class CommonSpec:
+    """The backend-neutral fields, shape-checked but not yet judged by a backend's rules."""
+
+    backend: Backend
+    value: Optional[Any] = field(repr=False)  # never shown, even in a debugger's repr
+    description: Optional[Any]
+    name: Optional[str]
+    readers: tuple[Any, ...]
+    rotation: Optional[RotationSpec]
+    encryption: Optional[EncryptionSpec]
+    replica_regions: tuple[str, ...]
+    tags: Mapping[str, str]
+    deletion_protection: bool
+    recovery_window_days: Optional[int]
+    given: frozenset[str]
+    """Top-level fields the user set, so backends can refuse options they cannot honour."""
+
+
+def parse_backend(value: Any) -> Backend:
+    allowed = ", ".join(b.value for b in Backend)
+    if isinstance(value, Backend):
+        return value
+    if isinstance(value, str):
+        try:
+            return Backend(value)
+        except ValueError:
+            pass
+    raise SecureApiKeyError("backend", f"is not a known backend (got {check.shown(value)})", allowed)
+
+
+def _value(raw: Any) -> Any:
+    # The value itself is never shown: only its type or size.
+    if raw is None:
+        return None
+    if isinstance(raw, bytes):
+        raise SecureApiKeyError("value", "must be text, not bytes", "a string or a Pulumi secret Output")
+    if isinstance(raw, str):
+        if raw == "" or raw.strip() == "":
+            raise SecureApiKeyError("value", "is empty", "a non-empty string or a Pulumi secret Output")
+        return raw
+    if check.is_input(raw):
+        return raw
+    raise SecureApiKeyError(
+        "value", f"must be a string or a Pulumi Output (got {check.type_name(raw)})", "a string or a Pulumi secret Output"
+    )
+
+
+def _rotation(raw: Any) -> RotationSpec:
+    block = check.mapping("rotation", raw)
+    check.known_keys("rotation", block, ROTATION_FIELDS)
+    every = block.get("every_days")
+    schedule = block.get("schedule_expression")
+    if every is not None and schedule is not None:
+        raise SecureApiKeyError(
+            "rotation.schedule_expression",
+            "cannot be combined with rotation.every_days",
+            "one of every_days or schedule_expression",
+        )
+    if every is None and schedule is None:
+        raise SecureApiKeyError("rotation", "needs a schedule", "rotation.every_days (or rotation.schedule_expression on AWS)")
+    return RotationSpec(
+        every_days=check.integer("rotation.every_days", every, 1, 1000) if every is not None else None,
+        schedule_expression=check.text("rotation.schedule_expression", schedule, max_len=256) if schedule is not None else None,
+        duration=check.text(
+            "rotation.duration", block["duration"], pattern=r"[0-9]{1,2}h", max_len=3, allowed="hours as 'Nh', e.g. '3h'"
+        )
+        if "duration" in block
+        else None,
+        rotate_immediately=check.boolean("rotation.rotate_immediately", block.get("rotate_immediately", False)),
+        aws_lambda_arn=_optional_input(
+            "rotation.aws_lambda_arn",
+            block.get("aws_lambda_arn"),
+            pattern=r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?",
+            allowed="a Lambda function ARN",
+        ),
+        azure_webhook_url=_optional_input(
+            "rotation.azure_webhook_url", block.get("azure_webhook_url"), pattern=r"https://\S+", allowed="an https:// URL"
+        ),
+        azure_function_id=_optional_input(
+            "rotation.azure_function_id",
+            block.get("azure_function_id"),
+            pattern=r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Web/sites/[^/]+/functions/[^/]+",
+            allowed="an Azure Function resource id (.../providers/Microsoft.Web/sites/APP/functions/NAME)",
+        ),
+        gcp_topic_id=_optional_input(
+            "rotation.gcp_topic_id",
+            block.get("gcp_topic_id"),
+            pattern=r"projects/[a-z0-9-:.]+/topics/[A-Za-z][A-Za-z0-9._~+%-]{2,254}",
+            allowed="a Pub/Sub topic id projects/P/topics/T",
+        ),
+    )
+
+
+def _optional_input(field_name: str, value: Any, *, pattern: str, allowed: str) -> Any:
+    if value is None:
+        return None
+    return check.input_str(field_name, value, pattern=pattern, allowed=allowed)
+
+
+def _encryption(raw: Any) -> EncryptionSpec:
+    block = check.mapping("encryption", raw)
+    check.known_keys("encryption", block, ENCRYPTION_FIELDS)
+    create = check.boolean("encryption.create_key", block.get("create_key", False))
+    key_id = block.get("key_id")
+    replica_keys_raw = check.mapping("encryption.replica_key_ids", block.get("replica_key_ids", {}))
+    if create and (key_id is not None or replica_keys_raw):
+        raise SecureApiKeyError(
+            "encryption.create_key",
+            "cannot be combined with encryption.key_id or encryption.replica_key_ids",
+            "either create_key: true or your own key ids",
+        )
+    replica_keys: dict[str, Any] = {}
+    for location, key in replica_keys_raw.items():
+        path = f"encryption.replica_key_ids.{location}"
+        check.text(path, location, pattern=_REGION, max_len=64, allowed="a region or location name, e.g. eu-west-1")
+        replica_keys[location] = check.input_str(path, key, allowed="a key id")
+    rotation_days = block.get("key_rotation_days")
+    if rotation_days is not None and not create:
+        raise SecureApiKeyError(
+            "encryption.key_rotation_days",
+            "only applies to a key the component creates",
+            "set encryption.create_key: true, or rotate your own key yourself",
+        )
+    if not create and key_id is None and not replica_keys:
+        raise SecureApiKeyError("encryption", "names no key", "create_key: true, or key_id / replica_key_ids")
+    return EncryptionSpec(
+        create_key=create,
+        key_id=check.input_str("encryption.key_id", key_id, allowed="a key id, ARN or alias") if key_id is not None else None,
+        replica_key_ids=MappingProxyType(replica_keys),
+        key_rotation_days=check.integer("encryption.key_rotation_days", rotation_days, 1, 2560)
+        if rotation_days is not None
+        else None,
+    )
+
+
+def _tags(raw: Any) -> Mapping[str, str]:
+    block = check.mapping("tags", raw)
+    if len(block) > 50:
+        raise SecureApiKeyError("tags", f"has {len(block)} entries", "at most 50 tags")
+    tags: dict[str, str] = {}
+    for key, val in block.items():
+        check.text("tags", key, max_len=128, allowed="tag keys of 1-128 characters")
+        if not isinstance(val, str):
+            raise SecureApiKeyError(
+                f"tags.{key}", f"must be a string (got {check.type_name(val)})", "a string of 0-256 characters"
+            )
+        check.text(f"tags.{key}", val, min_len=0, max_len=256)
+        tags[key] = val
+    return MappingProxyType(tags)
+
+
+def parse_common(args: Mapping[str, Any]) -> CommonSpec:
+    """Check the shape of every backend-neutral field."""
+    check.known_keys("", args, TOP_LEVEL_FIELDS)
+    if "backend" not in args:
+        raise SecureApiKeyError("backend", "is required", ", ".join(b.value for b in Backend))
+    backend = parse_backend(args["backend"])
+    for block_name in BACKEND_BLOCKS:
+        if block_name in args and args[block_name] is not None:
+            check.mapping(block_name, args[block_name])
+    readers = check.sequence("readers", args.get("readers", []), max_items=50)
+    for index, reader in enumerate(readers):
+        check.input_str(f"readers[{index}]", reader, max_len=2048, allowed="a principal identifier string")
+    check.no_duplicates("readers", readers)
+    regions = check.sequence("replica_regions", args.get("replica_regions", []), max_items=20)
+    for index, region in enumerate(regions):
+        check.text(
+            f"replica_regions[{index}]",
+            region,
+            pattern=_REGION,
+            max_len=64,
+            allowed="a region or location name, e.g. eu-west-1 or europe-west1",
+        )
+    check.no_duplicates("replica_regions", regions)
+    name = args.get("name")
+    if name is not None and not isinstance(name, str):
+        raise SecureApiKeyError("name", f"must be a string (got {check.type_name(name)})", "a string")
+    recovery = args.get("recovery_window_days")
+    return CommonSpec(
+        backend=backend,
+        value=_value(args.get("value")),
+        description=check.input_str("description", args["description"], max_len=2048)
+        if args.get("description") is not None
+        else None,
+        name=name,
+        readers=tuple(readers),
+        rotation=_rotation(args["rotation"]) if args.get("rotation") is not None else None,
+        encryption=_encryption(args["encryption"]) if args.get("encryption") is not None else None,
+        replica_regions=tuple(regions),
+        tags=_tags(args.get("tags", {})),
+        deletion_protection=check.boolean("deletion_protection", args.get("deletion_protection", True)),
+        recovery_window_days=check.integer("recovery_window_days", recovery, 0, 30) if recovery is not None else None,
+        given=frozenset(k for k, v in args.items() if v is not None),
+    )
+
+
+def checked_value(value: Any, *, max_bytes: int, field_name: str = "value") -> pulumi.Output[str]:
+    """The value as a Pulumi secret, with its size checked now when known and at deploy time when not.
+
+    The deploy-time check runs inside ``apply`` on a secret Output, so its result stays secret and its
+    error never contains the value.
+    """
+    if isinstance(value, str):
+        _check_size(value, max_bytes, field_name)
+
+    def _at_deploy(resolved: Any) -> str:
+        if not isinstance(resolved, str):
+            raise SecureApiKeyError(field_name, f"resolved to {check.type_name(resolved)}", "a string")
+        if resolved.strip() == "":
+            raise SecureApiKeyError(field_name, "resolved to an empty string", "a non-empty string")
+        _check_size(resolved, max_bytes, field_name)
+        return resolved
+
+    return pulumi.Output.secret(pulumi.Output.from_input(value).apply(_at_deploy))
+
+
+def _check_size(value: str, max_bytes: int, field_name: str) -> None:
+    size = len(value.encode("utf-8"))
+    if size > max_bytes:
+        raise SecureApiKeyError(field_name, f"is {size} bytes long", f"at most {max_bytes} bytes on this backend")
+
+
+def refuse_given(common: CommonSpec, refusals: Mapping[str, str]) -> None:
+    """Refuse each top-level field the backend cannot honour; the value of ``refusals`` names the alternative."""
+    for field_name, alternative in refusals.items():
+        if field_name in common.given:
+            raise SecureApiKeyError(field_name, f"is not supported by backend {common.backend.value}", alternative)
+
+
+def refuse_other_blocks(common: CommonSpec, args: Mapping[str, Any], accepted: tuple[str, ...]) -> None:
+    """Refuse per-backend blocks (``aws``, ``azure``...) that belong to another backend."""
+    for block_name, owner in BACKEND_BLOCKS.items():
+        if block_name not in accepted and args.get(block_name) is not None:
+            raise SecureApiKeyError(
+                block_name,
+                f"only applies to backend {owner.value}, not {common.backend.value}",
+                f"remove it, or set backend: {owner.value}",
+            )
+
+
+def refuse_rotation_fields(common: CommonSpec, fields: Mapping[str, str]) -> None:
+    """Refuse rotation sub-fields of other clouds; the value names the field to use instead."""
+    if common.rotation is None:
+        return
+    for field_name, alternative in fields.items():
+        if getattr(common.rotation, field_name) not in (None, False):
+            raise SecureApiKeyError(f"rotation.{field_name}", f"does not apply to backend {common.backend.value}", alternative)

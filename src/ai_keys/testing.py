@@ -1,0 +1,311 @@
+"""A mock Pulumi engine for tests, examples and the offline preview.
+
+``mock_pulumi()`` gives every use a fresh event loop, a :class:`RecordingMonitor` and config; it records
+every registered resource with its type, name, parent, inputs (secret markers preserved) and the
+resource options the engine would see (``ignore_changes``, ``additional_secret_outputs``, dependencies,
+``protect``...). Mock outputs echo the inputs and add the ids, ARNs and URIs each cloud really returns,
+so outputs such as ``secret_ref`` resolve to realistic values.
+
+    with mock_pulumi(config={"openai_api_key": "..."}, secret_keys=["openai_api_key"]) as engine:
+        engine.run(lambda: SecureApiKey("openai", {...}))
+        secret = engine.one("aws:secretsmanager/secret:Secret")
+"""
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, set_mocks
+from pulumi.runtime.settings import SETTINGS, get_root_resource, reset_options
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from .mock_clouds import fill_call, fill_outputs
+
+__all__ = [
+    "MockCloud",
+    "MockEngine",
+    "RecordingMonitor",
+    "RegisteredResource",
+    "Resolved",
+    "mock_pulumi",
+    "resolve_output",
+    "unwrap_secrets",
+]
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def unwrap_secrets(value: Any) -> Any:
+    """``value`` with every secret envelope replaced by its plain content (for assertions)."""
+    if rpc.is_rpc_secret(value):
+        return unwrap_secrets(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v) for v in value]
+    return value
+
+
+def is_secret_at(value: Any, path: Sequence[str]) -> bool:
+    """True when the input at ``path`` (or any container on the way) is a secret envelope."""
+    current = value
+    for key in path:
+        if rpc.is_rpc_secret(current):
+            return True
+        if not isinstance(current, dict) or key not in current:
+            return False
+        current = current[key]
+    return rpc.is_rpc_secret(current)
+
+
+@dataclass
+class RegisteredResource:
+    """One resource registration as the engine saw it."""
+
+    type: str
+    """The resource type token, e.g. ``aws:secretsmanager/secret:Secret``."""
+    name: str
+    """The logical (Pulumi) name."""
+    urn: str
+    """The URN under the mock engine."""
+    parent_urn: str
+    """URN of the parent resource ("" for the stack itself)."""
+    custom: bool
+    """False for components."""
+    inputs: dict[str, Any]
+    """Inputs with wire (camelCase) keys; secret inputs stay wrapped in secret envelopes."""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """State the mock returned."""
+    id: Optional[str] = None
+    """Physical id the mock assigned."""
+    protect: Optional[bool] = None
+    """The ``protect`` option as sent to the engine."""
+    retain_on_delete: Optional[bool] = None
+    """The ``retain_on_delete`` option as sent to the engine."""
+    ignore_changes: list[str] = field(default_factory=list)
+    """The ``ignore_changes`` option (wire names)."""
+    additional_secret_outputs: list[str] = field(default_factory=list)
+    """The ``additional_secret_outputs`` option (wire names)."""
+    replace_on_changes: list[str] = field(default_factory=list)
+    """The ``replace_on_changes`` option."""
+    delete_before_replace: bool = False
+    """The ``delete_before_replace`` option."""
+    dependencies: list[str] = field(default_factory=list)
+    """URNs this resource depends on (explicit ``depends_on`` and input dependencies)."""
+    provider: str = ""
+    """Provider reference used for this resource."""
+
+    def plain(self, *path: str) -> Any:
+        """The input at ``path`` with secret envelopes removed."""
+        current: Any = unwrap_secrets(self.inputs)
+        for key in path:
+            current = current[key]
+        return current
+
+    def is_secret(self, *path: str) -> bool:
+        """Whether the input at ``path`` is a Pulumi secret."""
+        return is_secret_at(self.inputs, path)
+
+
+class RecordingMonitor(MockMonitor):
+    """A :class:`MockMonitor` that also keeps every registration request's options."""
+
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[RegisteredResource] = []
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type == STACK_TYPE:
+            return response
+        urn = response.urn
+        registration = self.resources.get(urn)
+        record = RegisteredResource(
+            type=request.type,
+            name=request.name,
+            urn=urn,
+            parent_urn=request.parent,
+            custom=bool(request.custom),
+            inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
+            outputs=dict(registration.state) if registration else {},
+            id=registration.id if registration else None,
+            protect=request.protect if request.HasField("protect") else None,
+            retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else None,
+            ignore_changes=list(request.ignoreChanges),
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            replace_on_changes=list(request.replaceOnChanges),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            dependencies=list(request.dependencies),
+            provider=request.provider,
+        )
+        with self._lock:
+            self.registrations.append(record)
+        return response
+
+
+class MockCloud(Mocks):
+    """Mocks that echo inputs and fill in what AWS, Azure and GCP return for each resource type."""
+
+    def __init__(self) -> None:
+        self.states_by_id: dict[str, dict[str, Any]] = {}
+        self.calls: list[MockCallArgs] = []
+        self._lock = threading.Lock()
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict[Any, Any]]:
+        with self._lock:
+            resource_id, state = fill_outputs(args.typ, args.name, dict(args.inputs), self.states_by_id)
+            if resource_id is not None:
+                self.states_by_id[resource_id] = state
+        return resource_id, state
+
+    def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], Optional[list[tuple[str, str]]]]:
+        with self._lock:
+            self.calls.append(args)
+        return fill_call(args.token, dict(args.args)), []
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.DEBUG)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+class MockEngine:
+    """What one mock run recorded, plus helpers to find resources in it."""
+
+    def __init__(self, logger_name: str) -> None:
+        self.mocks = MockCloud()
+        self.monitor = RecordingMonitor(self.mocks)
+        self.logs: list[str] = []
+        """Every message the program logged through ``pulumi.log``."""
+        self.logger = logging.getLogger(logger_name)
+        self.logger.propagate = False
+        self.logger.setLevel(logging.DEBUG)
+        self.logger.addHandler(_ListHandler(self.logs))
+        self.stack_outputs: dict[str, Any] = {}
+        """The program's ``pulumi.export`` values, resolved, after :meth:`run`."""
+
+    @property
+    def resources(self) -> list[RegisteredResource]:
+        """Every registered resource (components included) in registration order."""
+        return list(self.monitor.registrations)
+
+    def find(self, type_: Optional[str] = None, name: Optional[str] = None) -> list[RegisteredResource]:
+        """Registered resources of ``type_`` and/or logical ``name``."""
+        return [r for r in self.resources if (type_ is None or r.type == type_) and (name is None or r.name == name)]
+
+    def one(self, type_: str, name: Optional[str] = None) -> RegisteredResource:
+        """The only registered resource of ``type_`` (and ``name``); fails loudly otherwise."""
+        found = self.find(type_, name)
+        if len(found) != 1:
+            names = [r.name for r in found]
+            raise AssertionError(f"expected exactly one {type_} named {name or '*'}, found {len(found)}: {names}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> RegisteredResource:
+        """The registered resource with this URN."""
+        for resource in self.resources:
+            if resource.urn == urn:
+                return resource
+        raise KeyError(urn)
+
+    def children(self, parent: RegisteredResource) -> list[RegisteredResource]:
+        """Direct children of ``parent``."""
+        return [r for r in self.resources if r.parent_urn == parent.urn]
+
+    def run(self, program: Callable[[], Any]) -> Any:
+        """Run ``program`` like a Pulumi program and wait until every registration has finished."""
+        SETTINGS.rpc_manager.clear()
+        SETTINGS.outputs.clear()
+        box: dict[str, Any] = {}
+
+        def body() -> None:
+            box["result"] = program()
+            _sync_await(pulumi.Output.from_input(box["result"]).future())
+
+        _sync_await(run_pulumi_func(body))
+        root = get_root_resource()
+        outputs = getattr(root, "outputs", {}) or {}
+        self.stack_outputs = {k: _resolve(v) for k, v in outputs.items()}
+        return box.get("result")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """An Output's resolution under the mock engine."""
+
+    value: Any
+    """The plain value (None when unknown)."""
+    is_secret: bool
+    """Whether Pulumi treats the value as a secret."""
+    is_known: bool
+    """False when the value is unknown (e.g. in preview)."""
+
+
+def resolve_output(output: Any) -> Resolved:
+    """Resolve ``output`` (after :meth:`MockEngine.run`) into its value and secretness."""
+    out = pulumi.Output.from_input(output)
+
+    async def both() -> Resolved:
+        return Resolved(await out.future(), await out.is_secret(), await out.is_known())
+
+    return _sync_await(both())
+
+
+def _resolve(value: Any) -> Any:
+    if isinstance(value, pulumi.Output):
+        return _sync_await(_secret_aware(value))
+    return value
+
+
+async def _secret_aware(output: "pulumi.Output[Any]") -> Any:
+    secret = await output.is_secret()
+    resolved = await output.future()
+    return rpc.wrap_rpc_secret(resolved) if secret else resolved
+
+
+@contextmanager
+def mock_pulumi(
+    *,
+    project: str = "project",
+    stack: str = "stack",
+    preview: bool = False,
+    config: Optional[Mapping[str, str]] = None,
+    secret_keys: Sequence[str] = (),
+) -> Iterator[MockEngine]:
+    """A fresh mock engine: new event loop, recording monitor, config; everything reset on exit.
+
+    ``config`` keys without a namespace are put under ``project`` (as ``pulumi config set`` does);
+    ``secret_keys`` marks config values that ``require_secret``/``get_secret`` must treat as secret.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    engine = MockEngine(f"ai_keys.testing.engine.{id(loop)}")
+    full_config = {_qualify(project, k): v for k, v in (config or {}).items()}
+    set_mocks(engine.mocks, project=project, stack=stack, preview=preview, monitor=engine.monitor, logger=engine.logger)
+    set_all_config(full_config, [_qualify(project, k) for k in secret_keys])
+    try:
+        yield engine
+    finally:
+        set_all_config({}, [])
+        reset_options()
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+        asyncio.set_event_loop(None)
+        engine.logger.handlers.clear()
+
+
+def _qualify(project: str, key: str) -> str:
+    return key if ":" in key else f"{project}:{key}"

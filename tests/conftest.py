@@ -1,0 +1,27 @@
+"""Shared fixtures: every test gets a fresh mock engine (new event loop, recording monitor, config)."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from ai_keys.testing import MockEngine, mock_pulumi
+
+CANARY = "CANARY-sk-proj-7fq2XbL9mNw4KzR8tY1vQ3hJ6dS0aP5u"
+"""A recognizable fake key value; tests assert it never leaks into non-secret places."""
+
+ROLE_ARN = "arn:aws:iam::123456789012:role/summarizer"
+LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:rotate-openai"
+
+
+@pytest.fixture
+def engine() -> Iterator[MockEngine]:
+    """A mock Pulumi engine for one test."""
+    with mock_pulumi() as mock_engine:
+        yield mock_engine
+
+
+@pytest.fixture
+def preview_engine() -> Iterator[MockEngine]:
+    """A mock Pulumi engine in preview (dry-run) mode."""
+    with mock_pulumi(preview=True) as mock_engine:
+        yield mock_engine
