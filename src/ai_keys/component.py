@@ -11,6 +11,23 @@ from .spec import build_spec
 TYPE_TOKEN = "ai-keys:index:SecureApiKey"
 
 
+def _with_inherited_retain(opts: Optional[pulumi.ResourceOptions]) -> Optional[pulumi.ResourceOptions]:
+    """Pass ``retain_on_delete`` given to the component down to every child, so that retaining the
+    component never leaves a child to be deleted (the SDK itself copies only ``protect`` and providers)."""
+    retain = opts.retain_on_delete if opts is not None else None
+    if retain is None:
+        return opts
+
+    def inherit(args: pulumi.ResourceTransformationArgs) -> Optional[pulumi.ResourceTransformationResult]:
+        if args.opts.retain_on_delete is not None:
+            return None
+        return pulumi.ResourceTransformationResult(
+            args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(retain_on_delete=retain))
+        )
+
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[inherit]))
+
+
 class SecureApiKey(pulumi.ComponentResource):
     """An API key for an AI service stored in the cloud's own secret store, secure by default: the
     value is a Pulumi secret everywhere it flows, readers get read access to this key only, deletion
@@ -41,7 +58,7 @@ class SecureApiKey(pulumi.ComponentResource):
         # Everything that can be refused is refused here, before the component itself is registered.
         spec = build_spec(args)
         backend = load_backend(spec.backend)
-        super().__init__(TYPE_TOKEN, name, {}, opts)
+        super().__init__(TYPE_TOKEN, name, {}, _with_inherited_retain(opts))
         result = backend.create(name, spec, self)
         self.backend = pulumi.Output.from_input(spec.backend.value)
         self.secret_id = result.secret_id

@@ -1,10 +1,82 @@
-"""The `aws-api-gateway` backend."""
+"""The ``aws-api-gateway`` backend: an API key for one client of your AI service, the usage plan it
+belongs to (created here, or an existing one) and the ``UsagePlanKey`` linking them; optionally a copy
+of the key in Secrets Manager, made by :func:`ai_keys.backends.aws_secrets_manager.store`, so the
+client's app reads it through ``secret_ref`` like any other key.
+
+The key's value leaves this module only as a Pulumi secret: ``ApiKey.value`` is marked by the SDK, and
+``UsagePlanKey.value`` (which AWS fills with the key in plaintext) is marked here.
+"""
+
+from typing import Optional
 
 import pulumi
+import pulumi_aws as aws
 
-from ..spec import KeySpec
+from ..spec import KeySpec, checked_value
+from ..spec.aws_api_gateway import KEY_VALUE_MAX, ApiGatewayOptions, check_key_value
+from . import aws_secrets_manager
+from ._apigw_plan import create_usage_plan
+from ._inputs import str_input
 from .result import BackendResult
+
+KEY_TYPE = "API_KEY"  # the only key type a usage plan accepts
 
 
 def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
-    raise NotImplementedError("aws-api-gateway")
+    """Create the API key, its usage plan (unless an existing one is named) and the plan key."""
+    options = spec.api_gateway
+    assert options is not None
+    api_key = _api_key(name, spec, options, parent)
+    plan_id: pulumi.Output[str] = (
+        create_usage_plan(name, options.usage_plan, spec.tags, parent).id
+        if options.usage_plan is not None
+        else pulumi.Output.from_input(str_input(options.usage_plan_id))
+    )
+    aws.apigateway.UsagePlanKey(
+        f"{name}-usage-plan-key",
+        key_id=api_key.id,
+        key_type=KEY_TYPE,
+        usage_plan_id=plan_id,
+        # AWS returns the key's value on the plan key too, and the SDK does not mark it secret.
+        opts=pulumi.ResourceOptions(parent=parent, additional_secret_outputs=["value"]),
+    )
+    value: pulumi.Output[str] = pulumi.Output.secret(api_key.value)
+    if options.secrets_manager is None:
+        # An API key's value never changes in place (a new value is a new key), so its id is its version.
+        return BackendResult(
+            secret_id=api_key.id,
+            secret_ref=api_key.id,
+            version_id=api_key.id,
+            value=value,
+            api_key_id=api_key.id,
+            usage_plan_id=plan_id,
+        )
+    stored = aws_secrets_manager.store(name, spec, options.secrets_manager, value, parent)
+    return BackendResult(
+        secret_id=api_key.id,
+        secret_ref=stored.secret.arn,
+        version_id=stored.version.version_id,
+        value=value,
+        kms_key_id=stored.kms_key_arn,
+        api_key_id=api_key.id,
+        usage_plan_id=plan_id,
+    )
+
+
+def _api_key(name: str, spec: KeySpec, options: ApiGatewayOptions, parent: pulumi.Resource) -> aws.apigateway.ApiKey:
+    given: Optional[pulumi.Output[str]] = None
+    if spec.value is not None:
+        # Plain strings were checked by the spec; an Output is checked when it resolves, still as a secret.
+        given = checked_value(spec.value, max_bytes=KEY_VALUE_MAX).apply(check_key_value)
+    rotating = spec.rotation is not None and given is not None
+    return aws.apigateway.ApiKey(
+        f"{name}-api-key",
+        name=spec.name,
+        description=spec.description,
+        enabled=options.enabled,
+        customer_id=options.customer_id,
+        value=given,
+        tags=dict(spec.tags) or None,
+        # With rotation on, the rotator owns the key: a changed config value must not replace it.
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["value"] if rotating else None),
+    )

@@ -125,7 +125,30 @@ def _usage_plan_key(name: str, inputs: State, states: dict[str, State]) -> tuple
     return key_id, {**inputs, "name": api_key.get("name", key_id), "value": _plain(api_key.get("value", ""))}
 
 
+def _iam_role(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State]:
+    role_name = _autoname(name, inputs)
+    return role_name, {
+        **inputs,
+        "name": role_name,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{role_name}",
+        "uniqueId": "AROA" + stable_alnum("role", name, length=17).upper(),
+    }
+
+
+def _generic(type_: str) -> Filler:
+    # Any other AWS resource: a stable id and an ARN of the usual shape.
+    service = type_.split(":")[1].split("/")[0]
+
+    def fill(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State]:
+        resource_id = f"{name}-{stable_id(type_, name, length=8)}"
+        arn = f"arn:aws:{service}:{_region(inputs)}:{ACCOUNT_ID}:{type_.rsplit(':', 1)[-1].lower()}/{resource_id}"
+        return resource_id, {"arn": arn, **inputs}
+
+    return fill
+
+
 _FILLERS: dict[str, Filler] = {
+    "aws:iam/role:Role": _iam_role,
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
     "aws:secretsmanager/secretPolicy:SecretPolicy": _by_secret_arn("secretArn"),
@@ -143,8 +166,10 @@ _FILLERS: dict[str, Filler] = {
 
 def outputs(type_: str, name: str, inputs: State, states_by_id: dict[str, State]) -> Optional[tuple[str, State]]:
     """``(id, state)`` for a known AWS type, else ``None``."""
-    filler = _FILLERS.get(type_)
-    return filler(name, inputs, states_by_id) if filler else None
+    if type_.startswith("pulumi:providers:"):
+        return None
+    filler = _FILLERS.get(type_) or _generic(type_)
+    return filler(name, inputs, states_by_id)
 
 
 def call(token: str, args: State) -> Optional[State]:

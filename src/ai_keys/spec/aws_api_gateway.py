@@ -1,17 +1,289 @@
-"""What the `aws-api-gateway` backend accepts."""
+"""What the ``aws-api-gateway`` backend accepts (limits from the API Gateway API model and service quotas).
 
+An API Gateway key is an access token the gateway checks, not a secret store: it has no read policy, no
+customer-managed encryption, no rotation, no replicas and no recovery window. Those options apply only
+to the copy kept in Secrets Manager (``api_gateway.store_in_secrets_manager: true``) and are refused
+otherwise, naming that alternative.
+"""
+
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
-from .common import CommonSpec
+from . import _checks as check
+from .aws_secrets_manager import AwsSecretsManagerOptions, check_secrets_manager_fields, parse_aws_block
+from .common import CommonSpec, refuse_given, refuse_other_blocks
+
+BLOCK = "api_gateway"
+BLOCK_FIELDS = ("enabled", "customer_id", "usage_plan_id", "usage_plan", "store_in_secrets_manager")
+PLAN_FIELDS = ("name", "description", "throttle", "quota", "api_stages")
+THROTTLE_FIELDS = ("rate_limit", "burst_limit")
+QUOTA_FIELDS = ("limit", "period", "offset")
+STAGE_FIELDS = ("api_id", "stage", "throttles")
+METHOD_THROTTLE_FIELDS = ("path", "rate_limit", "burst_limit")
+
+KEY_VALUE_MIN, KEY_VALUE_MAX = 20, 128
+MAX_KEY_NAME = 1024
+MAX_RATE_LIMIT = 10_000.0
+MAX_BURST_LIMIT = 5_000
+QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
+# Ids API Gateway assigns are short lowercase alphanumerics; accept any alphanumerics to stay future-proof.
+ID_PATTERN = r"[A-Za-z0-9]{1,128}"
+STAGE_PATTERN = r"[A-Za-z0-9_-]{1,128}"
+# "/{resource path}/{HTTP method}", e.g. "/completions/POST", "/v1/{model}/GET" or "/*/*" for every method.
+METHOD_PATH_PATTERN = r"/(\S*/)?(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY|\*)"
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+
+SECRETS_MANAGER_ONLY = "set api_gateway.store_in_secrets_manager: true to keep a copy of the key in Secrets Manager"
+_REFUSALS = {
+    "readers": f"{SECRETS_MANAGER_ONLY}; readers may then read that copy (an API key has no read policy)",
+    "rotation": f"{SECRETS_MANAGER_ONLY}; its rotation Lambda must then also issue the new API key",
+    "encryption": f"{SECRETS_MANAGER_ONLY}, which is then encrypted with that key (API Gateway has no customer keys)",
+    "replica_regions": f"{SECRETS_MANAGER_ONLY}, which is then replicated (API keys are regional)",
+    "recovery_window_days": f"{SECRETS_MANAGER_ONLY}; the window then applies to that copy (API keys have no recovery)",
+}
+
+
+@dataclass(frozen=True)
+class ThrottleSpec:
+    """Steady request rate and burst."""
+
+    rate_limit: float
+    burst_limit: int
+
+
+@dataclass(frozen=True)
+class QuotaSpec:
+    """Requests allowed per period."""
+
+    limit: int
+    period: str
+    offset: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class MethodThrottleSpec:
+    """Throttling of one method of a stage."""
+
+    path: str
+    throttle: ThrottleSpec
+
+
+@dataclass(frozen=True)
+class ApiStageSpec:
+    """A stage the usage plan gives access to; ``api_id`` and ``stage`` may be Outputs."""
+
+    api_id: Any
+    stage: Any
+    throttles: tuple[MethodThrottleSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class UsagePlanSpec:
+    """A usage plan the component creates."""
+
+    name: Optional[str]
+    description: Optional[str]
+    throttle: Optional[ThrottleSpec]
+    quota: Optional[QuotaSpec]
+    api_stages: tuple[ApiStageSpec, ...]
 
 
 @dataclass(frozen=True)
 class ApiGatewayOptions:
-    """Resolved settings of this backend."""
+    """Resolved settings of the ``aws-api-gateway`` backend. Exactly one of ``usage_plan_id`` and
+    ``usage_plan`` is set; ``secrets_manager`` is set when the key is also stored in Secrets Manager."""
+
+    enabled: bool
+    customer_id: Optional[Any]
+    usage_plan_id: Optional[Any]
+    usage_plan: Optional[UsagePlanSpec]
+    secrets_manager: Optional[AwsSecretsManagerOptions]
+
+    @property
+    def store_in_secrets_manager(self) -> bool:
+        return self.secrets_manager is not None
+
+
+def check_key_value(value: str, field: str = "value") -> str:
+    """API key value rule (20-128 letters and digits). Messages give the length, never the value."""
+    allowed = (
+        f"{KEY_VALUE_MIN}-{KEY_VALUE_MAX} letters and digits (A-Z, a-z, 0-9), or leave value out to let AWS generate the key"
+    )
+    if not KEY_VALUE_MIN <= len(value) <= KEY_VALUE_MAX:
+        raise SecureApiKeyError(field, f"has {len(value)} characters", allowed)
+    if _ALNUM.fullmatch(value) is None:
+        raise SecureApiKeyError(field, "contains characters other than letters and digits", allowed)
+    return value
+
+
+def _throttle(path: str, raw: Any) -> ThrottleSpec:
+    block = check.mapping(path, raw)
+    check.known_keys(path, block, THROTTLE_FIELDS)
+    return ThrottleSpec(
+        rate_limit=check.number(
+            f"{path}.rate_limit",
+            _required(path, block, "rate_limit", f"requests per second, 0 to {MAX_RATE_LIMIT:g}"),
+            0,
+            MAX_RATE_LIMIT,
+        ),
+        burst_limit=check.integer(
+            f"{path}.burst_limit",
+            _required(path, block, "burst_limit", f"a burst of 0 to {MAX_BURST_LIMIT} requests"),
+            0,
+            MAX_BURST_LIMIT,
+        ),
+    )
+
+
+def _quota(path: str, raw: Any) -> QuotaSpec:
+    block = check.mapping(path, raw)
+    check.known_keys(path, block, QUOTA_FIELDS)
+    limit = check.integer(f"{path}.limit", _required(path, block, "limit", "the number of requests per period, >= 1"), 1)
+    period = check.choice(f"{path}.period", _required(path, block, "period", ", ".join(QUOTA_PERIODS)), QUOTA_PERIODS)
+    offset: Optional[int] = None
+    if block.get("offset") is not None:
+        if period == "DAY":
+            raise SecureApiKeyError(
+                f"{path}.offset", "is not allowed with period DAY", "leave offset out, or use period WEEK or MONTH"
+            )
+        offset = check.integer(f"{path}.offset", block["offset"], 0)
+        if offset >= limit:
+            raise SecureApiKeyError(f"{path}.offset", f"is {offset}, not below the limit {limit}", f"0 to {limit - 1}")
+    return QuotaSpec(limit=limit, period=period, offset=offset)
+
+
+def _method_throttle(path: str, raw: Any) -> MethodThrottleSpec:
+    block = check.mapping(path, raw)
+    check.known_keys(path, block, METHOD_THROTTLE_FIELDS)
+    method_path = check.text(
+        f"{path}.path",
+        _required(path, block, "path", "'/RESOURCE/METHOD' such as '/completions/POST'"),
+        pattern=METHOD_PATH_PATTERN,
+        max_len=1024,
+        allowed="'/RESOURCE/METHOD' such as '/completions/POST', or '/*/*' for every method",
+    )
+    throttle = _throttle(path, {k: v for k, v in block.items() if k != "path"})
+    return MethodThrottleSpec(path=method_path, throttle=throttle)
+
+
+def _api_stage(path: str, raw: Any) -> ApiStageSpec:
+    block = check.mapping(path, raw)
+    check.known_keys(path, block, STAGE_FIELDS)
+    api_id = check.input_str(
+        f"{path}.api_id",
+        _required(path, block, "api_id", "a REST API id"),
+        pattern=ID_PATTERN,
+        allowed="a REST API id, e.g. rest_api.id",
+    )
+    stage = check.input_str(
+        f"{path}.stage",
+        _required(path, block, "stage", "a stage name"),
+        pattern=STAGE_PATTERN,
+        allowed="a stage name such as prod",
+    )
+    raw_throttles = check.sequence(f"{path}.throttles", block.get("throttles") or [], max_items=100)
+    throttles = tuple(_method_throttle(f"{path}.throttles[{i}]", item) for i, item in enumerate(raw_throttles))
+    check.no_duplicates(f"{path}.throttles", [t.path for t in throttles])
+    return ApiStageSpec(api_id=api_id, stage=stage, throttles=throttles)
+
+
+def _usage_plan(raw: Any) -> UsagePlanSpec:
+    path = f"{BLOCK}.usage_plan"
+    block = check.mapping(path, raw)
+    check.known_keys(path, block, PLAN_FIELDS)
+    raw_stages = check.sequence(f"{path}.api_stages", block.get("api_stages") or [], max_items=200)
+    if not raw_stages:
+        raise SecureApiKeyError(
+            f"{path}.api_stages",
+            "is empty: a usage plan without API stages gives its keys access to nothing",
+            "one or more {api_id, stage} entries",
+        )
+    stages = tuple(_api_stage(f"{path}.api_stages[{i}]", item) for i, item in enumerate(raw_stages))
+    seen: set[tuple[str, str]] = set()
+    for index, stage in enumerate(stages):
+        if isinstance(stage.api_id, str) and isinstance(stage.stage, str):
+            if (stage.api_id, stage.stage) in seen:
+                raise SecureApiKeyError(
+                    f"{path}.api_stages[{index}]", f"repeats stage {stage.stage!r} of API {stage.api_id!r}", "each stage once"
+                )
+            seen.add((stage.api_id, stage.stage))
+    return UsagePlanSpec(
+        name=check.text(f"{path}.name", block["name"], max_len=MAX_KEY_NAME) if block.get("name") is not None else None,
+        description=check.text(f"{path}.description", block["description"], max_len=2048)
+        if block.get("description") is not None
+        else None,
+        throttle=_throttle(f"{path}.throttle", block["throttle"]) if block.get("throttle") is not None else None,
+        quota=_quota(f"{path}.quota", block["quota"]) if block.get("quota") is not None else None,
+        api_stages=stages,
+    )
+
+
+def _required(path: str, block: Mapping[str, Any], key: str, allowed: str) -> Any:
+    if block.get(key) is None:
+        raise SecureApiKeyError(f"{path}.{key}", "is required", allowed)
+    return block[key]
+
+
+def _plan_choice(block: Mapping[str, Any]) -> tuple[Optional[Any], Optional[UsagePlanSpec]]:
+    plan_id = block.get("usage_plan_id")
+    plan = block.get("usage_plan")
+    if plan_id is not None and plan is not None:
+        raise SecureApiKeyError(
+            f"{BLOCK}.usage_plan_id",
+            f"cannot be combined with {BLOCK}.usage_plan",
+            "either an existing plan's id or a usage_plan block to create one",
+        )
+    if plan_id is None and plan is None:
+        raise SecureApiKeyError(
+            f"{BLOCK}.usage_plan",
+            "is required: a key outside any usage plan cannot be used on any API stage",
+            f"{BLOCK}.usage_plan (create a plan with throttle, quota and API stages) or {BLOCK}.usage_plan_id (an existing plan)",
+        )
+    if plan_id is not None:
+        checked_id = check.input_str(
+            f"{BLOCK}.usage_plan_id", plan_id, pattern=ID_PATTERN, allowed="a usage plan id such as 'a1b2c3'"
+        )
+        return checked_id, None
+    return None, _usage_plan(plan)
+
+
+def _check_key_fields(common: CommonSpec) -> None:
+    if isinstance(common.value, str):
+        check_key_value(common.value)
+    if common.name is not None:
+        check.text("name", common.name, max_len=MAX_KEY_NAME, allowed=f"an API key name of 1-{MAX_KEY_NAME} characters")
+    for key in common.tags:
+        if key.lower().startswith("aws:"):
+            raise SecureApiKeyError(f"tags.{key}", "uses the reserved prefix 'aws:'", "tag keys not starting with aws:")
 
 
 def validate(common: CommonSpec, args: Mapping[str, Any]) -> ApiGatewayOptions:
-    raise SecureApiKeyError("backend", "is not implemented yet", "aws-secrets-manager")
+    """Judge ``args`` for the ``aws-api-gateway`` backend; every refusal names the field path."""
+    refuse_other_blocks(common, args, accepted=(BLOCK, "aws"))
+    block = check.mapping(BLOCK, args.get(BLOCK) or {})
+    check.known_keys(BLOCK, block, BLOCK_FIELDS)
+    store = check.boolean(f"{BLOCK}.store_in_secrets_manager", block.get("store_in_secrets_manager", False))
+    if not store:
+        refuse_given(common, _REFUSALS)
+        if args.get("aws") is not None:
+            raise SecureApiKeyError("aws", "only applies to the Secrets Manager copy of the key", SECRETS_MANAGER_ONLY)
+    _check_key_fields(common)
+    enabled = check.boolean(f"{BLOCK}.enabled", block.get("enabled", True))
+    customer_id = (
+        check.input_str(f"{BLOCK}.customer_id", block["customer_id"], max_len=1024, allowed="an AWS Marketplace customer id")
+        if block.get("customer_id") is not None
+        else None
+    )
+    plan_id, plan = _plan_choice(block)
+    secrets_manager: Optional[AwsSecretsManagerOptions] = None
+    if store:
+        window = check_secrets_manager_fields(common)
+        secrets_manager = AwsSecretsManagerOptions(
+            recovery_window_days=window, force_overwrite_replica_secret=parse_aws_block(args)
+        )
+    return ApiGatewayOptions(
+        enabled=enabled, customer_id=customer_id, usage_plan_id=plan_id, usage_plan=plan, secrets_manager=secrets_manager
+    )

@@ -1,0 +1,81 @@
+"""Read a key at run time: ``resolve(secret_ref)`` with a fast, thread-safe cache.
+
+``secret_ref`` is the stack output of :class:`ai_keys.SecureApiKey` (an AWS secret ARN, an Azure
+Key Vault secret URI, or a Google Secret Manager version name)::
+
+    from ai_keys.runtime import resolve
+
+    api_key = resolve(os.environ["OPENAI_KEY_REF"])   # cached for 5 minutes, one fetch at a time
+
+Importing this module imports no cloud SDK. Each cloud's SDK is imported the first time a key of that
+cloud is read, and must be installed with the matching extra: ``ai-keys[runtime-aws]``,
+``ai-keys[runtime-azure]`` or ``ai-keys[runtime-gcp]`` (all three: ``ai-keys[runtime]``).
+"""
+
+from typing import Optional
+
+from .cache import CacheStats, KeyCache
+from .clients import AwsClient, AzureClient, ClientFactory, GcpClient, SdkClientFactory
+from .errors import (
+    MissingExtraError,
+    SecretAccessDeniedError,
+    SecretNotFoundError,
+    SecretReadError,
+    SecretUnavailableError,
+    UnknownSecretRefError,
+)
+from .fetch import CloudFetcher, Fetcher
+from .refs import AwsSecretRef, AzureSecretRef, GcpSecretRef, SecretRef, parse_secret_ref
+
+__all__ = [
+    "AwsClient",
+    "AwsSecretRef",
+    "AzureClient",
+    "AzureSecretRef",
+    "CacheStats",
+    "ClientFactory",
+    "CloudFetcher",
+    "Fetcher",
+    "GcpClient",
+    "GcpSecretRef",
+    "KeyCache",
+    "MissingExtraError",
+    "SdkClientFactory",
+    "SecretAccessDeniedError",
+    "SecretNotFoundError",
+    "SecretReadError",
+    "SecretRef",
+    "SecretUnavailableError",
+    "UnknownSecretRefError",
+    "default_cache",
+    "parse_secret_ref",
+    "resolve",
+    "set_default_cache",
+]
+
+_default_cache = KeyCache()
+
+
+def resolve(secret_ref: str, *, cache: Optional[KeyCache] = None) -> str:
+    """Return the current value of the key ``secret_ref`` points to.
+
+    Reads through ``cache``, or the process-wide default :class:`KeyCache` (TTL 5 minutes, 1024
+    keys, last good value served for up to an hour while the backend fails). Raises
+    :class:`UnknownSecretRefError`, :class:`SecretNotFoundError`, :class:`SecretAccessDeniedError`,
+    :class:`SecretUnavailableError` or :class:`MissingExtraError`.
+    """
+    return (_default_cache if cache is None else cache).get(secret_ref)
+
+
+def default_cache() -> KeyCache:
+    """The :class:`KeyCache` ``resolve`` uses when none is given."""
+    return _default_cache
+
+
+def set_default_cache(cache: KeyCache) -> KeyCache:
+    """Make ``cache`` the one ``resolve`` uses by default; returns the previous default."""
+    global _default_cache
+    if not isinstance(cache, KeyCache):
+        raise TypeError(f"set_default_cache needs a KeyCache, got {type(cache).__name__}")
+    previous, _default_cache = _default_cache, cache
+    return previous

@@ -1,0 +1,291 @@
+"""KeyCache: a thread-safe TTL cache of key values with single-flight fetches and stale-on-error.
+
+A hit is one dict lookup and one clock read, without a lock: entries are replaced whole (never edited
+in place, apart from the LRU timestamp), and a dict lookup is atomic. Everything else (misses,
+refreshes, eviction, bookkeeping) happens under one lock that is never held during a backend call.
+"""
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Dict, Optional
+
+from .clients import ClientFactory
+from .errors import SecretReadError, SecretUnavailableError
+from .fetch import CloudFetcher, Fetcher
+
+__all__ = ["CacheStats", "KeyCache"]
+
+_LOG = logging.getLogger("ai_keys.runtime")
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """Counters of a :class:`KeyCache` since it was created (hits are not counted: they stay free)."""
+
+    entries: int
+    """Keys held now."""
+    fetches: int
+    """Backend read attempts, retries included."""
+    failures: int
+    """Backend read attempts that failed."""
+    stale_served: int
+    """Refreshes that failed transiently and were answered with the last good value."""
+    evictions: int
+    """Keys dropped because ``max_entries`` was reached (least recently used first)."""
+
+
+class _Entry:
+    """One cached value. Replaced whole on refresh; only ``last_used`` is written on a hit."""
+
+    __slots__ = ("expires_at", "last_used", "stale_until", "value")
+
+    def __init__(self, value: str, expires_at: float, stale_until: float, last_used: float) -> None:
+        self.value = value
+        self.expires_at = expires_at
+        self.stale_until = stale_until
+        self.last_used = last_used
+
+    def __repr__(self) -> str:
+        return f"_Entry(value=<hidden>, expires_at={self.expires_at:.3f}, stale_until={self.stale_until:.3f})"
+
+
+class _Flight:
+    """The one backend fetch in progress for a key; other readers of that key wait on it."""
+
+    __slots__ = ("done", "error", "value")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Optional[str] = None
+        self.error: Optional[BaseException] = None
+
+    def result(self, secret_ref: str) -> str:
+        self.done.wait()
+        if self.value is not None:
+            return self.value
+        if isinstance(self.error, Exception):
+            raise self.error
+        # The fetching thread was interrupted (KeyboardInterrupt, SystemExit): don't re-raise that here.
+        raise SecretUnavailableError(secret_ref, "-", "Interrupted", hint="the fetch it waited for was interrupted")
+
+
+class KeyCache:
+    """A cache of key values read from AWS Secrets Manager, Azure Key Vault or Google Secret Manager.
+
+    * Values are kept for ``ttl_seconds``, shortened by up to ``jitter`` (a fraction) at random so that
+      many processes started together do not refresh together.
+    * At most ``max_entries`` keys are held; the least recently used one is dropped first.
+    * Single flight: at most one backend read per key at a time; concurrent readers of a missing or
+      expired key wait for that read and share its result.
+    * Throttling, 5xx and network errors are retried ``retries`` times with exponential backoff and
+      jitter (``backoff_base_seconds`` doubling up to ``backoff_max_seconds``). Not-found and
+      access-denied errors are raised at once, never retried, and drop the cached value.
+    * If a refresh still fails transiently, the last good value is served for up to
+      ``max_stale_seconds`` past its expiry; the backend is tried again every ``stale_retry_seconds``.
+    * Values never appear in ``repr``, logs or error messages.
+
+    ``fetcher`` replaces how values are read (any ``Fetcher``); ``client_factory`` keeps the default
+    fetcher but supplies the SDK clients. ``clock``, ``sleep`` and ``rng`` can be injected to make
+    expiry and backoff deterministic in tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        ttl_seconds: float = 300.0,
+        jitter: float = 0.1,
+        max_entries: int = 1024,
+        max_stale_seconds: float = 3600.0,
+        stale_retry_seconds: float = 10.0,
+        retries: int = 3,
+        backoff_base_seconds: float = 0.1,
+        backoff_max_seconds: float = 2.0,
+        fetcher: Optional[Fetcher] = None,
+        client_factory: Optional[ClientFactory] = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Optional[random.Random] = None,
+    ) -> None:
+        _check(ttl_seconds > 0, "ttl_seconds", "must be > 0")
+        _check(0 <= jitter < 1, "jitter", "must be in [0, 1)")
+        _check(max_entries >= 1, "max_entries", "must be >= 1")
+        _check(max_stale_seconds >= 0, "max_stale_seconds", "must be >= 0")
+        _check(stale_retry_seconds > 0, "stale_retry_seconds", "must be > 0")
+        _check(retries >= 0, "retries", "must be >= 0")
+        _check(
+            0 <= backoff_base_seconds <= backoff_max_seconds, "backoff_base_seconds", "must be >= 0 and <= backoff_max_seconds"
+        )
+        if fetcher is not None and client_factory is not None:
+            raise ValueError("KeyCache: pass fetcher or client_factory, not both")
+        self.ttl_seconds = float(ttl_seconds)
+        self.jitter = float(jitter)
+        self.max_entries = int(max_entries)
+        self.max_stale_seconds = float(max_stale_seconds)
+        self.stale_retry_seconds = float(stale_retry_seconds)
+        self.retries = int(retries)
+        self.backoff_base_seconds = float(backoff_base_seconds)
+        self.backoff_max_seconds = float(backoff_max_seconds)
+        self._fetcher: Fetcher = fetcher if fetcher is not None else CloudFetcher(client_factory)
+        self._clock = clock
+        self._sleep = sleep
+        # Jitter only spreads load; it needs no unpredictability.
+        self._rng = rng or random.Random()  # noqa: S311
+        self._entries: Dict[str, _Entry] = {}
+        self._flights: Dict[str, _Flight] = {}
+        self._lock = threading.Lock()
+        # Bumped by invalidate()/clear(): a fetch that started before must not store its result.
+        self._epoch = 0
+        self._fetches = self._failures = self._stale_served = self._evictions = 0
+
+    def get(self, secret_ref: str) -> str:
+        """Return the value ``secret_ref`` points to, from the cache when fresh, else from its backend.
+
+        Raises :class:`SecretNotFoundError`, :class:`SecretAccessDeniedError`,
+        :class:`SecretUnavailableError` (no last good value to serve) or :class:`UnknownSecretRefError`.
+        """
+        entry = self._entries.get(secret_ref)
+        if entry is not None:
+            now = self._clock()
+            if now < entry.expires_at:
+                entry.last_used = now
+                return entry.value
+        return self._load(secret_ref)
+
+    def invalidate(self, secret_ref: str) -> None:
+        """Forget ``secret_ref``'s value: the next read fetches it again."""
+        with self._lock:
+            self._entries.pop(secret_ref, None)
+            self._epoch += 1
+
+    def clear(self) -> None:
+        """Forget every value."""
+        with self._lock:
+            self._entries.clear()
+            self._epoch += 1
+
+    def stats(self) -> CacheStats:
+        """A snapshot of the cache's counters."""
+        with self._lock:
+            return CacheStats(len(self._entries), self._fetches, self._failures, self._stale_served, self._evictions)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __bool__(self) -> bool:
+        # An empty cache is still a cache: keeps `cache or default` from silently swapping it.
+        return True
+
+    def __repr__(self) -> str:
+        return (
+            f"KeyCache(entries={len(self._entries)}, max_entries={self.max_entries}, "
+            f"ttl_seconds={self.ttl_seconds:g}, max_stale_seconds={self.max_stale_seconds:g})"
+        )
+
+    def _load(self, secret_ref: str) -> str:
+        with self._lock:
+            entry = self._entries.get(secret_ref)
+            now = self._clock()
+            if entry is not None and now < entry.expires_at:
+                entry.last_used = now
+                return entry.value
+            flight = self._flights.get(secret_ref)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[secret_ref] = _Flight()
+            epoch = self._epoch
+        if not leader:
+            return flight.result(secret_ref)
+        try:
+            flight.value = self._refresh(secret_ref, entry, epoch)
+            return flight.value
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                if self._flights.get(secret_ref) is flight:
+                    del self._flights[secret_ref]
+            flight.done.set()
+
+    def _refresh(self, secret_ref: str, previous: Optional[_Entry], epoch: int) -> str:
+        try:
+            value = self._fetch(secret_ref)
+        except SecretReadError as exc:
+            now = self._clock()
+            if exc.retryable and previous is not None and now < previous.stale_until:
+                retry_at = min(now + self.stale_retry_seconds, previous.stale_until)
+                with self._lock:
+                    self._stale_served += 1
+                    if self._epoch == epoch:
+                        self._store(secret_ref, _Entry(previous.value, retry_at, previous.stale_until, now))
+                _LOG.warning(
+                    "refreshing %s failed (%s); serving its last good value, for up to %.0f s more",
+                    secret_ref,
+                    exc.code,
+                    previous.stale_until - now,
+                )
+                return previous.value
+            with self._lock:
+                if self._epoch == epoch:
+                    self._entries.pop(secret_ref, None)
+            raise
+        with self._lock:
+            now = self._clock()
+            expires_at = now + self.ttl_seconds * (1.0 - self.jitter * self._rng.random())
+            if self._epoch == epoch:
+                self._store(secret_ref, _Entry(value, expires_at, expires_at + self.max_stale_seconds, now))
+        return value
+
+    def _fetch(self, secret_ref: str) -> str:
+        attempt = 0
+        while True:
+            try:
+                value = self._fetcher(secret_ref)
+            except SecretReadError as exc:
+                with self._lock:
+                    self._fetches += 1
+                    self._failures += 1
+                if not exc.retryable:
+                    raise
+                if attempt >= self.retries:
+                    raise SecretUnavailableError(
+                        secret_ref,
+                        exc.cloud,
+                        exc.code,
+                        retryable=True,
+                        hint=f"gave up after {attempt + 1} attempts",
+                    ) from exc
+                delay = self._backoff(attempt)
+                attempt += 1
+                _LOG.debug("reading %s failed (%s); retry %d of %d in %.3f s", secret_ref, exc.code, attempt, self.retries, delay)
+                self._sleep(delay)
+                continue
+            with self._lock:
+                self._fetches += 1
+            if not isinstance(value, str):
+                raise TypeError(f"the fetcher returned {type(value).__name__} for {secret_ref}, not str")
+            return value
+
+    def _backoff(self, attempt: int) -> float:
+        # Exponential with "equal jitter": never less than half the step, so retries stay spaced out.
+        step = min(self.backoff_max_seconds, self.backoff_base_seconds * 2.0**attempt)
+        with self._lock:
+            return step / 2 + self._rng.random() * step / 2
+
+    def _store(self, secret_ref: str, entry: _Entry) -> None:
+        # Caller holds the lock. LRU by last_used: an O(n) scan, but only when a new key meets a full
+        # cache, and that path is already paying for a backend call.
+        entries = self._entries
+        if secret_ref not in entries and len(entries) >= self.max_entries:
+            victim = min(entries, key=lambda ref: entries[ref].last_used)
+            del entries[victim]
+            self._evictions += 1
+        entries[secret_ref] = entry
+
+
+def _check(ok: bool, name: str, rule: str) -> None:
+    if not ok:
+        raise ValueError(f"KeyCache {name} {rule}")

@@ -1,0 +1,88 @@
+"""Errors raised when an app reads a key at run time.
+
+Messages name the ``secret_ref`` and the backend's error code, never the key's value. The backend's
+own exception is kept as ``__cause__`` for debugging (it never carries the value either: a failed read
+returns none).
+"""
+
+from typing import Optional
+
+from ..errors import AiKeysError
+
+__all__ = [
+    "MissingExtraError",
+    "SecretAccessDeniedError",
+    "SecretNotFoundError",
+    "SecretReadError",
+    "SecretUnavailableError",
+    "UnknownSecretRefError",
+]
+
+
+class SecretReadError(AiKeysError):
+    """A key could not be read from its backend.
+
+    ``secret_ref`` is the reference that was read, ``cloud`` is ``"aws"``, ``"azure"`` or ``"gcp"``
+    and ``code`` is the backend's error code (``"ResourceNotFoundException"``, ``"403"``, ...).
+    ``retryable`` tells the cache whether trying again may help (throttling, 5xx, network).
+    """
+
+    reason = "could not read secret"
+
+    def __init__(self, secret_ref: str, cloud: str, code: str, *, retryable: bool = False, hint: Optional[str] = None) -> None:
+        self.secret_ref = secret_ref
+        self.cloud = cloud
+        self.code = code
+        self.retryable = retryable
+        message = f"{self.reason} {secret_ref} ({cloud}: {code})"
+        if hint:
+            message += f"; {hint}"
+        super().__init__(message)
+
+    def __reduce__(self) -> "tuple[object, ...]":
+        # Keeps the error picklable (multiprocessing, task queues) despite the keyword-only args.
+        return (_rebuild, (type(self), self.secret_ref, self.cloud, self.code, self.retryable, self.args))
+
+
+def _rebuild(
+    cls: "type[SecretReadError]", secret_ref: str, cloud: str, code: str, retryable: bool, args: "tuple[object, ...]"
+) -> SecretReadError:
+    error = cls.__new__(cls)
+    error.secret_ref, error.cloud, error.code, error.retryable = secret_ref, cloud, code, retryable
+    error.args = args
+    return error
+
+
+class SecretNotFoundError(SecretReadError):
+    """The secret (or the requested version) does not exist, or is deleted or disabled. Not retried."""
+
+    reason = "secret not found:"
+
+
+class SecretAccessDeniedError(SecretReadError):
+    """The app's identity may not read the secret (or decrypt its key). Not retried."""
+
+    reason = "access denied reading"
+
+
+class SecretUnavailableError(SecretReadError):
+    """The backend failed transiently (throttling, 5xx, network) and no last good value could be served."""
+
+    reason = "secret backend unavailable for"
+
+
+class UnknownSecretRefError(AiKeysError, ValueError):
+    """The string passed to ``resolve`` is not a reference any backend produces."""
+
+
+class MissingExtraError(AiKeysError, ImportError):
+    """Reading from a cloud needs an SDK that is not installed; the message names the extra to install."""
+
+    def __init__(self, cloud: str, extra: str, missing_module: str) -> None:
+        self.cloud = cloud
+        self.extra = extra
+        super().__init__(
+            f"reading a key from {cloud} needs the {missing_module!r} package, which is not installed: "
+            f"run `pip install 'ai-keys[{extra}]'`",
+            name=missing_module,
+        )

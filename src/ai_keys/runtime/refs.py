@@ -1,0 +1,120 @@
+"""Parse the ``secret_ref`` a stack exports into what each cloud's client needs.
+
+Pure string handling: no SDK imports, no I/O. The accepted forms are exactly what the backends'
+``secret_ref`` output produces (plus the sovereign-cloud and version-pinned variants of each).
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Union
+
+from .errors import UnknownSecretRefError
+
+__all__ = [
+    "ACCEPTED_FORMS",
+    "AZURE_VAULT_DOMAINS",
+    "AwsSecretRef",
+    "AzureSecretRef",
+    "GcpSecretRef",
+    "SecretRef",
+    "parse_secret_ref",
+]
+
+ACCEPTED_FORMS = (
+    "an AWS Secrets Manager ARN 'arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX'",
+    "an Azure Key Vault secret URI 'https://VAULT.vault.azure.net/secrets/NAME[/VERSION]' (or a sovereign-cloud vault domain)",
+    "a Google Secret Manager name 'projects/PROJECT/secrets/SECRET[/versions/VERSION]'",
+)
+
+_AWS = re.compile(
+    r"arn:(?P<partition>aws(?:-[a-z]+)*):secretsmanager:"
+    r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d{1,2}):(?P<account>\d{12}):secret:(?P<name>[A-Za-z0-9/_+=.@-]{1,512})"
+)
+# Key Vault data-plane domains of the public, China and US Government clouds (and the retired German one).
+AZURE_VAULT_DOMAINS = ("vault.azure.net", "vault.azure.cn", "vault.usgovcloudapi.net", "vault.microsoftazure.de")
+_AZURE = re.compile(
+    r"https://(?i:(?P<vault>[a-z][a-z0-9-]{1,22}[a-z0-9])\.(?P<domain>"
+    + "|".join(re.escape(domain) for domain in AZURE_VAULT_DOMAINS)
+    + r"))(?::443)?/secrets/(?P<name>[A-Za-z0-9-]{1,127})(?:/(?P<version>[A-Za-z0-9]{1,64}))?/?"
+)
+_GCP = re.compile(
+    r"projects/(?P<project>(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]|\d{1,20})"
+    r"/secrets/(?P<secret>[A-Za-z0-9_-]{1,255})(?:/versions/(?P<version>[A-Za-z0-9_-]{1,63}))?"
+)
+# Strings with these prefixes are clearly references, so an error may quote them; anything else might
+# be a key value passed by mistake and is never echoed.
+_REF_PREFIXES = ("arn:", "https://", "http://", "projects/")
+
+
+@dataclass(frozen=True)
+class AwsSecretRef:
+    """An AWS Secrets Manager secret, read with ``GetSecretValue`` in the ARN's region."""
+
+    raw: str
+    partition: str
+    region: str
+    account: str
+    name: str
+
+    @property
+    def arn(self) -> str:
+        """The full ARN, passed as ``SecretId`` (works across accounts, unlike a bare name)."""
+        return self.raw
+
+
+@dataclass(frozen=True)
+class AzureSecretRef:
+    """An Azure Key Vault secret; ``version`` is None for the current version."""
+
+    raw: str
+    vault_url: str
+    name: str
+    version: Optional[str]
+
+
+@dataclass(frozen=True)
+class GcpSecretRef:
+    """A Google Secret Manager secret version (``latest`` unless the reference pins one)."""
+
+    raw: str
+    project: str
+    secret: str
+    version: str
+
+    @property
+    def version_name(self) -> str:
+        """The resource name ``access_secret_version`` takes."""
+        return f"projects/{self.project}/secrets/{self.secret}/versions/{self.version}"
+
+
+SecretRef = Union[AwsSecretRef, AzureSecretRef, GcpSecretRef]
+
+
+def parse_secret_ref(secret_ref: str) -> SecretRef:
+    """Parse a ``secret_ref`` into the cloud-specific reference it denotes.
+
+    Raises :class:`UnknownSecretRefError` (naming the accepted forms) for anything else.
+    """
+    if not isinstance(secret_ref, str):
+        raise UnknownSecretRefError(f"secret_ref must be a str, got {type(secret_ref).__name__}; expected {_forms()}")
+    match = _AWS.fullmatch(secret_ref)
+    if match:
+        return AwsSecretRef(secret_ref, match["partition"], match["region"], match["account"], match["name"])
+    match = _AZURE.fullmatch(secret_ref)
+    if match:
+        vault_url = f"https://{match['vault'].lower()}.{match['domain'].lower()}"
+        return AzureSecretRef(secret_ref, vault_url, match["name"], match["version"])
+    match = _GCP.fullmatch(secret_ref)
+    if match:
+        return GcpSecretRef(secret_ref, match["project"], match["secret"], match["version"] or "latest")
+    raise UnknownSecretRefError(f"{_describe(secret_ref)} is not a secret reference; expected {_forms()}")
+
+
+def _describe(secret_ref: str) -> str:
+    if secret_ref.startswith(_REF_PREFIXES) and not any(ch.isspace() for ch in secret_ref):
+        return f"secret_ref {secret_ref!r}"
+    return f"the secret_ref given ({len(secret_ref)} characters, not shown in case it is a key value)"
+
+
+def _forms() -> str:
+    return "; ".join(ACCEPTED_FORMS)
