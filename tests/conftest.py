@@ -6,8 +6,8 @@ import pytest
 
 from ai_keys.testing import MockEngine, mock_pulumi
 
-CANARY = "CANARY-sk-proj-7fq2XbL9mNw4KzR8tY1vQ3hJ6dS0aP5u"
-"""A recognizable fake key value; tests assert it never leaks into non-secret places."""
+CANARY = "CANARYskproj7fq2XbL9mNw4KzR8tY1vQ3hJ6dS0aP5u"
+"""A recognizable fake key value (alphanumeric, so every backend accepts it); it must never leak."""
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/summarizer"
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:rotate-openai"

@@ -1,0 +1,68 @@
+"""Property: whatever args a user writes, validation either accepts them or raises SecureApiKeyError —
+never a TypeError, KeyError or AttributeError — and nothing is registered before it decides."""
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ai_keys import SecureApiKey, SecureApiKeyError
+from ai_keys.args import Backend
+from ai_keys.spec import build_spec
+from ai_keys.spec.common import ENCRYPTION_FIELDS, ROTATION_FIELDS, TOP_LEVEL_FIELDS
+from ai_keys.testing import mock_pulumi
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=40),
+    st.sampled_from(["eu-west-1", "us-central1", "DAY", "arn:aws:iam::123456789012:role/app", "serviceAccount:a@b.iam.gserviceaccount.com"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)),
+    max_leaves=12,
+)
+BLOCK_FIELDS = {
+    "rotation": ROTATION_FIELDS,
+    "encryption": ENCRYPTION_FIELDS,
+    "aws": ("force_overwrite_replica_secret",),
+    "api_gateway": ("enabled", "customer_id", "usage_plan_id", "usage_plan", "store_in_secrets_manager"),
+    "azure": ("resource_group_name", "vault_id", "vault_name", "create_vault", "content_type", "expires", "not_before", "principal_type"),
+    "gcp": ("project", "annotations", "version_destroy_ttl"),
+}
+
+
+@st.composite
+def user_args(draw: st.DrawFn) -> dict[str, Any]:
+    args: dict[str, Any] = {"backend": draw(st.one_of(st.sampled_from([b.value for b in Backend]), values))}
+    for field in draw(st.lists(st.sampled_from(TOP_LEVEL_FIELDS), unique=True, max_size=6)):
+        if field in BLOCK_FIELDS:
+            keys = draw(st.lists(st.sampled_from(BLOCK_FIELDS[field]), unique=True, max_size=4))
+            args[field] = draw(st.one_of(values, st.fixed_dictionaries({k: values for k in keys})))
+        elif field != "backend":
+            args[field] = draw(values)
+    return args
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(user_args())
+def test_validation_only_ever_raises_secure_api_key_error(args: dict[str, Any]) -> None:
+    try:
+        build_spec(args)
+    except SecureApiKeyError as error:
+        assert str(error).startswith("SecureApiKey args.")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(user_args())
+def test_a_refused_component_registers_nothing(args: dict[str, Any]) -> None:
+    try:
+        build_spec(args)
+    except SecureApiKeyError:
+        with mock_pulumi() as engine, pytest.raises(SecureApiKeyError):
+            engine.run(lambda: SecureApiKey("fuzzed", args))  # type: ignore[arg-type]
+        assert engine.resources == []
