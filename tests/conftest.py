@@ -13,6 +13,20 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/summarizer"
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:rotate-openai"
 
 
+class _CanaryScan:
+    """Counts the backend x option combinations the leak scan built, for the run's summary."""
+
+    scanned = 0
+
+
+canary_scan = _CanaryScan()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if canary_scan.scanned:
+        terminalreporter.write_line(f"canary leak scan: {canary_scan.scanned} backend x option combinations scanned")
+
+
 @pytest.fixture
 def engine() -> Iterator[MockEngine]:
     """A mock Pulumi engine for one test."""

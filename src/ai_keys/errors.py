@@ -29,7 +29,7 @@ class SecureApiKeyError(AiKeysError, ValueError):
     def __init__(self, field: str, problem: str, allowed: Optional[str] = None) -> None:
         self.field = field
         self.allowed = allowed or ""
-        message = f"SecureApiKey args.{field}: {problem}"
+        message = f"SecureApiKey args.{field}: {problem}" if field else f"SecureApiKey args: {problem}"
         if allowed:
             message += f"; allowed: {allowed}"
         super().__init__(message)

@@ -1,0 +1,249 @@
+"""The bad-input corpus: named cases across every backend. Each must be refused with a SecureApiKeyError whose
+message names the field path, never shows the value, and registers nothing."""
+
+from typing import Any
+
+import pytest
+
+from ai_keys import SecureApiKey, SecureApiKeyError
+from ai_keys.testing import MockEngine
+
+from .conftest import CANARY, LAMBDA_ARN, ROLE_ARN
+from .scenarios import API_GATEWAY, AWS_SM, AZURE, AZURE_PRINCIPAL, BASE, GCP, GCP_MEMBER, merge
+
+PLAN = {"api_gateway": {"usage_plan": {"api_stages": [{"api_id": "a1b2c3d4e5", "stage": "prod"}]}}}
+VAULT = {"azure": {"resource_group_name": "rg-ml", "create_vault": {}}}
+
+# (name, backend, args override, field path the message must name)
+CASES: list[tuple[str, str, dict[str, Any], str]] = [
+    # Any backend
+    ("unknown backend", AWS_SM, {"backend": "aws-ssm"}, "backend"),
+    ("backend of wrong type", AWS_SM, {"backend": 3}, "backend"),
+    ("unknown top-level option", AWS_SM, {"colour": "blue"}, "colour"),
+    ("tags not a mapping", GCP, {"tags": ["team"]}, "tags"),
+    ("readers not a list", AZURE, {"readers": AZURE_PRINCIPAL}, "readers"),
+    ("description of wrong type", AWS_SM, {"description": 42}, "description"),
+    ("name of wrong type", GCP, {"name": 42}, "name"),
+    ("deletion protection not a bool", AZURE, {"deletion_protection": "yes"}, "deletion_protection"),
+    ("value as bytes", AWS_SM, {"value": b"sk-bytes"}, "value"),
+    ("value only whitespace", GCP, {"value": "   "}, "value"),
+    ("value of wrong type", AZURE, {"value": 12345}, "value"),
+    ("rotation not a mapping", AWS_SM, {"rotation": 30}, "rotation"),
+    ("rotation without a schedule", GCP, {"rotation": {}}, "rotation"),
+    ("rotation days negative", GCP, {"rotation": {"every_days": -1}}, "rotation.every_days"),
+    ("rotation days as text", AZURE, {"rotation": {"every_days": "90"}}, "rotation.every_days"),
+    ("encryption names no key", GCP, {"encryption": {}}, "encryption"),
+    ("create and bring a key", GCP, {"encryption": {"create_key": True, "key_id": "k"}}, "encryption.create_key"),
+    ("duplicate replica regions", GCP, {"replica_regions": ["us-central1", "us-central1"]}, "replica_regions[1]"),
+    # AWS Secrets Manager
+    ("aws: value over 64 KiB", AWS_SM, {"value": "x" * 65_537}, "value"),
+    ("aws: name with a space", AWS_SM, {"name": "open ai"}, "name"),
+    ("aws: name over 512", AWS_SM, {"name": "a" * 513}, "name"),
+    ("aws: name like an ARN suffix", AWS_SM, {"name": "openai-AbC123"}, "name"),
+    ("aws: wildcard reader", AWS_SM, {"readers": ["*"]}, "readers[0]"),
+    ("aws: GCP member as reader", AWS_SM, {"readers": [GCP_MEMBER]}, "readers[0]"),
+    ("aws: Azure principal as reader", AWS_SM, {"readers": [AZURE_PRINCIPAL]}, "readers[0]"),
+    ("aws: rotation without Lambda", AWS_SM, {"rotation": {"every_days": 30}}, "rotation.aws_lambda_arn"),
+    (
+        "aws: rotation every 1001 days",
+        AWS_SM,
+        {"rotation": {"every_days": 1001, "aws_lambda_arn": LAMBDA_ARN}},
+        "rotation.every_days",
+    ),
+    (
+        "aws: rotation every 2 hours",
+        AWS_SM,
+        {"rotation": {"schedule_expression": "rate(2 hours)", "aws_lambda_arn": LAMBDA_ARN}},
+        "rotation.schedule_expression",
+    ),
+    (
+        "aws: rotation window malformed",
+        AWS_SM,
+        {"rotation": {"every_days": 3, "duration": "3 hours", "aws_lambda_arn": LAMBDA_ARN}},
+        "rotation.duration",
+    ),
+    (
+        "aws: Azure webhook for rotation",
+        AWS_SM,
+        {"rotation": {"every_days": 3, "aws_lambda_arn": LAMBDA_ARN, "azure_webhook_url": "https://x.example.com"}},
+        "rotation.azure_webhook_url",
+    ),
+    ("aws: recovery window 3", AWS_SM, {"recovery_window_days": 3}, "recovery_window_days"),
+    ("aws: recovery window 0 while protected", AWS_SM, {"recovery_window_days": 0}, "recovery_window_days"),
+    (
+        "aws: key rotation 10 days",
+        AWS_SM,
+        {"encryption": {"create_key": True, "key_rotation_days": 10}},
+        "encryption.key_rotation_days",
+    ),
+    (
+        "aws: own key without replica key",
+        AWS_SM,
+        {"encryption": {"key_id": "alias/k"}, "replica_regions": ["eu-west-1"]},
+        "encryption.replica_key_ids.eu-west-1",
+    ),
+    ("aws: GCP location as replica", AWS_SM, {"replica_regions": ["europe-west1x"]}, "replica_regions[0]"),
+    ("aws: reserved tag prefix", AWS_SM, {"tags": {"aws:team": "ml"}}, "tags.aws:team"),
+    ("aws: tag value too long", AWS_SM, {"tags": {"team": "x" * 257}}, "tags.team"),
+    ("aws: 51 tags", AWS_SM, {"tags": {f"t{i}": "v" for i in range(51)}}, "tags"),
+    ("aws: unknown aws option", AWS_SM, {"aws": {"region": "eu-west-1"}}, "aws.region"),
+    ("aws: azure block", AWS_SM, {"azure": {"content_type": "text/plain"}}, "azure"),
+    # AWS API Gateway
+    ("apigw: value too short", API_GATEWAY, {**PLAN, "value": "abc123"}, "value"),
+    ("apigw: value not alphanumeric", API_GATEWAY, {**PLAN, "value": "sk-proj-" + "a" * 30}, "value"),
+    ("apigw: no usage plan", API_GATEWAY, {"api_gateway": {"usage_plan": None, "store_in_secrets_manager": True}}, "api_gateway"),
+    ("apigw: plan id and new plan", API_GATEWAY, {"api_gateway": {"usage_plan_id": "abc123"}}, "api_gateway"),
+    (
+        "apigw: quota period YEAR",
+        API_GATEWAY,
+        {"api_gateway": {"usage_plan": {"quota": {"limit": 5, "period": "YEAR"}}}},
+        "api_gateway.usage_plan.quota.period",
+    ),
+    (
+        "apigw: quota limit 0",
+        API_GATEWAY,
+        {"api_gateway": {"usage_plan": {"quota": {"limit": 0, "period": "DAY"}}}},
+        "api_gateway.usage_plan.quota.limit",
+    ),
+    (
+        "apigw: quota offset past limit",
+        API_GATEWAY,
+        {"api_gateway": {"usage_plan": {"quota": {"limit": 10, "period": "WEEK", "offset": 10}}}},
+        "api_gateway.usage_plan.quota.offset",
+    ),
+    (
+        "apigw: throttle rate negative",
+        API_GATEWAY,
+        {"api_gateway": {"usage_plan": {"throttle": {"rate_limit": -1, "burst_limit": 5}}}},
+        "api_gateway.usage_plan.throttle.rate_limit",
+    ),
+    (
+        "apigw: throttle burst 6000",
+        API_GATEWAY,
+        {"api_gateway": {"usage_plan": {"throttle": {"rate_limit": 5, "burst_limit": 6000}}}},
+        "api_gateway.usage_plan.throttle.burst_limit",
+    ),
+    (
+        "apigw: stage without api id",
+        API_GATEWAY,
+        {"api_gateway": {"usage_plan": {"api_stages": [{"stage": "prod"}]}}},
+        "api_gateway.usage_plan.api_stages[0].api_id",
+    ),
+    (
+        "apigw: method throttle path",
+        API_GATEWAY,
+        {
+            "api_gateway": {
+                "usage_plan": {
+                    "api_stages": [
+                        {
+                            "api_id": "a1b2c3",
+                            "stage": "prod",
+                            "throttles": [{"path": "completions", "rate_limit": 1, "burst_limit": 1}],
+                        }
+                    ]
+                }
+            }
+        },
+        "api_gateway.usage_plan.api_stages[0].throttles[0].path",
+    ),
+    (
+        "apigw: readers without Secrets Manager",
+        API_GATEWAY,
+        {"api_gateway": {"store_in_secrets_manager": False}, "readers": [ROLE_ARN]},
+        "readers",
+    ),
+    (
+        "apigw: replicas without Secrets Manager",
+        API_GATEWAY,
+        {"api_gateway": {"store_in_secrets_manager": False}, "replica_regions": ["eu-west-1"]},
+        "replica_regions",
+    ),
+    ("apigw: enabled not a bool", API_GATEWAY, {"api_gateway": {"enabled": "no"}}, "api_gateway.enabled"),
+    ("apigw: gcp block", API_GATEWAY, {"gcp": {"project": "p"}}, "gcp"),
+    # Azure Key Vault
+    ("azure: vault name too short", AZURE, {"azure": {"create_vault": {"name": "kv"}}}, "azure.create_vault.name"),
+    ("azure: vault name starts with a digit", AZURE, {"azure": {"create_vault": {"name": "1vault"}}}, "azure.create_vault.name"),
+    ("azure: vault name with double hyphen", AZURE, {"azure": {"create_vault": {"name": "kv--ml"}}}, "azure.create_vault.name"),
+    ("azure: secret name with underscore", AZURE, {"name": "openai_key"}, "name"),
+    ("azure: secret name over 127", AZURE, {"name": "a" * 128}, "name"),
+    ("azure: value over 25 KB", AZURE, {"value": "x" * 26_000}, "value"),
+    (
+        "azure: soft delete 5 days",
+        AZURE,
+        {"azure": {"create_vault": {"soft_delete_retention_days": 5}}},
+        "azure.create_vault.soft_delete_retention_days",
+    ),
+    ("azure: sku basic", AZURE, {"azure": {"create_vault": {"sku": "basic"}}}, "azure.create_vault.sku"),
+    (
+        "azure: network default Block",
+        AZURE,
+        {"azure": {"create_vault": {"network": {"default_action": "Block"}}}},
+        "azure.create_vault.network.default_action",
+    ),
+    (
+        "azure: ip rule not an address",
+        AZURE,
+        {"azure": {"create_vault": {"network": {"ip_rules": ["office"]}}}},
+        "azure.create_vault.network.ip_rules[0]",
+    ),
+    ("azure: no vault chosen", AZURE, {"azure": {"create_vault": None, "resource_group_name": None}}, "azure"),
+    (
+        "azure: vault id and new vault",
+        AZURE,
+        {"azure": {"vault_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1"}},
+        "azure",
+    ),
+    ("azure: content type too long", AZURE, {"azure": {"content_type": "t" * 256}}, "azure.content_type"),
+    ("azure: expires not a time", AZURE, {"azure": {"expires": "next year"}}, "azure.expires"),
+    ("azure: AWS ARN as reader", AZURE, {"readers": [ROLE_ARN]}, "readers[0]"),
+    ("azure: customer key", AZURE, {"encryption": {"create_key": True}}, "encryption"),
+    ("azure: replicas", AZURE, {"replica_regions": ["westeurope"]}, "replica_regions"),
+    ("azure: recovery window", AZURE, {"recovery_window_days": 7}, "recovery_window_days"),
+    ("azure: principal type Robot", AZURE, {"azure": {"principal_type": "Robot"}}, "azure.principal_type"),
+    (
+        "azure: rotation schedule expression",
+        AZURE,
+        {"rotation": {"schedule_expression": "rate(7 days)"}},
+        "rotation.schedule_expression",
+    ),
+    # GCP Secret Manager
+    ("gcp: secret id with a dot", GCP, {"name": "openai.key"}, "name"),
+    ("gcp: secret id over 255", GCP, {"name": "a" * 256}, "name"),
+    ("gcp: value over 64 KiB", GCP, {"value": "x" * 65_537}, "value"),
+    ("gcp: label key starting with a digit", GCP, {"tags": {"1team": "ml"}}, "tags.1team"),
+    ("gcp: two tags, one label", GCP, {"tags": {"Team": "ml", "team": "ai"}}, "tags"),
+    ("gcp: bad replica location", GCP, {"replica_regions": ["Europe West"]}, "replica_regions[0]"),
+    ("gcp: allUsers as reader", GCP, {"readers": ["allUsers"]}, "readers[0]"),
+    ("gcp: bare email as reader", GCP, {"readers": ["bob@example.com"]}, "readers[0]"),
+    ("gcp: version destroy ttl as days", GCP, {"gcp": {"version_destroy_ttl": "1d"}}, "gcp.version_destroy_ttl"),
+    ("gcp: annotation key with a slash", GCP, {"gcp": {"annotations": {"a/b": "c"}}}, "gcp.annotations"),
+    ("gcp: AWS rotation lambda", GCP, {"rotation": {"every_days": 30, "aws_lambda_arn": LAMBDA_ARN}}, "rotation.aws_lambda_arn"),
+    ("gcp: recovery window", GCP, {"recovery_window_days": 7}, "recovery_window_days"),
+    ("gcp: api gateway block", GCP, {"api_gateway": {"enabled": True}}, "api_gateway"),
+    (
+        "gcp: own key missing for a location",
+        GCP,
+        {"replica_regions": ["us-central1"], "encryption": {"replica_key_ids": {"europe-west1": "k"}, "key_id": "k"}},
+        "encryption",
+    ),
+]
+
+
+def test_the_corpus_is_large_and_covers_every_backend() -> None:
+    assert len(CASES) >= 60
+    assert {backend for _, backend, _, _ in CASES} == {AWS_SM, API_GATEWAY, AZURE, GCP}
+    assert len({name for name, _, _, _ in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize(("name", "backend", "override", "field"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_refused(engine: MockEngine, name: str, backend: str, override: dict[str, Any], field: str) -> None:
+    base = merge(BASE[backend], PLAN if backend == API_GATEWAY else {})
+    args = merge({"backend": backend, "value": CANARY}, base, override)
+    with pytest.raises(SecureApiKeyError) as refused:
+        engine.run(lambda: SecureApiKey("bad", args))  # type: ignore[arg-type]
+    message = str(refused.value)
+    assert message.startswith(f"SecureApiKey args.{field}"), message
+    assert refused.value.field.startswith(field)
+    assert CANARY not in message
+    assert engine.resources == []
