@@ -12,9 +12,14 @@ EXAMPLE = Path(__file__).parent.parent / "examples" / "aws-secrets-manager"
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate-openai"
 
 
+def run_main() -> None:
+    # Returns nothing: the module's globals are not an Output for the engine to wait on.
+    runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__")
+
+
 def run_example(config: dict[str, str]) -> tuple[MockEngine, list[str]]:
     with mock_pulumi(project="ai-keys-aws-secrets-manager", config=config, secret_keys=["openai_api_key"]) as engine:
-        engine.run(lambda: runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__"))
+        engine.run(lambda: run_main())
         return engine, [r.type for r in engine.resources]
 
 

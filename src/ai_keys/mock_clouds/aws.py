@@ -147,7 +147,19 @@ def _generic(type_: str) -> Filler:
     return fill
 
 
+def _rest_api(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State]:
+    api_id = stable_id("restapi", name, length=10)
+    return api_id, {
+        **inputs,
+        "name": _autoname(name, inputs),
+        "rootResourceId": stable_id("root", name, length=10),
+        "arn": f"arn:aws:apigateway:{_region(inputs)}::/restapis/{api_id}",
+        "executionArn": f"arn:aws:execute-api:{_region(inputs)}:{ACCOUNT_ID}:{api_id}",
+    }
+
+
 _FILLERS: dict[str, Filler] = {
+    "aws:apigateway/restApi:RestApi": _rest_api,
     "aws:iam/role:Role": _iam_role,
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
