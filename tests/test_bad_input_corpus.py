@@ -247,3 +247,12 @@ def test_bad_input_is_refused(engine: MockEngine, name: str, backend: str, overr
     assert refused.value.field.startswith(field)
     assert CANARY not in message
     assert engine.resources == []
+
+
+def test_a_refused_webhook_url_is_not_echoed(engine: MockEngine) -> None:
+    hook = "http://hooks.example.com/rotate?code=WEBHOOKCODE123"
+    args = merge({"backend": AZURE, "value": CANARY}, BASE[AZURE], {"rotation": {"every_days": 40, "azure_webhook_url": hook}})
+    with pytest.raises(SecureApiKeyError, match=r"args\.rotation\.azure_webhook_url: ") as refused:
+        engine.run(lambda: SecureApiKey("bad", args))  # type: ignore[arg-type]
+    assert "WEBHOOKCODE123" not in str(refused.value)
+    assert engine.resources == []

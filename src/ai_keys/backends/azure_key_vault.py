@@ -1,10 +1,128 @@
-"""The `azure-key-vault` backend."""
+"""The ``azure-key-vault`` backend: a Key Vault secret (in an existing vault or one created here), readers
+granted "Key Vault Secrets User" on this secret only, and rotation as an expiry plus an Event Grid
+``SecretNearExpiry`` subscription.
+
+Secrecy: azure-native marks nothing secret on ``keyvault.Secret``, so the value goes in as a Pulumi secret
+and ``properties`` (which carries it) is an additional secret output. The uniform outputs that are not the
+value are built from pieces that never held it: ``secret_ref`` and ``version_id`` from the URIs Azure
+returns (``Output.unsecret`` on those two fields only, which are right for sovereign clouds too, unlike a
+URL assembled from the vault name), ``secret_id`` from the resource id.
+"""
+
+from typing import Any, Optional
 
 import pulumi
+import pulumi_azure_native as azure_native
 
-from ..spec import KeySpec
+from ..spec import KeySpec, RotationSpec, checked_value
+from ..spec.azure_key_vault import DESCRIPTION_TAG, MAX_VALUE_BYTES, AzureKeyVaultOptions
+from . import _azure_names, _azure_rotation, _azure_vault
 from .result import BackendResult
+
+SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6"
+"""Built-in role "Key Vault Secrets User": read secret contents, nothing else."""
 
 
 def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
-    raise NotImplementedError("azure-key-vault")
+    """Store ``spec.value`` as a Key Vault secret."""
+    options = spec.azure
+    assert options is not None
+    value = checked_value(spec.value, max_bytes=MAX_VALUE_BYTES)
+    client = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+    vault = _azure_vault.resolve(name, options, client, spec.tags, parent)
+    secret_name = spec.name if spec.name is not None else _azure_names.secret_name(name, pulumi.get_project(), pulumi.get_stack())
+    near_expiry = (
+        _azure_rotation.near_expiry_subscription(name, spec.rotation, vault.id, secret_name, parent)
+        if spec.rotation is not None
+        else None
+    )
+    secret = _secret(name, spec, options, vault, secret_name, value, near_expiry, parent)
+    if spec.readers:
+        _grant_readers(name, spec, options, secret, client, parent)
+    properties = secret.properties
+    return BackendResult(
+        secret_id=secret.id,
+        secret_ref=pulumi.Output.unsecret(properties.apply(lambda p: p.secret_uri)),
+        version_id=pulumi.Output.unsecret(properties.apply(lambda p: _version_of(p.secret_uri_with_version))),
+        value=value,
+    )
+
+
+def _secret(
+    name: str,
+    spec: KeySpec,
+    options: AzureKeyVaultOptions,
+    vault: _azure_vault.VaultRef,
+    secret_name: str,
+    value: "pulumi.Output[str]",
+    near_expiry: Optional[azure_native.eventgrid.EventSubscription],
+    parent: pulumi.Resource,
+) -> azure_native.keyvault.Secret:
+    tags: dict[str, Any] = dict(spec.tags)
+    if spec.description is not None:
+        tags[DESCRIPTION_TAG] = spec.description  # Key Vault secrets have no description field
+    attributes = (
+        azure_native.keyvault.SecretAttributesArgs(expires=options.expires, not_before=options.not_before)
+        if options.expires is not None or options.not_before is not None
+        else None
+    )
+    return azure_native.keyvault.Secret(
+        f"{name}-secret",
+        resource_group_name=vault.resource_group_name,
+        vault_name=vault.name,
+        secret_name=secret_name,
+        properties=azure_native.keyvault.SecretPropertiesArgs(
+            value=value, content_type=options.content_type, attributes=attributes
+        ),
+        tags=tags or None,
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            # `properties` carries the value; the SDK does not mark it, so the engine must.
+            additional_secret_outputs=["properties"],
+            ignore_changes=_rotation_ignores(spec.rotation),
+            # Key Vault announces expiry only for versions written after the subscription exists.
+            depends_on=[near_expiry] if near_expiry is not None else None,
+        ),
+    )
+
+
+def _rotation_ignores(rotation: Optional[RotationSpec]) -> Optional[list[str]]:
+    """With rotation on the component owns the first version only. Every update of a Key Vault secret
+    through Resource Manager is a PUT that writes ``properties.value`` again (the value recorded at
+    creation), so a later change to the value, expiry, content type or tags would put the old key back
+    over the rotated one: ignore them all."""
+    return ["properties", "tags"] if rotation is not None else None
+
+
+def _grant_readers(
+    name: str,
+    spec: KeySpec,
+    options: AzureKeyVaultOptions,
+    secret: azure_native.keyvault.Secret,
+    client: "pulumi.Output[azure_native.authorization.GetClientConfigResult]",
+    parent: pulumi.Resource,
+) -> None:
+    role_definition_id = pulumi.Output.concat(
+        "/subscriptions/", client.subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", SECRETS_USER_ROLE_ID
+    )
+    for index, reader in enumerate(spec.readers):
+        # Known principals name their resource, so reordering `readers` never replaces a grant.
+        suffix = reader.lower() if isinstance(reader, str) else str(index)
+        assignment_name = pulumi.Output.all(secret.id, reader).apply(
+            lambda a: _azure_names.role_assignment_name(str(a[0]), str(a[1]), SECRETS_USER_ROLE_ID)
+        )
+        azure_native.authorization.RoleAssignment(
+            f"{name}-reader-{suffix}",
+            principal_id=reader,
+            principal_type=options.principal_type,
+            role_definition_id=role_definition_id,
+            scope=secret.id,  # this secret only, not the vault
+            role_assignment_name=assignment_name,
+            # The Azure name is derived, so a replacement must free it before creating the new one.
+            opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
+        )
+
+
+def _version_of(uri_with_version: str) -> str:
+    """``https://V.vault.azure.net/secrets/NAME/VERSION`` -> ``VERSION``."""
+    return uri_with_version.rstrip("/").rsplit("/", 1)[-1]

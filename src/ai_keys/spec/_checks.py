@@ -82,6 +82,7 @@ def text(
     min_len: int = 1,
     max_len: int = 2048,
     allowed: Optional[str] = None,
+    reveal: bool = True,
 ) -> str:
     """A plain string checked for length and, optionally, a full-match regex."""
     rule = allowed or f"a string of {min_len}-{max_len} characters"
@@ -90,7 +91,8 @@ def text(
     if not min_len <= len(value) <= max_len:
         raise SecureApiKeyError(field, f"has {len(value)} characters", rule)
     if pattern is not None and re.fullmatch(pattern, value) is None:
-        raise SecureApiKeyError(field, f"has characters or a shape that is not allowed (got {shown(value)})", rule)
+        got = f" (got {shown(value)})" if reveal else ""  # never echo values that may carry credentials
+        raise SecureApiKeyError(field, f"has characters or a shape that is not allowed{got}", rule)
     return value
 
 
@@ -100,10 +102,12 @@ def choice(field: str, value: Any, options: Sequence[str]) -> str:
     return value
 
 
-def input_str(field: str, value: Any, *, max_len: int = 2048, pattern: Optional[str] = None, allowed: str = "") -> Any:
+def input_str(
+    field: str, value: Any, *, max_len: int = 2048, pattern: Optional[str] = None, allowed: str = "", reveal: bool = True
+) -> Any:
     """An ``Input[str]``: a plain string is checked now, an Output is passed through unchanged."""
     if isinstance(value, str):
-        return text(field, value, pattern=pattern, max_len=max_len, allowed=allowed or None)
+        return text(field, value, pattern=pattern, max_len=max_len, allowed=allowed or None, reveal=reveal)
     if is_input(value):
         return value
     raise SecureApiKeyError(field, f"must be a string or a Pulumi Output (got {type_name(value)})", allowed or "a string")

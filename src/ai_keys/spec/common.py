@@ -157,7 +157,8 @@ def _rotation(raw: Any) -> RotationSpec:
             allowed="a Lambda function ARN",
         ),
         azure_webhook_url=_optional_input(
-            "rotation.azure_webhook_url", block.get("azure_webhook_url"), pattern=r"https://\S+", allowed="an https:// URL"
+            "rotation.azure_webhook_url", block.get("azure_webhook_url"), pattern=r"https://\S+", allowed="an https:// URL",
+            reveal=False,  # webhook URLs often carry an access code
         ),
         azure_function_id=_optional_input(
             "rotation.azure_function_id",
@@ -174,10 +175,10 @@ def _rotation(raw: Any) -> RotationSpec:
     )
 
 
-def _optional_input(field_name: str, value: Any, *, pattern: str, allowed: str) -> Any:
+def _optional_input(field_name: str, value: Any, *, pattern: str, allowed: str, reveal: bool = True) -> Any:
     if value is None:
         return None
-    return check.input_str(field_name, value, pattern=pattern, allowed=allowed)
+    return check.input_str(field_name, value, pattern=pattern, allowed=allowed, reveal=reveal)
 
 
 def _encryption(raw: Any) -> EncryptionSpec:

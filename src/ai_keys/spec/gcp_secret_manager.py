@@ -1,17 +1,329 @@
-"""What the `gcp-secret-manager` backend accepts."""
+"""What the ``gcp-secret-manager`` backend accepts (limits from the Secret Manager and Cloud KMS APIs).
 
+Also home of :func:`gcp_labels`, the deterministic mapping from the common ``tags`` to GCP labels.
+"""
+
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
-from .common import CommonSpec
+from . import _checks as check
+from .common import CommonSpec, refuse_given, refuse_other_blocks, refuse_rotation_fields
+
+MAX_VALUE_BYTES = 65_536
+SECRET_ID_PATTERN = r"[A-Za-z0-9_-]{1,255}"
+LOCATION_PATTERN = r"[a-z]+-[a-z]+[0-9]{1,2}"
+"""A Secret Manager replica location: a GCP region such as ``us-central1`` or ``europe-west1``."""
+PROJECT_PATTERN = r"([a-z][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]"
+GLOBAL = "global"
+"""The only location a key for an automatically replicated secret may be in."""
+
+LABEL_KEY_PATTERN = r"[a-z][a-z0-9_-]{0,62}"
+LABEL_VALUE_PATTERN = r"[a-z0-9_-]{0,63}"
+MAX_LABELS = 64
+_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+_LABEL_RULE = "1-63 characters of a-z, 0-9, _ and -, starting with a letter (upper case is lowered, anything else becomes _)"
+
+ANNOTATION_KEY_PATTERN = r"[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?"
+MAX_ANNOTATIONS_BYTES = 16 * 1024
+DESCRIPTION_ANNOTATION = "description"
+"""Secret Manager has no description field: the common ``description`` is stored as this annotation."""
+
+MIN_DESTROY_TTL_SECONDS = 86_400
+MAX_DESTROY_TTL_SECONDS = 1000 * 86_400
+DEFAULT_KEY_ROTATION_DAYS = 90
+MIN_KEY_ROTATION_DAYS = 2  # Cloud KMS: the rotation period must be longer than one day
+SECONDS_PER_DAY = 86_400
+
+KEY_ID_PATTERN = re.compile(r"projects/[^/]+/locations/(?P<location>[^/]+)/keyRings/[^/]+/cryptoKeys/[^/]+")
+MEMBER_PREFIXES = ("user:", "serviceAccount:", "group:", "domain:", "principal://", "principalSet://")
+_MEMBER = re.compile(
+    r"(user|serviceAccount|group):[^@\s:]+@[^@\s]+\.[^@\s]+"
+    r"|domain:[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+"
+    r"|principal(Set)?://iam\.googleapis\.com/\S+"
+)
+_MEMBERS_ALLOWED = (
+    "an IAM member: user:EMAIL, serviceAccount:EMAIL, group:EMAIL, domain:DOMAIN, principal://iam.googleapis.com/... "
+    "or principalSet://iam.googleapis.com/..."
+)
+_PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
+
+
+@dataclass(frozen=True)
+class GcpEncryption:
+    """Customer-managed encryption: one Cloud KMS key per location the secret lives in."""
+
+    locations: tuple[str, ...]
+    """``("global",)`` for automatic replication, else the replica locations in order."""
+    create_key: bool
+    brought_keys: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    """Location -> CryptoKey id (``Input[str]``) of keys the user brings."""
+    key_rotation_period: Optional[str] = None
+    """Rotation period of created keys, as Cloud KMS wants it (``"7776000s"``)."""
+
+
+@dataclass(frozen=True)
+class GcpRotation:
+    """Rotation notices: Secret Manager publishes to a Pub/Sub topic every ``period_seconds``."""
+
+    period_seconds: int
+    topic_id: Optional[Any] = None
+    """An existing topic (``Input[str]``); None to create one."""
 
 
 @dataclass(frozen=True)
 class GcpSecretManagerOptions:
-    """Resolved settings of this backend."""
+    """Resolved Secret Manager settings that are not common to every backend."""
+
+    project: Optional[Any]
+    """Project id (``Input[str]``); None for the provider's project."""
+    secret_id: Optional[str]
+    """Explicit secret id; None to let the provider auto-name the secret."""
+    locations: tuple[str, ...]
+    """User-managed replication locations; empty for automatic replication."""
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    version_destroy_ttl: Optional[str]
+    encryption: Optional[GcpEncryption]
+    rotation: Optional[GcpRotation]
+
+
+def gcp_labels(tags: Mapping[str, str]) -> dict[str, str]:
+    """Map ``tags`` to GCP labels deterministically, or refuse what cannot be mapped.
+
+    Keys and values are lower-cased and every character outside ``a-z 0-9 _ -`` becomes ``_``
+    (``{"Cost Center": "ML Team"}`` -> ``{"cost_center": "ml_team"}``). A key that does not then start with a
+    letter, a key or value longer than 63 characters, more than 64 labels, and two tags that map to the same
+    key are refused with an error naming the tag.
+    """
+    if len(tags) > MAX_LABELS:
+        raise SecureApiKeyError("tags", f"has {len(tags)} entries", f"at most {MAX_LABELS} labels on GCP")
+    labels: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for key, value in tags.items():
+        label_key = _label_text(key)
+        if not 1 <= len(label_key) <= 63:
+            raise SecureApiKeyError(f"tags.{key}", f"becomes a GCP label key of {len(label_key)} characters", _LABEL_RULE)
+        if not "a" <= label_key[0] <= "z":
+            raise SecureApiKeyError(
+                f"tags.{key}", f"becomes GCP label key {label_key!r}, which does not start with a letter", _LABEL_RULE
+            )
+        if label_key in origin:
+            raise SecureApiKeyError(
+                f"tags.{key}",
+                f"becomes GCP label key {label_key!r}, the same as tags.{origin[label_key]}",
+                "tag keys that stay distinct once lower-cased (GCP label keys are lower case)",
+            )
+        label_value = _label_text(value)
+        if len(label_value) > 63:
+            raise SecureApiKeyError(
+                f"tags.{key}", f"becomes a GCP label value of {len(label_value)} characters", "label values of 0-63 characters"
+            )
+        origin[label_key] = key
+        labels[label_key] = label_value
+    return labels
+
+
+def _label_text(text: str) -> str:
+    return "".join(ch if ch in _LABEL_CHARS else "_" for ch in text.lower())
+
+
+def checked_member(path: str, reader: Any) -> str:
+    """A reader as an IAM member Secret Manager may grant read access to; public members are refused.
+
+    Runs on plain readers before anything is registered, and on readers given as Outputs once they resolve.
+    """
+    if not isinstance(reader, str):
+        raise SecureApiKeyError(path, f"resolved to {check.type_name(reader)}", _MEMBERS_ALLOWED)
+    if reader in _PUBLIC_MEMBERS:
+        raise SecureApiKeyError(path, f"is {reader}, which would make the key readable by anyone", _MEMBERS_ALLOWED)
+    if not reader.startswith(MEMBER_PREFIXES):
+        raise SecureApiKeyError(path, f"is not an IAM member this backend grants (got {check.shown(reader)})", _MEMBERS_ALLOWED)
+    if _MEMBER.fullmatch(reader) is None:
+        raise SecureApiKeyError(path, f"is not a well-formed IAM member (got {check.shown(reader)})", _MEMBERS_ALLOWED)
+    return reader
+
+
+def _check_readers(common: CommonSpec) -> None:
+    for index, reader in enumerate(common.readers):
+        if isinstance(reader, str):  # an Output is checked once it resolves
+            checked_member(f"readers[{index}]", reader)
+
+
+def _locations(common: CommonSpec) -> tuple[str, ...]:
+    for index, location in enumerate(common.replica_regions):
+        check.text(
+            f"replica_regions[{index}]",
+            location,
+            pattern=LOCATION_PATTERN,
+            max_len=32,
+            allowed="a GCP region such as us-central1 or europe-west1 (leave replica_regions out for automatic replication)",
+        )
+    return tuple(common.replica_regions)
+
+
+def _key_in(path: str, key_id: Any, location: str) -> Any:
+    """A brought key id; a known one must be a CryptoKey id in ``location``."""
+    allowed = f"a Cloud KMS CryptoKey id projects/P/locations/{location}/keyRings/R/cryptoKeys/K"
+    if isinstance(key_id, str):
+        match = KEY_ID_PATTERN.fullmatch(key_id)
+        if match is None:
+            raise SecureApiKeyError(path, f"is not a CryptoKey id (got {check.shown(key_id)})", allowed)
+        if match["location"] != location:
+            raise SecureApiKeyError(
+                path,
+                f"is in location {match['location']}, but the secret's data there is in {location}: "
+                "Secret Manager needs a key in the same location as each replica",
+                allowed,
+            )
+    return key_id
+
+
+def _encryption(common: CommonSpec, locations: tuple[str, ...]) -> Optional[GcpEncryption]:
+    encryption = common.encryption
+    if encryption is None:
+        return None
+    key_locations = locations or (GLOBAL,)
+    if encryption.create_key:
+        days = encryption.key_rotation_days or DEFAULT_KEY_ROTATION_DAYS
+        if days < MIN_KEY_ROTATION_DAYS:
+            raise SecureApiKeyError(
+                "encryption.key_rotation_days",
+                f"is out of range (got {days})",
+                f"an integer from {MIN_KEY_ROTATION_DAYS} to 2560 (Cloud KMS rotates no more often than daily)",
+            )
+        return GcpEncryption(key_locations, create_key=True, key_rotation_period=f"{days * SECONDS_PER_DAY}s")
+    replica_keys = encryption.replica_key_ids
+    brought: dict[str, Any] = {}
+    if not locations:
+        if replica_keys:
+            raise SecureApiKeyError(
+                f"encryption.replica_key_ids.{next(iter(replica_keys))}",
+                "applies to user-managed replication only, and this secret is replicated automatically",
+                "encryption.key_id (a key in location global), or set replica_regions",
+            )
+        brought[GLOBAL] = _key_in("encryption.key_id", encryption.key_id, GLOBAL)
+        return GcpEncryption(key_locations, create_key=False, brought_keys=MappingProxyType(brought))
+    for location in replica_keys:
+        if location not in locations:
+            raise SecureApiKeyError(
+                f"encryption.replica_key_ids.{location}", "is not one of replica_regions", ", ".join(locations)
+            )
+    if encryption.key_id is not None:
+        first = locations[0]
+        if first in replica_keys:
+            raise SecureApiKeyError(
+                "encryption.key_id",
+                f"names a second key for {first}, which encryption.replica_key_ids.{first} already names",
+                "one key per location",
+            )
+        brought[first] = _key_in("encryption.key_id", encryption.key_id, first)
+    for location in locations:
+        if location in brought:
+            continue
+        path = f"encryption.replica_key_ids.{location}"
+        if location not in replica_keys:
+            raise SecureApiKeyError(
+                path,
+                "is required: with user-managed replication each location needs a Cloud KMS key in that location",
+                f"a CryptoKey id projects/P/locations/{location}/keyRings/R/cryptoKeys/K, or encryption.create_key: true",
+            )
+        brought[location] = _key_in(path, replica_keys[location], location)
+    return GcpEncryption(key_locations, create_key=False, brought_keys=MappingProxyType(brought))
+
+
+def _rotation(common: CommonSpec) -> Optional[GcpRotation]:
+    rotation = common.rotation
+    if rotation is None:
+        return None
+    topic_instead = "rotation.gcp_topic_id (a Pub/Sub topic your rotator subscribes to), or leave it out to get one created"
+    refuse_rotation_fields(
+        common,
+        {
+            "schedule_expression": "rotation.every_days (Secret Manager sends a rotation notice every N days)",
+            "duration": "rotation.every_days (Secret Manager has no rotation window)",
+            "rotate_immediately": "rotation.every_days (the first notice comes one period after the schedule's anchor)",
+            "aws_lambda_arn": topic_instead,
+            "azure_webhook_url": topic_instead,
+            "azure_function_id": topic_instead,
+        },
+    )
+    if rotation.every_days is None:  # pragma: no cover - common parsing plus the refusals above make this unreachable
+        raise SecureApiKeyError("rotation.every_days", "is required", "an integer from 1 to 1000")
+    return GcpRotation(period_seconds=rotation.every_days * SECONDS_PER_DAY, topic_id=rotation.gcp_topic_id)
+
+
+def _annotations(common: CommonSpec, raw: Any) -> Mapping[str, str]:
+    block = check.mapping("gcp.annotations", raw)
+    annotations: dict[str, str] = {}
+    size = len(common.description.encode()) + len(DESCRIPTION_ANNOTATION) if isinstance(common.description, str) else 0
+    for key, value in block.items():
+        check.text(
+            "gcp.annotations",
+            key,
+            pattern=ANNOTATION_KEY_PATTERN,
+            max_len=63,
+            allowed="annotation keys of 1-63 characters of A-Za-z0-9._- that begin and end with a letter or digit",
+        )
+        path = f"gcp.annotations.{key}"
+        if key == DESCRIPTION_ANNOTATION and common.description is not None:
+            raise SecureApiKeyError(
+                path, "collides with description, which is stored as the 'description' annotation", "another key"
+            )
+        if not isinstance(value, str):
+            raise SecureApiKeyError(path, f"must be a string (got {check.type_name(value)})", "a string")
+        size += len(key.encode()) + len(value.encode())
+        annotations[key] = value
+    if size >= MAX_ANNOTATIONS_BYTES:
+        raise SecureApiKeyError(
+            "gcp.annotations", f"hold {size} bytes with the description", f"less than {MAX_ANNOTATIONS_BYTES} bytes in total"
+        )
+    return MappingProxyType(annotations)
+
+
+def _destroy_ttl(raw: Any) -> str:
+    allowed = f"seconds as '<N>s', from {MIN_DESTROY_TTL_SECONDS}s (1 day) to {MAX_DESTROY_TTL_SECONDS}s (1000 days)"
+    ttl = check.text("gcp.version_destroy_ttl", raw, pattern=r"[0-9]{1,12}s", max_len=13, allowed=allowed)
+    seconds = int(ttl[:-1])
+    if not MIN_DESTROY_TTL_SECONDS <= seconds <= MAX_DESTROY_TTL_SECONDS:
+        raise SecureApiKeyError("gcp.version_destroy_ttl", f"is out of range (got {ttl})", allowed)
+    return f"{seconds}s"
 
 
 def validate(common: CommonSpec, args: Mapping[str, Any]) -> GcpSecretManagerOptions:
-    raise SecureApiKeyError("backend", "is not implemented yet", "aws-secrets-manager")
+    """Judge ``common`` and the ``gcp`` block by Secret Manager's rules."""
+    refuse_other_blocks(common, args, accepted=("gcp",))
+    refuse_given(
+        common,
+        {"recovery_window_days": "GCP has no recovery window; use gcp.version_destroy_ttl for delayed destruction of versions"},
+    )
+    if common.value is None:
+        raise SecureApiKeyError(
+            "value",
+            "is required for backend gcp-secret-manager",
+            "a string or a Pulumi secret, e.g. config.require_secret('gemini_api_key')",
+        )
+    if isinstance(common.value, str) and len(common.value.encode()) > MAX_VALUE_BYTES:
+        raise SecureApiKeyError("value", f"is {len(common.value.encode())} bytes long", f"at most {MAX_VALUE_BYTES} bytes")
+    if common.name is not None:
+        check.text("name", common.name, pattern=SECRET_ID_PATTERN, max_len=255, allowed="1-255 characters of A-Za-z0-9_-")
+    _check_readers(common)
+    block = check.mapping("gcp", args.get("gcp") or {})
+    check.known_keys("gcp", block, ("project", "annotations", "version_destroy_ttl"))
+    project = block.get("project")
+    locations = _locations(common)
+    return GcpSecretManagerOptions(
+        project=check.input_str("gcp.project", project, pattern=PROJECT_PATTERN, max_len=100, allowed="a GCP project id")
+        if project is not None
+        else None,
+        secret_id=common.name,
+        locations=locations,
+        labels=MappingProxyType(gcp_labels(common.tags)),
+        annotations=_annotations(common, block["annotations"] if block.get("annotations") is not None else {}),
+        version_destroy_ttl=_destroy_ttl(block["version_destroy_ttl"]) if block.get("version_destroy_ttl") is not None else None,
+        encryption=_encryption(common, locations),
+        rotation=_rotation(common),
+    )

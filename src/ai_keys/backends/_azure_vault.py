@@ -1,0 +1,119 @@
+"""The vault a key goes into: an existing one (by id, or by name and resource group) or one created here,
+secure by default (RBAC, soft delete, purge protection, firewall)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_azure_native as azure_native
+
+from ..errors import SecureApiKeyError
+from ..spec.azure_key_vault import AzureKeyVaultOptions, AzureVaultOptions, parse_vault_id
+from . import _azure_names
+from ._inputs import str_input
+
+
+@dataclass(frozen=True)
+class VaultRef:
+    """Name, resource group and ARM id of the vault, whichever way it was chosen."""
+
+    name: "pulumi.Output[str]"
+    resource_group_name: "pulumi.Output[str]"
+    id: "pulumi.Output[str]"
+    vault: Optional[azure_native.keyvault.Vault]
+    """The vault resource when the component created it."""
+
+
+def resolve(
+    name: str,
+    options: AzureKeyVaultOptions,
+    client: "pulumi.Output[azure_native.authorization.GetClientConfigResult]",
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> VaultRef:
+    """Create the vault or point at the existing one."""
+    subscription = client.subscription_id
+    if options.create_vault is not None:
+        return _create(name, options, options.create_vault, client, tags, parent)
+    if options.vault_id is not None:
+        parts = pulumi.Output.all(pulumi.Output.from_input(options.vault_id), subscription).apply(
+            lambda a: _same_subscription(str(a[0]), str(a[1]))
+        )
+        return VaultRef(
+            name=parts.apply(lambda p: p[2]),
+            resource_group_name=parts.apply(lambda p: p[1]),
+            # Rebuilt from the checked parts, so nothing (not even the Event Grid subscription) uses a vault
+            # in another subscription.
+            id=parts.apply(lambda p: f"/subscriptions/{p[0]}/resourceGroups/{p[1]}/providers/Microsoft.KeyVault/vaults/{p[2]}"),
+            vault=None,
+        )
+    vault_name = pulumi.Output.from_input(str_input(options.vault_name))
+    group = pulumi.Output.from_input(str_input(options.resource_group_name))
+    return VaultRef(
+        name=vault_name,
+        resource_group_name=group,
+        id=pulumi.Output.concat(
+            "/subscriptions/", subscription, "/resourceGroups/", group, "/providers/Microsoft.KeyVault/vaults/", vault_name
+        ),
+        vault=None,
+    )
+
+
+def _same_subscription(vault_id: str, subscription: str) -> tuple[str, str, str]:
+    """Parts of ``vault_id``; the secret is created through the provider's subscription, so the vault must
+    live there too."""
+    vault_subscription, group, vault = parse_vault_id(vault_id)
+    if vault_subscription.lower() != subscription.lower():
+        raise SecureApiKeyError(
+            "azure.vault_id",
+            f"is in subscription {vault_subscription}, but the azure-native provider deploys to {subscription}",
+            "a vault in the provider's subscription, or pass a provider for that subscription in the component's "
+            "`providers` option",
+        )
+    return vault_subscription, group, vault
+
+
+def _create(
+    name: str,
+    options: AzureKeyVaultOptions,
+    vault_options: AzureVaultOptions,
+    client: "pulumi.Output[azure_native.authorization.GetClientConfigResult]",
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> VaultRef:
+    group = pulumi.Output.from_input(str_input(options.resource_group_name))
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    vault_name: pulumi.Input[str] = (
+        vault_options.name
+        if vault_options.name is not None
+        else pulumi.Output.all(client.subscription_id, group).apply(
+            lambda a: _azure_names.vault_name(name, project, stack, str(a[0]), str(a[1]))
+        )
+    )
+    network = vault_options.network
+    vault = azure_native.keyvault.Vault(
+        f"{name}-vault",
+        vault_name=vault_name,
+        resource_group_name=group,
+        location=vault_options.location,
+        properties=azure_native.keyvault.VaultPropertiesArgs(
+            tenant_id=vault_options.tenant_id if vault_options.tenant_id is not None else client.tenant_id,
+            sku=azure_native.keyvault.SkuArgs(family="A", name=azure_native.keyvault.SkuName(vault_options.sku)),
+            # Data access through Azure RBAC only, so a reader's grant can be scoped to one secret.
+            enable_rbac_authorization=True,
+            enable_soft_delete=True,
+            soft_delete_retention_in_days=vault_options.soft_delete_retention_days,
+            # Azure accepts only `true` here and never turns it off again: leave it unset when not wanted.
+            enable_purge_protection=True if vault_options.purge_protection else None,
+            network_acls=azure_native.keyvault.NetworkRuleSetArgs(
+                default_action=network.default_action,
+                bypass=network.bypass,
+                ip_rules=[azure_native.keyvault.IPRuleArgs(value=rule) for rule in network.ip_rules],
+                virtual_network_rules=[azure_native.keyvault.VirtualNetworkRuleArgs(id=str_input(s)) for s in network.subnet_ids],
+            ),
+        ),
+        tags=dict(tags) or None,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return VaultRef(name=vault.name, resource_group_name=group, id=vault.id, vault=vault)
