@@ -256,3 +256,10 @@ def test_a_refused_webhook_url_is_not_echoed(engine: MockEngine) -> None:
         engine.run(lambda: SecureApiKey("bad", args))  # type: ignore[arg-type]
     assert "WEBHOOKCODE123" not in str(refused.value)
     assert engine.resources == []
+
+
+def test_gcp_refuses_a_component_name_it_cannot_derive_a_secret_id_from(engine: MockEngine) -> None:
+    args = merge({"backend": GCP, "value": CANARY}, BASE[GCP])
+    with pytest.raises(SecureApiKeyError, match=r"args\.name: is required: the component name 'gemini key\.v2'"):
+        engine.run(lambda: SecureApiKey("gemini key.v2", args))  # type: ignore[arg-type]
+    assert engine.resources == []

@@ -56,7 +56,7 @@ class SecureApiKey(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SecureApiKeyArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         # Everything that can be refused is refused here, before the component itself is registered.
-        spec = build_spec(args)
+        spec = build_spec(args, name)
         backend = load_backend(spec.backend)
         super().__init__(TYPE_TOKEN, name, {}, _with_inherited_retain(opts))
         result = backend.create(name, spec, self)

@@ -196,6 +196,8 @@ class MockEngine:
         self.logger.addHandler(_ListHandler(self.logs))
         self.stack_outputs: dict[str, Any] = {}
         """The program's ``pulumi.export`` values, resolved, after :meth:`run`."""
+        self.failed = False
+        """Whether :meth:`run` raised."""
 
     @property
     def resources(self) -> list[RegisteredResource]:
@@ -235,7 +237,11 @@ class MockEngine:
             box["result"] = program()
             _sync_await(pulumi.Output.from_input(box["result"]).future())
 
-        _sync_await(run_pulumi_func(body))
+        try:
+            _sync_await(run_pulumi_func(body))
+        except BaseException:
+            self.failed = True
+            raise
         root = get_root_resource()
         outputs = getattr(root, "outputs", {}) or {}
         self.stack_outputs = {k: _resolve(v) for k, v in outputs.items()}
@@ -299,6 +305,10 @@ def mock_pulumi(
     try:
         yield engine
     finally:
+        if engine.failed:
+            # Registrations abandoned by the failed program still hold its error; the error was raised
+            # already, so keep asyncio from reporting it again when they are collected during a later run.
+            loop.set_exception_handler(lambda _loop, _context: None)
         set_all_config({}, [])
         reset_options()
         loop.run_until_complete(loop.shutdown_asyncgens())

@@ -10,9 +10,11 @@ Every backend counts the reads it serves, so tests can assert how many times the
 """
 
 import collections
+import importlib
 import json
 import logging
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -23,6 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 import boto3
+import drongo.services  # noqa: F401  (registers drongo's services)
 import pytest
 import requests
 from azure.core.credentials import AccessToken
@@ -33,14 +36,31 @@ from azure.core.utils import CaseInsensitiveDict
 from azure.keyvault.secrets import SecretClient
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
+from drongo.core import registry as drongo_registry
+from drongo.server import DrongoHTTPRequestHandler
 from google.auth.credentials import AnonymousCredentials
 from moto.server import ThreadedMotoServer
 
-import drongo.services  # noqa: F401  (registers drongo's services)
 from ai_keys.runtime import KeyCache, SdkClientFactory
-from drongo.core import registry as drongo_registry
-from drongo.server import DrongoHTTPRequestHandler
 
+
+def _share_google_rpc_status() -> None:
+    """Let the GCP client and pulumi's provider host live in one test process.
+
+    pulumi ships its own copy of ``google.rpc.Status`` (``pulumi.runtime.proto.status_pb2``, registered
+    as file ``google/protobuf/status.proto``); googleapis-common-protos registers the same message
+    from ``google/rpc/status.proto``. protobuf's default pool refuses whichever loads second ("duplicate
+    symbol 'google.rpc.Status'"). The messages are identical, so both module names get the one that
+    loads first. Only this test process needs it: an app reading keys never loads the provider host.
+    """
+    pulumi_name, google_name = "pulumi.runtime.proto.status_pb2", "google.rpc.status_pb2"
+    if pulumi_name in sys.modules:
+        sys.modules.setdefault(google_name, sys.modules[pulumi_name])
+    else:
+        sys.modules.setdefault(pulumi_name, importlib.import_module(google_name))
+
+
+_share_google_rpc_status()
 with warnings.catch_warnings():
     # google-api-core announces its Python support schedule at import; not what these tests are about.
     warnings.simplefilter("ignore", FutureWarning)
@@ -48,7 +68,6 @@ with warnings.catch_warnings():
 
 AWS_REGION = "us-east-1"
 GCP_PROJECT = "ai-keys-test"
-AZURE_VAULT_URL = "https://kv-ai-keys-test.vault.azure.net"
 SECRET_VALUE_PREFIX = "sk-test-VALUE-MUST-NOT-LEAK-"
 
 
@@ -262,7 +281,7 @@ def _gcp_handler(faults: GcpFaults) -> type:
                     return
             self._dispatch()
 
-        do_GET = do_POST = do_PATCH = do_DELETE = _faulty_dispatch
+        do_GET = do_POST = do_PATCH = do_DELETE = _faulty_dispatch  # noqa: N815 - http.server's names
 
     return Handler
 
@@ -336,7 +355,7 @@ class _Closable:
         pass
 
 
-class KeyVaultStub(HttpTransport):  # type: ignore[misc]
+class KeyVaultStub(HttpTransport):  # type: ignore[type-arg]
     """Key Vault's secret-read API, in process. Unauthenticated requests get the Bearer challenge."""
 
     def __init__(self) -> None:
@@ -374,9 +393,11 @@ class KeyVaultStub(HttpTransport):  # type: ignore[misc]
         url = urlsplit(request.url)
         if "Authorization" not in request.headers:
             self.challenges += 1
+            # Key Vault names its own cloud's domain as the token resource (vault.azure.cn in China...).
+            domain = (url.hostname or "").split(".", 1)[1]
             challenge = (
                 'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", '
-                'resource="https://vault.azure.net"'
+                f'resource="https://{domain}"'
             )
             return self._respond(request, 401, {"error": {"code": "Unauthorized"}}, {"WWW-Authenticate": challenge})
         parts = [p for p in url.path.split("/") if p]
@@ -395,7 +416,7 @@ class KeyVaultStub(HttpTransport):  # type: ignore[misc]
             headers = {"Retry-After": "1"} if failure == 429 else {}
             return self._respond(request, failure, {"error": {"code": code[failure], "message": "injected"}}, headers)
         if self.deny:
-            body = {
+            body: Dict[str, Any] = {
                 "error": {
                     "code": "Forbidden",
                     "message": "Caller is not authorized to perform action",

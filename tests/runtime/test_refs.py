@@ -17,20 +17,32 @@ from ai_keys.runtime import (
 @pytest.mark.parametrize(
     ("ref", "partition", "region", "account", "name"),
     [
-        ("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/openai-AbC123", "aws", "us-east-1",
-         "123456789012", "prod/openai-AbC123"),
-        ("arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:k-a1B2c3", "aws-cn", "cn-north-1",
-         "123456789012", "k-a1B2c3"),
-        ("arn:aws-us-gov:secretsmanager:us-gov-west-1:000000000001:secret:a_b+c=d.e@f-XyZ987", "aws-us-gov",
-         "us-gov-west-1", "000000000001", "a_b+c=d.e@f-XyZ987"),
-        ("arn:aws-iso-b:secretsmanager:us-isob-east-1:123456789012:secret:k-aaaaaa", "aws-iso-b",
-         "us-isob-east-1", "123456789012", "k-aaaaaa"),
-        ("arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:partial", "aws", "ap-southeast-2",
-         "123456789012", "partial"),
+        (
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/openai-AbC123",
+            "aws",
+            "us-east-1",
+            "123456789012",
+            "prod/openai-AbC123",
+        ),
+        ("arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:k-a1B2c3", "aws-cn", "cn-north-1", "123456789012", "k-a1B2c3"),
+        (
+            "arn:aws-us-gov:secretsmanager:us-gov-west-1:000000000001:secret:a_b+c=d.e@f-XyZ987",
+            "aws-us-gov",
+            "us-gov-west-1",
+            "000000000001",
+            "a_b+c=d.e@f-XyZ987",
+        ),
+        (
+            "arn:aws-iso-b:secretsmanager:us-isob-east-1:123456789012:secret:k-aaaaaa",
+            "aws-iso-b",
+            "us-isob-east-1",
+            "123456789012",
+            "k-aaaaaa",
+        ),
+        ("arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:partial", "aws", "ap-southeast-2", "123456789012", "partial"),
     ],
 )
-def test_aws_arns_parse_with_region_from_the_arn(ref: str, partition: str, region: str, account: str,
-                                                  name: str) -> None:
+def test_aws_arns_parse_with_region_from_the_arn(ref: str, partition: str, region: str, account: str, name: str) -> None:
     parsed = parse_secret_ref(ref)
     assert parsed == AwsSecretRef(ref, partition, region, account, name)
     assert isinstance(parsed, AwsSecretRef)
@@ -40,21 +52,23 @@ def test_aws_arns_parse_with_region_from_the_arn(ref: str, partition: str, regio
 @pytest.mark.parametrize(
     ("ref", "vault_url", "name", "version"),
     [
-        ("https://kv-payments.vault.azure.net/secrets/openai", "https://kv-payments.vault.azure.net",
-         "openai", None),
-        ("https://kv-payments.vault.azure.net/secrets/openai/", "https://kv-payments.vault.azure.net",
-         "openai", None),
-        ("https://kv-payments.vault.azure.net/secrets/openai/0123456789abcdef0123456789abcdef",
-         "https://kv-payments.vault.azure.net", "openai", "0123456789abcdef0123456789abcdef"),
+        ("https://kv-payments.vault.azure.net/secrets/openai", "https://kv-payments.vault.azure.net", "openai", None),
+        ("https://kv-payments.vault.azure.net/secrets/openai/", "https://kv-payments.vault.azure.net", "openai", None),
+        (
+            "https://kv-payments.vault.azure.net/secrets/openai/0123456789abcdef0123456789abcdef",
+            "https://kv-payments.vault.azure.net",
+            "openai",
+            "0123456789abcdef0123456789abcdef",
+        ),
         ("https://KV-Upper.Vault.Azure.Net/secrets/Key-1", "https://kv-upper.vault.azure.net", "Key-1", None),
         ("https://kvcn.vault.azure.cn/secrets/k", "https://kvcn.vault.azure.cn", "k", None),
-        ("https://kvgov.vault.usgovcloudapi.net/secrets/k/v1", "https://kvgov.vault.usgovcloudapi.net", "k",
-         "v1"),
+        ("https://kvgov.vault.usgovcloudapi.net/secrets/k/v1", "https://kvgov.vault.usgovcloudapi.net", "k", "v1"),
         ("https://kvde.vault.microsoftazure.de:443/secrets/k", "https://kvde.vault.microsoftazure.de", "k", None),
     ],
 )
-def test_azure_secret_uris_parse_with_vault_and_optional_version(ref: str, vault_url: str, name: str,
-                                                                 version: "str | None") -> None:
+def test_azure_secret_uris_parse_with_vault_and_optional_version(
+    ref: str, vault_url: str, name: str, version: "str | None"
+) -> None:
     assert parse_secret_ref(ref) == AzureSecretRef(ref, vault_url, name, version)
 
 
@@ -134,12 +148,14 @@ def test_unrecognised_text_never_appears_in_the_error(text: str) -> None:
     assert text not in str(info.value)
 
 
-_NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_+=.@-", min_size=1,
-                max_size=64)
+_NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_+=.@-", min_size=1, max_size=64)
 
 
-@given(name=_NAME, region=st.sampled_from(["us-east-1", "eu-west-3", "ap-northeast-2", "me-central-1"]),
-       account=st.from_regex(r"\d{12}", fullmatch=True))
+@given(
+    name=_NAME,
+    region=st.sampled_from(["us-east-1", "eu-west-3", "ap-northeast-2", "me-central-1"]),
+    account=st.from_regex(r"\d{12}", fullmatch=True),
+)
 def test_every_valid_arn_round_trips(name: str, region: str, account: str) -> None:
     ref = f"arn:aws:secretsmanager:{region}:{account}:secret:{name}"
     assert parse_secret_ref(ref) == AwsSecretRef(ref, "aws", region, account, name)

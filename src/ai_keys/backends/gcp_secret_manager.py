@@ -1,10 +1,143 @@
-"""The `gcp-secret-manager` backend."""
+"""The ``gcp-secret-manager`` backend: Secret + SecretVersion, automatic or user-managed replication,
+Cloud KMS keys per location (CMEK), rotation notices via Pub/Sub, and readers on this secret only."""
+
+from typing import Any, Optional
 
 import pulumi
+import pulumi_gcp as gcp
 
-from ..spec import KeySpec
+from ..spec import KeySpec, checked_value
+from ..spec.gcp_secret_manager import (
+    DESCRIPTION_ANNOTATION,
+    GLOBAL,
+    MAX_VALUE_BYTES,
+    GcpSecretManagerOptions,
+    checked_member,
+)
+from . import _gcp_kms, _gcp_rotation
 from .result import BackendResult
+
+SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
+SECRET_MANAGER_SERVICE = "secretmanager.googleapis.com"
 
 
 def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
-    raise NotImplementedError("gcp-secret-manager")
+    """Store ``spec.value`` in a Secret Manager secret."""
+    options = spec.gcp
+    assert options is not None
+    value = checked_value(spec.value, max_bytes=MAX_VALUE_BYTES)
+    labels = dict(options.labels)
+    # Grants the Secret Manager service agent needs before the secret exists: CMEK keys and the rotation topic.
+    prerequisites: list[pulumi.Resource] = []
+    agent_member: Optional[pulumi.Output[str]] = None
+    if options.encryption is not None or options.rotation is not None:
+        agent_member = gcp.projects.ServiceIdentity(
+            f"{name}-secretmanager-agent",
+            service=SECRET_MANAGER_SERVICE,
+            project=options.project,
+            opts=pulumi.ResourceOptions(parent=parent),
+        ).member
+    key_ids: dict[str, pulumi.Output[str]] = {}
+    if options.encryption is not None:
+        assert agent_member is not None
+        location_keys = _gcp_kms.keys(
+            name, options.encryption, options.project, agent_member, labels, spec.deletion_protection, parent
+        )
+        key_ids = location_keys.key_ids
+        prerequisites.extend(location_keys.grants)
+    notices: Optional[_gcp_rotation.RotationNotices] = None
+    if options.rotation is not None:
+        assert agent_member is not None
+        notices = _gcp_rotation.notices(name, options.rotation, options.project, agent_member, labels, parent)
+        prerequisites.append(notices.publisher)
+    secret = gcp.secretmanager.Secret(
+        f"{name}-secret",
+        secret_id=options.secret_id,
+        project=options.project,
+        replication=_replication(options, key_ids),
+        labels=labels or None,
+        annotations=_annotations(spec, options),
+        topics=[gcp.secretmanager.SecretTopicArgs(name=notices.topic_id)] if notices else None,
+        rotation=notices.args if notices else None,
+        version_destroy_ttl=options.version_destroy_ttl,
+        deletion_protection=spec.deletion_protection,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=prerequisites),
+    )
+    version = _version(name, spec, secret, value, parent)
+    for index, reader in enumerate(spec.readers):
+        gcp.secretmanager.SecretIamMember(
+            f"{name}-reader-{index}",
+            secret_id=secret.id,
+            role=SECRET_ACCESSOR,
+            member=_member(index, reader),
+            project=options.project,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+    primary = (options.locations or (GLOBAL,))[0]  # the key of the first location the secret lives in
+    kms_key_id: pulumi.Output[Optional[str]] = key_ids[primary] if key_ids else pulumi.Output.from_input(None)
+    return BackendResult(
+        secret_id=secret.id,
+        secret_ref=secret.id.apply(lambda secret_name: f"{secret_name}/versions/latest"),
+        version_id=version.name.apply(lambda version_name: version_name.rsplit("/", 1)[-1]),
+        value=value,
+        kms_key_id=kms_key_id,
+    )
+
+
+def _member(index: int, reader: Any) -> "pulumi.Input[str]":
+    if isinstance(reader, str):
+        return reader  # checked before anything was registered
+    # A reader known only at deploy time gets the same check (allUsers must never slip through an Output).
+    return pulumi.Output.from_input(reader).apply(lambda member: checked_member(f"readers[{index}]", member))
+
+
+def _replication(
+    options: GcpSecretManagerOptions, key_ids: dict[str, "pulumi.Output[str]"]
+) -> gcp.secretmanager.SecretReplicationArgs:
+    if not options.locations:
+        key = key_ids.get(GLOBAL)
+        return gcp.secretmanager.SecretReplicationArgs(
+            auto=gcp.secretmanager.SecretReplicationAutoArgs(
+                customer_managed_encryption=gcp.secretmanager.SecretReplicationAutoCustomerManagedEncryptionArgs(kms_key_name=key)
+                if key is not None
+                else None
+            )
+        )
+    return gcp.secretmanager.SecretReplicationArgs(
+        user_managed=gcp.secretmanager.SecretReplicationUserManagedArgs(
+            replicas=[
+                gcp.secretmanager.SecretReplicationUserManagedReplicaArgs(
+                    location=location,
+                    customer_managed_encryption=gcp.secretmanager.SecretReplicationUserManagedReplicaCustomerManagedEncryptionArgs(
+                        kms_key_name=key_ids[location]
+                    )
+                    if location in key_ids
+                    else None,
+                )
+                for location in options.locations
+            ]
+        )
+    )
+
+
+def _annotations(spec: KeySpec, options: GcpSecretManagerOptions) -> "Optional[dict[str, Any]]":
+    annotations: dict[str, Any] = dict(options.annotations)
+    if spec.description is not None:
+        annotations[DESCRIPTION_ANNOTATION] = spec.description
+    return annotations or None
+
+
+def _version(
+    name: str, spec: KeySpec, secret: gcp.secretmanager.Secret, value: "pulumi.Output[str]", parent: pulumi.Resource
+) -> gcp.secretmanager.SecretVersion:
+    rotating = spec.rotation is not None
+    return gcp.secretmanager.SecretVersion(
+        f"{name}-version",
+        secret=secret.id,
+        secret_data=value,
+        # With deletion protection a version the program replaces or removes is disabled, not destroyed.
+        deletion_policy="DISABLE" if spec.deletion_protection else "DELETE",
+        # With rotation on, the rotator owns the value and the versions' states: never write the config value
+        # back, and never re-enable this first version after the rotator has disabled it.
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["secret_data", "enabled"] if rotating else None),
+    )

@@ -75,8 +75,9 @@ class _Flight:
 class KeyCache:
     """A cache of key values read from AWS Secrets Manager, Azure Key Vault or Google Secret Manager.
 
-    * Values are kept for ``ttl_seconds``, shortened by up to ``jitter`` (a fraction) at random so that
-      many processes started together do not refresh together.
+    * Values are kept for ``ttl_seconds``. A key's first expiry is shortened at random by up to
+      ``jitter`` (a fraction of the TTL) so that processes started together do not refresh together;
+      later refreshes come a full TTL apart, so a key costs at most one backend call per TTL.
     * At most ``max_entries`` keys are held; the least recently used one is dropped first.
     * Single flight: at most one backend read per key at a time; concurrent readers of a missing or
       expired key wait for that read and share its result.
@@ -234,7 +235,12 @@ class KeyCache:
             raise
         with self._lock:
             now = self._clock()
-            expires_at = now + self.ttl_seconds * (1.0 - self.jitter * self._rng.random())
+            ttl = self.ttl_seconds
+            if previous is None:
+                # Only a key's first expiry is jittered: that spreads processes started together, and
+                # later refreshes every full TTL keep them spread at one backend call per TTL at most.
+                ttl *= 1.0 - self.jitter * self._rng.random()
+            expires_at = now + ttl
             if self._epoch == epoch:
                 self._store(secret_ref, _Entry(value, expires_at, expires_at + self.max_stale_seconds, now))
         return value

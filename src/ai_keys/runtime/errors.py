@@ -7,7 +7,7 @@ returns none).
 
 from typing import Optional
 
-from ..errors import AiKeysError
+from ..errors import AiKeysError, BackendNotInstalledError
 
 __all__ = [
     "MissingExtraError",
@@ -75,13 +75,19 @@ class UnknownSecretRefError(AiKeysError, ValueError):
     """The string passed to ``resolve`` is not a reference any backend produces."""
 
 
-class MissingExtraError(AiKeysError, ImportError):
-    """Reading from a cloud needs an SDK that is not installed; the message names the extra to install."""
+class MissingExtraError(BackendNotInstalledError):
+    """Reading from a cloud needs an SDK that is not installed; the message names the extra to install.
+
+    A :class:`~ai_keys.errors.BackendNotInstalledError`, so one ``except`` covers the deploy-time and
+    the run-time case; ``backend`` and ``cloud`` are both the cloud (``"aws"``, ``"azure"``, ``"gcp"``).
+    """
 
     def __init__(self, cloud: str, extra: str, missing_module: str) -> None:
-        self.cloud = cloud
+        # The parent's attributes, with a message about reading a key rather than deploying one.
+        self.backend = self.cloud = cloud
         self.extra = extra
-        super().__init__(
+        ImportError.__init__(
+            self,
             f"reading a key from {cloud} needs the {missing_module!r} package, which is not installed: "
             f"run `pip install 'ai-keys[{extra}]'`",
             name=missing_module,

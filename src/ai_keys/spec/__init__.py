@@ -30,11 +30,12 @@ class KeySpec(CommonSpec):
     gcp: Optional[GcpSecretManagerOptions] = None
 
 
-def build_spec(args: Any) -> KeySpec:
-    """Validate and normalize ``args``; raise :class:`SecureApiKeyError` on the first problem found."""
+def build_spec(args: Any, resource_name: str = "") -> KeySpec:
+    """Validate and normalize ``args`` for the component named ``resource_name``; raise
+    :class:`SecureApiKeyError` on the first problem found."""
     if not isinstance(args, Mapping):
         raise SecureApiKeyError("", f"args must be a mapping (got {type(args).__name__})", "a SecureApiKeyArgs dict")
-    common = parse_common(args)
+    common = parse_common(args, resource_name)
     fields = dict(vars(common))
     if common.backend is Backend.AWS_SECRETS_MANAGER:
         return KeySpec(**fields, aws_secrets_manager=aws_secrets_manager.validate(common, args))

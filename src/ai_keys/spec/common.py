@@ -97,6 +97,9 @@ class CommonSpec:
     recovery_window_days: Optional[int]
     given: frozenset[str]
     """Top-level fields the user set, so backends can refuse options they cannot honour."""
+    resource_name: str = ""
+    """The component's Pulumi name, which auto-named cloud names are derived from."""
+    """Top-level fields the user set, so backends can refuse options they cannot honour."""
 
 
 def parse_backend(value: Any) -> Backend:
@@ -157,7 +160,10 @@ def _rotation(raw: Any) -> RotationSpec:
             allowed="a Lambda function ARN",
         ),
         azure_webhook_url=_optional_input(
-            "rotation.azure_webhook_url", block.get("azure_webhook_url"), pattern=r"https://\S+", allowed="an https:// URL",
+            "rotation.azure_webhook_url",
+            block.get("azure_webhook_url"),
+            pattern=r"https://\S+",
+            allowed="an https:// URL",
             reveal=False,  # webhook URLs often carry an access code
         ),
         azure_function_id=_optional_input(
@@ -233,7 +239,7 @@ def _tags(raw: Any) -> Mapping[str, str]:
     return MappingProxyType(tags)
 
 
-def parse_common(args: Mapping[str, Any]) -> CommonSpec:
+def parse_common(args: Mapping[str, Any], resource_name: str = "") -> CommonSpec:
     """Check the shape of every backend-neutral field."""
     check.known_keys("", args, TOP_LEVEL_FIELDS)
     if "backend" not in args:
@@ -275,6 +281,7 @@ def parse_common(args: Mapping[str, Any]) -> CommonSpec:
         deletion_protection=check.boolean("deletion_protection", args.get("deletion_protection", True)),
         recovery_window_days=check.integer("recovery_window_days", recovery, 0, 30) if recovery is not None else None,
         given=frozenset(k for k, v in args.items() if v is not None),
+        resource_name=resource_name,
     )
 
 

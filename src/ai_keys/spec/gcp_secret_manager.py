@@ -310,6 +310,13 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> GcpSecretManagerOpt
         raise SecureApiKeyError("value", f"is {len(common.value.encode())} bytes long", f"at most {MAX_VALUE_BYTES} bytes")
     if common.name is not None:
         check.text("name", common.name, pattern=SECRET_ID_PATTERN, max_len=255, allowed="1-255 characters of A-Za-z0-9_-")
+    elif common.resource_name and not re.fullmatch(r"[A-Za-z0-9_-]{1,230}", common.resource_name):
+        # The provider derives the secret id from the component's name: refuse now what GCP would refuse later.
+        raise SecureApiKeyError(
+            "name",
+            f"is required: the component name {common.resource_name!r} cannot be part of a GCP secret id",
+            "a name of 1-255 characters of A-Za-z0-9_-, or a component name of A-Za-z0-9_- only",
+        )
     _check_readers(common)
     block = check.mapping("gcp", args.get("gcp") or {})
     check.known_keys("gcp", block, ("project", "annotations", "version_destroy_ttl"))

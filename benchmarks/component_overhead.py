@@ -1,0 +1,234 @@
+"""What SecureApiKey costs over writing the same resources by hand, under the mock engine.
+
+    python benchmarks/component_overhead.py [N]      # N keys, default 200; finishes well under a minute
+
+1. N keys through ``SecureApiKey`` (plain AWS Secrets Manager case) against the same N raw
+   ``aws.secretsmanager.Secret`` + ``SecretVersion`` pairs (value wrapped in ``Output.secret``), each
+   program run in a fresh ``ai_keys.testing.mock_pulumi`` engine, alternating, best of several runs.
+   The floor of the overhead is one extra registration per key: the component resource itself. An empty
+   component around the same two resources is timed too, to show what that floor costs on its own.
+2. Per backend configuration, one key: how many resources it registers and its longest dependency chain
+   (parent -> child and input/``depends_on`` dependencies). Backends still under construction show "n/a".
+
+Not a test: nothing here asserts on time.
+"""
+
+import gc
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))  # runs from a checkout, uninstalled
+
+import pulumi
+import pulumi_aws as aws
+
+from ai_keys import BackendNotInstalledError, SecureApiKey, SecureApiKeyError
+from ai_keys.testing import MockEngine, RegisteredResource, mock_pulumi
+
+DEFAULT_KEYS = 200
+RUNS = 5
+MIN_RUNS = 3
+TIME_BUDGET_S = 35.0  # stop repeating past this (after MIN_RUNS) so the script stays well under a minute
+TARGET_RATIO = 1.35
+VALUE = "sk-bench-0123456789abcdefghijklmnopqrstuv"
+GATEWAY_VALUE = "bench0123456789abcdefghijklmnopqrstuv"  # API Gateway keys are 20-128 letters and digits
+ROLE_ARN = "arn:aws:iam::123456789012:role/summarizer"
+LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:rotate-openai"
+AZURE_PRINCIPAL = "00000000-0000-0000-0000-0000000000aa"
+GCP_READER = "serviceAccount:summarizer@my-project.iam.gserviceaccount.com"
+
+CONFIGURATIONS: dict[str, dict[str, Any]] = {
+    "aws-secrets-manager, plain": {"backend": "aws-secrets-manager", "value": VALUE},
+    "aws-secrets-manager, readers+key+rotation+replica": {
+        "backend": "aws-secrets-manager",
+        "value": VALUE,
+        "readers": [ROLE_ARN],
+        "encryption": {"create_key": True},
+        "rotation": {"every_days": 30, "aws_lambda_arn": LAMBDA_ARN},
+        "replica_regions": ["eu-west-1"],
+    },
+    "aws-api-gateway, usage plan": {
+        "backend": "aws-api-gateway",
+        "value": GATEWAY_VALUE,
+        "api_gateway": {
+            "usage_plan": {
+                "throttle": {"rate_limit": 10.0, "burst_limit": 20},
+                "quota": {"limit": 10_000, "period": "MONTH"},
+                "api_stages": [
+                    {
+                        "api_id": "a1b2c3d4e5",
+                        "stage": "prod",
+                        "throttles": [{"path": "/completions/POST", "rate_limit": 5.0, "burst_limit": 10}],
+                    }
+                ],
+            }
+        },
+    },
+    "azure-key-vault, created vault + reader": {
+        "backend": "azure-key-vault",
+        "value": VALUE,
+        "readers": [AZURE_PRINCIPAL],
+        "azure": {"resource_group_name": "rg-ai", "create_vault": {}},
+    },
+    "gcp-secret-manager, CMEK + rotation + reader": {
+        "backend": "gcp-secret-manager",
+        "value": VALUE,
+        "readers": [GCP_READER],
+        "encryption": {"create_key": True},
+        "rotation": {"every_days": 30},
+        "gcp": {"project": "my-project"},
+    },
+}
+
+
+def component_program(keys: int) -> Callable[[], None]:
+    def program() -> None:
+        for i in range(keys):
+            SecureApiKey(f"key{i}", {"backend": "aws-secrets-manager", "value": VALUE})  # type: ignore[typeddict-item]
+
+    return program
+
+
+def raw_program(keys: int) -> Callable[[], None]:
+    """What the component registers in the plain case, written by hand (no component resource)."""
+
+    def program() -> None:
+        for i in range(keys):
+            secret = aws.secretsmanager.Secret(f"key{i}-secret", recovery_window_in_days=30)
+            aws.secretsmanager.SecretVersion(f"key{i}-version", secret_id=secret.id, secret_string=pulumi.Output.secret(VALUE))
+
+    return program
+
+
+class _EmptyComponent(pulumi.ComponentResource):
+    """The floor: a component that only wraps the same two resources (no validation, no outputs)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("bench:index:EmptyComponent", name, {}, None)
+        child = pulumi.ResourceOptions(parent=self)
+        secret = aws.secretsmanager.Secret(f"{name}-secret", recovery_window_in_days=30, opts=child)
+        aws.secretsmanager.SecretVersion(
+            f"{name}-version", secret_id=secret.id, secret_string=pulumi.Output.secret(VALUE), opts=child
+        )
+        self.register_outputs({})
+
+
+def floor_program(keys: int) -> Callable[[], None]:
+    def program() -> None:
+        for i in range(keys):
+            _EmptyComponent(f"key{i}")
+
+    return program
+
+
+def timed_run(program: Callable[[], None]) -> tuple[float, float, int]:
+    """Wall and CPU time of one program in a fresh mock engine, and how many resources it registered."""
+    with mock_pulumi() as engine:
+        gc.collect()
+        gc.disable()  # a collection landing in one run and not the other is most of the noise
+        try:
+            wall, cpu = time.perf_counter(), time.process_time()
+            engine.run(program)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        finally:
+            gc.enable()
+        return wall, cpu, len(engine.resources)
+
+
+def compare(keys: int, runs: int) -> None:
+    timed_run(component_program(5))  # warm-up: lazy imports and first-call caches
+    timed_run(raw_program(5))
+    programs = {"component": component_program, "floor": floor_program, "raw": raw_program}
+    wall = dict.fromkeys(programs, float("inf"))
+    cpu = dict(wall)
+    registered: dict[str, int] = {}
+    started = time.perf_counter()
+    done = 0
+    while done < runs and (done < MIN_RUNS or time.perf_counter() - started < TIME_BUDGET_S):
+        done += 1
+        for label, make in programs.items():  # interleaved, so drift in machine load hits all alike
+            run_wall, run_cpu, count = timed_run(make(keys))
+            wall[label] = min(wall[label], run_wall)
+            cpu[label] = min(cpu[label], run_cpu)
+            registered[label] = count
+    ratio = wall["component"] / wall["raw"]
+    print(f"SecureApiKey vs raw resources: {keys} keys, aws-secrets-manager plain, best of {done} runs each\n")
+    print(f"  {'':<34}{'wall time':>10}{'CPU time':>10}{'registered':>12}{'per key':>9}")
+    titles = {"component": "SecureApiKey", "floor": "empty component, same 2 children", "raw": "raw Secret + SecretVersion"}
+    for label, title in titles.items():
+        per_key = registered[label] / keys
+        print(f"  {title:<34}{wall[label]:>9.3f}s{cpu[label]:>9.3f}s{registered[label]:>12}{per_key:>9.1f}")
+    for label, title in (("component", "ratio SecureApiKey / raw"), ("floor", "ratio empty component / raw")):
+        counts = registered[label] / registered["raw"]
+        print(f"  {title:<34}{wall[label] / wall['raw']:>9.2f}x{cpu[label] / cpu['raw']:>9.2f}x{counts:>11.2f}x")
+    extra = (registered["component"] - registered["raw"]) / keys
+    verdict = "within" if ratio <= TARGET_RATIO else "OVER"
+    print(f"\n  wall-time ratio {ratio:.2f}x is {verdict} the {TARGET_RATIO:.2f}x target; {extra:+.1f} registration per key")
+    print("  (the empty component shows what one extra registration per key costs by itself under this engine;")
+    print("  CPU time is the steadier figure on a busy machine)\n")
+
+
+def chain_through(resources: list[RegisteredResource]) -> list[RegisteredResource]:
+    """The longest path through parent -> child and dependency edges, first resource first."""
+    by_urn = {r.urn: r for r in resources}
+    memo: dict[str, list[RegisteredResource]] = {}
+
+    def longest_ending_at(resource: RegisteredResource) -> list[RegisteredResource]:
+        if resource.urn not in memo:
+            before = [resource.parent_urn, *resource.dependencies]
+            paths = [longest_ending_at(by_urn[urn]) for urn in before if urn in by_urn and urn != resource.urn]
+            memo[resource.urn] = [*max(paths, key=_chain_order, default=[]), resource]
+        return memo[resource.urn]
+
+    return max((longest_ending_at(r) for r in resources), key=_chain_order, default=[])
+
+
+def _chain_order(chain: list[RegisteredResource]) -> tuple[int, list[str]]:
+    """Longest first; equal lengths by names, so the chain shown does not depend on registration order."""
+    return len(chain), [r.name for r in chain]
+
+
+def describe(name: str, args: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(resources, chain length, chain) for one key, or "n/a" and why."""
+    engine: Optional[MockEngine] = None
+    try:
+        with mock_pulumi() as engine:
+            engine.run(lambda: SecureApiKey(name, dict(args)))  # type: ignore[arg-type]
+            resources = engine.resources
+    except NotImplementedError:
+        return "n/a", "", "backend not implemented yet"
+    except BackendNotInstalledError as error:
+        return "n/a", "", f"SDK not installed ({error.extra} extra)"
+    except SecureApiKeyError as error:
+        reason = "backend not implemented yet" if "not implemented" in str(error) else f"refused: {error}"
+        return "n/a", "", reason
+    chain = chain_through(resources)
+    roles = ["component" if r.name == name else r.name.removeprefix(f"{name}-")[:24] for r in chain]
+    return str(len(resources)), str(len(chain)), " > ".join(roles)
+
+
+def structure() -> None:
+    print("Per backend configuration, one key:\n")
+    print(f"  {'configuration':<52}{'resources':>10}{'chain':>7}  longest chain (parent/dependency edges)")
+    for title, args in CONFIGURATIONS.items():
+        count, depth, chain = describe("key", args)
+        print(f"  {title:<52}{count:>10}{depth:>7}  {chain}")
+
+
+def main(argv: list[str]) -> int:
+    keys = int(argv[0]) if argv else DEFAULT_KEYS
+    if keys < 1:
+        print("N must be at least 1", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    compare(keys, RUNS)
+    structure()
+    print(f"\n(total {time.perf_counter() - started:.1f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,78 @@
+"""The ``ai-keys`` command (also ``python -m ai_keys``).
+
+``ai-keys preview PATH`` runs the Pulumi Python program in ``PATH`` under the mock engine and prints what it
+would create, secrets masked; see :mod:`ai_keys.preview`.
+"""
+
+import argparse
+import re
+from collections.abc import Sequence
+from typing import NoReturn, Optional
+
+from ._version import __version__
+
+__all__ = ["build_parser", "main"]
+
+# Argparse echoes unrecognised arguments; anything after "=" may be a mistyped secret.
+_ASSIGNMENT = re.compile(r"(\S+?=)\S+")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: ``ai-keys preview: error: ...`` (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        masked = _ASSIGNMENT.sub(r"\1***", message)
+        self.exit(2, f"{self.prog}: error: {masked}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``ai-keys`` argument parser."""
+    parser = _Parser(prog="ai-keys", description="Tools for the ai-keys Pulumi component.")
+    parser.add_argument("--version", action="version", version=f"ai-keys {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    preview = commands.add_parser(
+        "preview",
+        help="run a Pulumi Python program under the mock engine and print what it would create",
+        description=(
+            "Run the Pulumi Python program in PATH under the ai-keys mock engine (no cloud calls, no credentials) "
+            "and print its resource tree, stack outputs, resource count and longest dependency chain. "
+            "Secret values are always shown as [secret]."
+        ),
+        epilog=(
+            "Secret config can also come from environment variables AI_KEYS_PREVIEW_SECRET_<KEY> "
+            "(e.g. AI_KEYS_PREVIEW_SECRET_OPENAI_API_KEY sets openai_api_key). "
+            "Exit status: 0 ok, 1 the program failed, 2 bad usage, path, project or missing config."
+        ),
+    )
+    preview.add_argument("path", metavar="PATH", help="Pulumi project directory (Pulumi.yaml with runtime: python)")
+    preview.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml config is read (default: dev)")
+    preview.add_argument("--config", action="append", default=[], metavar="KEY=VALUE", help="set a config value (repeatable)")
+    preview.add_argument(
+        "--secret", action="append", default=[], metavar="KEY=VALUE", help="set a secret config value (repeatable)"
+    )
+    preview.add_argument("--json", action="store_true", help="print a JSON document instead of the tree")
+    preview.add_argument("--traceback", action="store_true", help="print the traceback when the program fails")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the ``ai-keys`` command with ``argv`` (default: ``sys.argv[1:]``) and return its exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and usage errors
+        return exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 2
+    from . import preview  # imports Pulumi; only needed by the command itself
+
+    return preview.run(
+        args.path,
+        stack=args.stack,
+        config=args.config,
+        secrets=args.secret,
+        as_json=args.json,
+        show_traceback=args.traceback,
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

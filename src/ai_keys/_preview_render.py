@@ -1,0 +1,237 @@
+"""What an offline preview found, already masked, and how it is printed (text tree or JSON).
+
+Everything here works on masked data: secret values were replaced by :data:`SECRET` before a
+:class:`PreviewResult` was built, so no renderer ever sees a secret. :func:`scrub` is a second line of
+defence applied to every text the command prints.
+"""
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+__all__ = [
+    "SECRET",
+    "UNKNOWN",
+    "Diagnostic",
+    "Masked",
+    "PreviewResource",
+    "PreviewResult",
+    "render_json",
+    "render_text",
+    "scrub",
+    "to_document",
+]
+
+HEADLINE = "offline preview (mock engine; no cloud calls)"
+
+_MAX_TEXT = 96  # characters of a string input shown in the tree
+_MAX_ITEMS = 3  # list items / mapping entries shown inline
+_MAX_INPUTS = 8  # inputs shown per resource
+_MIN_SCRUB = 4  # shorter secret values are not scrubbed from text (they would mangle ordinary words)
+
+
+class Masked(str):
+    """A stand-in printed as-is (unquoted) in the tree: :data:`SECRET` or :data:`UNKNOWN`."""
+
+    __slots__ = ()
+
+
+SECRET = Masked("[secret]")
+"""Shown instead of every secret value."""
+UNKNOWN = Masked("[unknown]")
+"""Shown for values not known until deployment."""
+
+
+@dataclass(frozen=True)
+class PreviewResource:
+    """One resource the program registered, with masked inputs."""
+
+    type: str
+    """Type token, e.g. ``aws:s3/bucket:Bucket``."""
+    name: str
+    """Logical name."""
+    urn: str
+    """URN under the mock engine."""
+    parent_urn: Optional[str]
+    """URN of the parent resource; None at the top level (child of the stack)."""
+    custom: bool
+    """False for components."""
+    id: Optional[str]
+    """The id the mock cloud assigned (custom resources only)."""
+    inputs: Mapping[str, Any]
+    """Inputs by wire (camelCase) name, every secret replaced by :data:`SECRET`."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A warning or error the program logged through ``pulumi.log``."""
+
+    severity: str
+    """``warning`` or ``error``."""
+    message: str
+    """The message as logged."""
+
+
+@dataclass(frozen=True)
+class PreviewResult:
+    """Everything one offline preview found, masked."""
+
+    project: str
+    """Project name from ``Pulumi.yaml``."""
+    stack: str
+    """Stack name."""
+    resources: Sequence[PreviewResource]
+    """Every resource except the stack, dependencies first, siblings by name."""
+    outputs: Mapping[str, Any]
+    """Stack outputs, secrets replaced by :data:`SECRET`."""
+    chain: Sequence[PreviewResource]
+    """The longest dependency chain, first-created first."""
+    placeholders: Sequence[str] = ()
+    """Config keys that got the placeholder secret (``secure:`` stack values)."""
+    diagnostics: Sequence[Diagnostic] = field(default_factory=tuple)
+    """Warnings and errors the program logged."""
+
+
+def to_document(result: PreviewResult) -> dict[str, Any]:
+    """The machine-readable form printed by ``--json``."""
+    names = {r.urn: r.name for r in result.resources}
+    return {
+        "preview": HEADLINE,
+        "project": result.project,
+        "stack": result.stack,
+        "resources": [
+            {
+                "type": r.type,
+                "name": r.name,
+                "urn": r.urn,
+                "parent": names.get(r.parent_urn) if r.parent_urn else None,
+                "parent_urn": r.parent_urn,
+                "custom": r.custom,
+                "id": r.id,
+                "inputs": dict(r.inputs),
+            }
+            for r in result.resources
+        ],
+        "outputs": dict(result.outputs),
+        "resource_count": len(result.resources),
+        "longest_chain": {"length": len(result.chain), "resources": [r.name for r in result.chain]},
+        "placeholders": list(result.placeholders),
+        "diagnostics": [{"severity": d.severity, "message": d.message} for d in result.diagnostics],
+    }
+
+
+def render_json(result: PreviewResult) -> str:
+    """:func:`to_document` as indented JSON."""
+    return json.dumps(to_document(result), indent=2)
+
+
+def render_text(result: PreviewResult, placeholder: str) -> str:
+    """The human-readable report: headline, resource tree, outputs, count and longest chain."""
+    lines = [f"ai-keys {HEADLINE}: project {result.project!r}, stack {result.stack!r}"]
+    if result.placeholders:
+        lines.append(
+            f"note: secure config values cannot be decrypted offline; used the placeholder secret {placeholder!r} for: "
+            + ", ".join(result.placeholders)
+        )
+    lines += ["", "Resources:"]
+    children: dict[Optional[str], list[PreviewResource]] = {}
+    known = {r.urn for r in result.resources}
+    for resource in result.resources:
+        parent = resource.parent_urn if resource.parent_urn in known else None
+        children.setdefault(parent, []).append(resource)
+    roots = children.get(None, [])
+    if not roots:
+        lines.append("    (none)")
+    for index, resource in enumerate(roots):
+        _tree(resource, children, "", index == len(roots) - 1, lines)
+    lines += ["", "Outputs:"]
+    if not result.outputs:
+        lines.append("    (none)")
+    for key, value in result.outputs.items():
+        lines.append(f"    {key}: {_inline(value)}")
+    if result.diagnostics:
+        lines += ["", "Diagnostics:"]
+        lines += [f"    {d.severity}: {_one_line(d.message)}" for d in result.diagnostics]
+    lines += ["", f"Resources: {len(result.resources)}"]
+    chain = " -> ".join(r.name for r in result.chain) if result.chain else "(none)"
+    lines.append(f"Longest dependency chain: {len(result.chain)}: {chain}")
+    return "\n".join(lines)
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every known secret value (raw or JSON-escaped) replaced by ``[secret]``."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if len(secret) >= _MIN_SCRUB:
+            forms.add(secret)
+            forms.add(json.dumps(secret)[1:-1])
+            forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
+    for form in sorted(forms, key=len, reverse=True):  # longest first so overlaps are fully covered
+        text = text.replace(form, SECRET)
+    return text
+
+
+def _tree(
+    resource: PreviewResource,
+    children: Mapping[Optional[str], list[PreviewResource]],
+    prefix: str,
+    last: bool,
+    lines: list[str],
+) -> None:
+    lines.append(f"{prefix}{'`-- ' if last else '+-- '}{resource.type}  {resource.name}")
+    below = prefix + ("    " if last else "|   ")
+    kids = children.get(resource.urn, [])
+    detail = below + ("|   " if kids else "    ")  # keep the bar down to this node's children
+    if resource.custom and resource.id:
+        lines.append(f"{detail}id: {_text(resource.id)}")
+    shown = [(k, v) for k, v in resource.inputs.items() if v is not None]
+    for key, value in shown[:_MAX_INPUTS]:
+        lines.append(f"{detail}{key}: {_inline(value)}")
+    if len(shown) > _MAX_INPUTS:
+        lines.append(f"{detail}(+{len(shown) - _MAX_INPUTS} more inputs; see --json)")
+    for index, child in enumerate(kids):
+        _tree(child, children, below, index == len(kids) - 1, lines)
+
+
+def _inline(value: Any) -> str:
+    """A one-line, truncated rendering: scalars in full, short lists and mappings inline, the rest counted."""
+    if _scalar(value):
+        return _scalar_text(value)
+    if isinstance(value, list):
+        if len(value) <= _MAX_ITEMS and all(_scalar(v) for v in value):
+            return "[" + ", ".join(_scalar_text(v) for v in value) + "]"
+        return f"[{_count(len(value), 'item')}]"
+    if isinstance(value, dict):
+        if len(value) <= _MAX_ITEMS and all(_scalar(v) for v in value.values()):
+            return "{" + ", ".join(f"{k}: {_scalar_text(v)}" for k, v in value.items()) + "}"
+        return "{" + _count(len(value), "key") + "}"
+    return _text(str(value))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, bool, int, float))
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, Masked):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(_truncate(value))
+    return json.dumps(value)
+
+
+def _text(value: str) -> str:
+    return _one_line(_truncate(value))
+
+
+def _truncate(value: str) -> str:
+    return value if len(value) <= _MAX_TEXT else value[: _MAX_TEXT - 3] + "..."
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())

@@ -1,0 +1,180 @@
+"""Shared helpers for the policy pack tests.
+
+The policy pack is not an installed package: ``policy/`` is put on ``sys.path`` here so the tests
+can import ``ai_keys_policy``. ``policy/__main__.py`` is never imported (it starts a server).
+
+Every fake key is built in code from an obvious ``FAKE`` filler, so no real-looking key literal
+sits in the repository.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+
+POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
+if str(POLICY_DIR) not in sys.path:
+    sys.path.insert(0, str(POLICY_DIR))
+
+from pulumi_policy import (  # noqa: E402
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import unknown_checking_proxy  # noqa: E402
+
+
+def random_token(seed: int, alphabet: str, length: int) -> str:
+    """A random-looking token, the same on every run."""
+    rng = random.Random(seed)
+    return "".join(rng.choice(alphabet) for _ in range(length))
+
+
+class FakeKeys:
+    """Synthetic values that match the detectors' patterns but are obviously not real keys."""
+
+    OPENAI = "sk-" + "FAKE" * 12  # legacy shape: sk- and 48 letters/digits
+    OPENAI_PROJECT = "sk-proj-" + "FAKE_fake-" * 8
+    ANTHROPIC = "sk-ant-api03-" + "FAKE" * 23 + "AA"
+    AWS_KEY_ID = "AKIA" + "FAKE" * 4
+    AWS_TEMP_KEY_ID = "ASIA" + "FAKE" * 4
+    GOOGLE = "AIza" + "FAKE" * 8 + "FAK"  # AIza and exactly 35 characters
+    # Random-looking values without a known prefix, generated from fixed seeds.
+    HIGH_ENTROPY = random_token(1, string.ascii_letters + string.digits, 40)
+    HEX = random_token(2, "0123456789abcdef", 32)
+
+    ALL_PATTERNS: tuple[tuple[str, str, str], ...] = (
+        # (attribute name, kind label, hint shown in messages)
+        ("OPENAI", "OpenAI API key", "sk-…"),
+        ("OPENAI_PROJECT", "OpenAI API key", "sk-…"),
+        ("ANTHROPIC", "Anthropic API key", "sk-a…"),
+        ("AWS_KEY_ID", "AWS access key id", "AKIA…"),
+        ("AWS_TEMP_KEY_ID", "AWS access key id", "ASIA…"),
+        ("GOOGLE", "Google API key", "AIza…"),
+    )
+
+
+class Violation(NamedTuple):
+    """One reported violation."""
+
+    message: str
+    urn: str | None
+
+
+class Collector:
+    """A ``report_violation`` callback that records what it is given."""
+
+    def __init__(self) -> None:
+        self.violations: list[Violation] = []
+
+    def __call__(self, message: str, urn: str | None = None) -> None:
+        self.violations.append(Violation(message, urn))
+
+    @property
+    def messages(self) -> list[str]:
+        """The messages, in the order they were reported."""
+        return [v.message for v in self.violations]
+
+
+def urn_for(resource_type: str, name: str) -> str:
+    """A URN in the engine's format."""
+    return f"urn:pulumi:dev::proj::{resource_type}::{name}"
+
+
+def empty_options() -> PolicyResourceOptions:
+    """Resource options with nothing set."""
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+
+
+def make_stack_resource(
+    resource_type: str,
+    props: Mapping[str, Any],
+    name: str = "res",
+    property_dependencies: dict[str, list[PolicyResource]] | None = None,
+) -> PolicyResource:
+    """A ``PolicyResource`` whose props are wrapped like the SDK wraps them."""
+    return PolicyResource(
+        resource_type,
+        unknown_checking_proxy(dict(props)),
+        urn_for(resource_type, name),
+        name,
+        empty_options(),
+        None,
+        None,
+        [],
+        property_dependencies or {},
+    )
+
+
+RunResource = Callable[..., list[Violation]]
+RunStack = Callable[..., list[Violation]]
+
+
+@pytest.fixture
+def keys() -> type[FakeKeys]:
+    """The synthetic keys."""
+    return FakeKeys
+
+
+@pytest.fixture
+def run_resource_policy() -> RunResource:
+    """Run a resource policy on one resource, the way the SDK's analyzer calls it.
+
+    Call as ``run(policy, resource_type, props, name="res", config=None)``; returns the violations.
+    """
+
+    def run(
+        policy: ResourceValidationPolicy,
+        resource_type: str,
+        props: Mapping[str, Any],
+        name: str = "res",
+        config: Mapping[str, Any] | None = None,
+    ) -> list[Violation]:
+        args = ResourceValidationArgs(
+            resource_type,
+            unknown_checking_proxy(dict(props)),
+            urn_for(resource_type, name),
+            name,
+            empty_options(),
+            None,
+            config,
+        )
+        collector = Collector()
+        result = policy.validate(args, collector)
+        assert result is None, "validations of this pack are synchronous"
+        return collector.violations
+
+    return run
+
+
+@pytest.fixture
+def run_stack_policy() -> RunStack:
+    """Run a stack policy on resources built with :func:`make_stack_resource`."""
+
+    def run(
+        policy: StackValidationPolicy,
+        resources: Sequence[PolicyResource],
+        config: Mapping[str, Any] | None = None,
+    ) -> list[Violation]:
+        collector = Collector()
+        result = policy.validate(StackValidationArgs(list(resources), config), collector)
+        assert result is None, "validations of this pack are synchronous"
+        return collector.violations
+
+    return run
+
+
+@pytest.fixture
+def stack_resource() -> Callable[..., PolicyResource]:
+    """:func:`make_stack_resource`, for tests that build stacks."""
+    return make_stack_resource

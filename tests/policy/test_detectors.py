@@ -1,0 +1,166 @@
+"""The pure key detectors: patterns, entropy, identifiers."""
+
+from __future__ import annotations
+
+import string
+import time
+
+import pytest
+from ai_keys_policy.detectors import (
+    KeyKind,
+    find_keys,
+    looks_high_entropy,
+    looks_like_identifier,
+    shannon_entropy,
+)
+
+PATTERN_CASES = [
+    ("OPENAI", KeyKind.OPENAI, "sk-…"),
+    ("OPENAI_PROJECT", KeyKind.OPENAI, "sk-…"),
+    ("ANTHROPIC", KeyKind.ANTHROPIC, "sk-a…"),
+    ("AWS_KEY_ID", KeyKind.AWS_ACCESS_KEY_ID, "AKIA…"),
+    ("AWS_TEMP_KEY_ID", KeyKind.AWS_ACCESS_KEY_ID, "ASIA…"),
+    ("GOOGLE", KeyKind.GOOGLE_API_KEY, "AIza…"),
+]
+
+
+class TestFindKeys:
+    @pytest.mark.parametrize(("attr", "kind", "hint"), PATTERN_CASES)
+    def test_recognises_each_kind_alone(self, keys, attr, kind, hint):
+        """A bare key is found, as exactly one match of its kind, with only the fixed prefix shown."""
+        matches = find_keys(getattr(keys, attr))
+        assert [(m.kind, m.hint) for m in matches] == [(kind, hint)]
+
+    @pytest.mark.parametrize(("attr", "kind", "hint"), PATTERN_CASES)
+    def test_recognises_each_kind_inside_text(self, keys, attr, kind, hint):
+        """Keys embedded in longer text (headers, URLs, JSON) are found too."""
+        text = f'curl -H "Authorization: Bearer {getattr(keys, attr)}" https://example.com?x=1'
+        assert [m.kind for m in find_keys(text)] == [kind]
+
+    def test_hint_never_exceeds_four_characters(self, keys):
+        for attr, _, _ in PATTERN_CASES:
+            for match in find_keys(getattr(keys, attr)):
+                assert len(match.hint.rstrip("…")) <= 4
+
+    def test_several_kinds_in_one_string(self, keys):
+        text = f"{keys.OPENAI} {keys.AWS_KEY_ID} {keys.GOOGLE}"
+        kinds = {m.kind for m in find_keys(text)}
+        assert kinds == {KeyKind.OPENAI, KeyKind.AWS_ACCESS_KEY_ID, KeyKind.GOOGLE_API_KEY}
+
+    def test_anthropic_key_is_not_also_reported_as_openai(self, keys):
+        assert [m.kind for m in find_keys(keys.ANTHROPIC)] == [KeyKind.ANTHROPIC]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "",
+            "hello world",
+            "sk-" + "A" * 31,  # one character too short for a legacy OpenAI key
+            "sk-proj-" + "A" * 39,
+            "sk-ant-" + "A" * 31,
+            "task-" + "A" * 48,  # "sk-" must start a token
+            "my-task-definition-for-the-summarizer-service",
+            "sk-learn-model-registry-production-east",  # kebab-case name, not a key
+            "AKIA" + "A" * 15,  # 15 characters after the prefix
+            "AKIA" + "A" * 17,  # 17: part of a longer token
+            "XAKIA" + "A" * 16,
+            "akia" + "a" * 16,
+            "AIza" + "A" * 34,
+            "AIza" + "A" * 36,
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:openai-AbCdEf",
+        ],
+    )
+    def test_ignores_near_misses(self, text):
+        assert find_keys(text) == []
+
+    def test_boundary_accepts_separators_before_the_key(self, keys):
+        for prefix in ("=", ":", "'", '"', " ", "/", "\n"):
+            assert find_keys(prefix + keys.OPENAI), prefix
+
+
+class TestEntropy:
+    def test_shannon_entropy_values(self):
+        assert shannon_entropy("") == 0.0
+        assert shannon_entropy("aaaa") == 0.0
+        assert shannon_entropy("ab") == pytest.approx(1.0)
+        assert shannon_entropy("abcd") == pytest.approx(2.0)
+        assert shannon_entropy(string.hexdigits[:16]) == pytest.approx(4.0)
+
+    def test_random_tokens_are_flagged(self, keys):
+        assert looks_high_entropy(keys.HIGH_ENTROPY)
+        assert looks_high_entropy(keys.HEX)
+
+    @pytest.mark.parametrize("alphabet", [string.ascii_letters + string.digits, string.ascii_letters + "+/0189"])
+    def test_most_random_mixed_case_tokens_are_flagged(self, alphabet):
+        import random
+
+        rng = random.Random(42)
+        tokens = ["".join(rng.choice(alphabet) for _ in range(32)) for _ in range(500)]
+        flagged = sum(looks_high_entropy(t) for t in tokens)
+        assert flagged >= 495
+
+    def test_jwt_like_value_is_flagged(self, keys):
+        token = f"eyJ{keys.HIGH_ENTROPY[:20]}.eyJ{keys.HIGH_ENTROPY[20:]}.{keys.HIGH_ENTROPY[::-1]}"
+        assert looks_high_entropy(token)
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "gpt-4o-mini-2024-07-18",
+            "text-embedding-3-large-20240125",
+            "claude-3-5-sonnet-20241022",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "sentence-transformers/all-MiniLM-L6-v2",
+            "projects/my-project/secrets/openai/versions/latest",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "us-central1-docker.pkg.dev/my-proj/repo/app",
+            "org.apache.kafka.common.serialization.StringSerializer",
+            "/opt/app/config/settings.yaml",
+            "OPENAI_API_KEY_SECRET_ARN_VALUE",
+            "MyApplicationSecretNameV2Prod",
+            "HTTPServerRequestTimeout30s",
+            "internationalization",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:openai-AbCdEf",
+            "https://vault-name.vault.azure.net/secrets/openai",
+            "@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/openai/)",
+            "postgres://app@db.internal:5432/app",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "INFO,WARN,ERROR,DEBUG,TRACE",
+            "a sentence with spaces that is long enough",
+        ],
+    )
+    def test_ordinary_values_are_not_flagged(self, value):
+        assert not looks_high_entropy(value)
+
+    def test_hex_digests_and_short_hex_are_not_flagged(self, keys):
+        sha1 = keys.HEX + keys.HEX[:8]
+        sha256 = keys.HEX * 2
+        assert len(sha1) == 40
+        assert not looks_high_entropy(sha1)
+        assert not looks_high_entropy(sha256)
+        assert not looks_high_entropy(keys.HEX[:31])
+
+    def test_thresholds_and_min_length_are_honoured(self, keys):
+        token = keys.HIGH_ENTROPY
+        assert not looks_high_entropy(token, threshold=8.0)
+        assert not looks_high_entropy(token[:19])
+        assert looks_high_entropy(token[:12], min_length=12, threshold=3.0)
+        assert not looks_high_entropy(keys.HEX, hex_threshold=4.01)
+
+    def test_linear_time_on_huge_inputs(self):
+        """No pathological backtracking: a quarter megabyte of adversarial text is handled quickly."""
+        started = time.perf_counter()
+        for text in ("aB" * 125_000, "sk-" * 83_000, "a1" * 125_000, "-a" * 125_000, "sk-ant-" + "-" * 250_000):
+            looks_high_entropy(text)
+            find_keys(text)
+        assert time.perf_counter() - started < 5
+
+
+class TestIdentifier:
+    @pytest.mark.parametrize("value", ["gpt-4o-mini", "MY_SERVICE_NAME", "MyServiceNameV2", "api.example.com", "central1", "30s"])
+    def test_identifiers(self, value):
+        assert looks_like_identifier(value)
+
+    @pytest.mark.parametrize("value", ["xK9mQ2pLw7Rt", "Zq8wLp3XvB", "k3j9xq2m8z", "abc+def+ghi==", "word~word~word"])
+    def test_random_text_is_not_an_identifier(self, value):
+        assert not looks_like_identifier(value)

@@ -1,0 +1,203 @@
+"""The wheel and sdist: build them, read their metadata and file lists, install the wheel into a fresh venv."""
+
+import email
+import email.message
+import importlib.metadata
+import importlib.util
+import json
+import subprocess
+import sys
+import tarfile
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from ai_keys import __version__
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "ai_keys-" + __version__
+CLOUD_SDKS = {"pulumi-aws", "pulumi-azure-native", "pulumi-gcp"}
+RUNTIME_SDKS = {"boto3", "azure-keyvault-secrets", "azure-identity", "google-cloud-secret-manager"}
+EXPECTED_EXTRAS: dict[str, set[str]] = {
+    "aws": {"pulumi-aws"},
+    "azure": {"pulumi-azure-native"},
+    "gcp": {"pulumi-gcp"},
+    "all": CLOUD_SDKS,
+    "runtime-aws": {"boto3"},
+    "runtime-azure": {"azure-keyvault-secrets", "azure-identity"},
+    "runtime-gcp": {"google-cloud-secret-manager"},
+    "runtime": RUNTIME_SDKS,
+}
+
+
+def run(*command: str, cwd: Path = ROOT, timeout: int = 240) -> str:
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sdist and wheel built from this checkout the way a release is (wheel built from the sdist)."""
+    out = tmp_path_factory.mktemp("dist")
+    # With hatchling in this venv build offline in it; otherwise `build` installs it into an isolated env.
+    no_isolation = ["--no-isolation"] if importlib.util.find_spec("hatchling") else []
+    run(sys.executable, "-m", "build", *no_isolation, "--outdir", str(out), str(ROOT))
+    assert sorted(p.name for p in out.iterdir()) == [f"{BASE}-py3-none-any.whl", f"{BASE}.tar.gz"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def wheel(dist: Path) -> Path:
+    return dist / f"{BASE}-py3-none-any.whl"
+
+
+@pytest.fixture(scope="module")
+def metadata(wheel: Path) -> email.message.Message:
+    with zipfile.ZipFile(wheel) as archive:
+        return email.message_from_string(archive.read(f"{BASE}.dist-info/METADATA").decode("utf-8"))
+
+
+def requirements_by_extra(metadata: email.message.Message) -> dict[str, set[str]]:
+    """Distribution names each extra pulls in ("" for the base install), markers evaluated like pip does."""
+    extras = ["", *metadata.get_all("Provides-Extra", [])]
+    found: dict[str, set[str]] = {extra: set() for extra in extras}
+    for line in metadata.get_all("Requires-Dist", []):
+        requirement = Requirement(line)
+        for extra in extras:
+            if requirement.marker is None or requirement.marker.evaluate({"extra": extra}):
+                found[extra].add(canonicalize_name(requirement.name))
+    return found
+
+
+class TestWheelMetadata:
+    def test_name_version_python_and_readme(self, metadata: email.message.Message) -> None:
+        assert metadata["Name"] == "ai-keys"
+        assert metadata["Version"] == __version__
+        assert metadata["Requires-Python"] == ">=3.10"
+        assert metadata["Description-Content-Type"] == "text/markdown"
+        assert metadata["License-Expression"] == "Apache-2.0"
+        assert str(metadata.get_payload()).strip() == (ROOT / "README.md").read_text(encoding="utf-8").strip()
+
+    def test_the_base_install_needs_pulumi_only(self, metadata: email.message.Message) -> None:
+        assert requirements_by_extra(metadata)[""] == {"pulumi"}
+
+    def test_each_extra_installs_its_sdks(self, metadata: email.message.Message) -> None:
+        found = requirements_by_extra(metadata)
+        for extra, names in EXPECTED_EXTRAS.items():
+            assert found[extra] - {"pulumi"} == names, extra
+        assert found["test"] >= CLOUD_SDKS | RUNTIME_SDKS | {"pytest", "hypothesis", "ruff", "mypy", "build", "pulumi-policy"}
+
+    def test_the_sdk_versions_tested_here_satisfy_the_extras(self, metadata: email.message.Message) -> None:
+        for line in metadata.get_all("Requires-Dist", []):
+            requirement = Requirement(line)
+            if canonicalize_name(requirement.name) in CLOUD_SDKS | {"pulumi"}:
+                installed = importlib.metadata.version(requirement.name)
+                assert requirement.specifier.contains(installed, prereleases=True), (str(requirement), installed)
+
+    def test_the_console_script_points_at_the_preview_command(self, wheel: Path) -> None:
+        with zipfile.ZipFile(wheel) as archive:
+            entry_points = archive.read(f"{BASE}.dist-info/entry_points.txt").decode()
+        assert "ai-keys = ai_keys.__main__:main" in entry_points
+
+
+class TestWheelFiles:
+    def test_it_ships_the_package_typed_and_nothing_else(self, wheel: Path) -> None:
+        with zipfile.ZipFile(wheel) as archive:
+            names = archive.namelist()
+        assert "ai_keys/py.typed" in names
+        assert f"{BASE}.dist-info/licenses/LICENSE" in names
+        for module in ("__init__.py", "__main__.py", "provider.py", "component.py", "args.py", "runtime/__init__.py"):
+            assert f"ai_keys/{module}" in names
+        assert [n for n in names if not n.startswith(("ai_keys/", f"{BASE}.dist-info/"))] == []
+        assert [n for n in names if "tests/" in n or n.split("/")[-1].startswith(("test_", "conftest"))] == []
+        assert [n for n in names if "__pycache__" in n or n.endswith(".pyc")] == []
+
+    def test_every_source_module_is_in_the_wheel(self, wheel: Path) -> None:
+        with zipfile.ZipFile(wheel) as archive:
+            shipped = {n for n in archive.namelist() if n.endswith(".py")}
+        sources = {str(p.relative_to(ROOT / "src")) for p in (ROOT / "src" / "ai_keys").rglob("*.py")}
+        assert sources - shipped == set()
+
+
+class TestSdist:
+    def test_it_ships_sources_tests_and_the_plugin(self, dist: Path) -> None:
+        with tarfile.open(dist / f"{BASE}.tar.gz") as archive:
+            names = {n.removeprefix(f"{BASE}/") for n in archive.getnames()}
+            pkg_info = archive.extractfile(f"{BASE}/PKG-INFO")
+            assert pkg_info is not None
+            assert email.message_from_bytes(pkg_info.read())["Version"] == __version__
+        for path in (
+            "pyproject.toml",
+            "README.md",
+            "src/ai_keys/__init__.py",
+            "src/ai_keys/py.typed",
+            "tests/conftest.py",
+            "schema.json",
+            "PulumiPlugin.yaml",
+            # what PulumiPlugin.yaml needs to run, and what the tests read
+            "__main__.py",
+            "requirements.txt",
+            "examples/yaml/Pulumi.yaml",
+        ):
+            assert path in names, path
+        assert [n for n in names if n.startswith((".venv/", "venv/", "dist/")) or "__pycache__" in n] == []
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv with the wheel installed (no deps); pulumi and the SDKs come from this venv via a .pth."""
+    target = tmp_path_factory.mktemp("venv") / "venv"
+    venv.EnvBuilder(with_pip=False).create(target)
+    python = target / "bin" / "python"
+    site_packages = Path(run(str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
+    # Appended after the venv's own site-packages, so the installed wheel wins over this checkout's editable install.
+    (site_packages / "zz_project_deps.pth").write_text(
+        "\n".join(p for p in sys.path if p.endswith("site-packages")) + "\n", encoding="utf-8"
+    )
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        str(python),
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--force-reinstall",
+        str(wheel),
+    )
+    return target
+
+
+class TestInstalledWheel:
+    def test_it_imports_from_the_venv_and_builds_a_key(self, installed: Path) -> None:
+        probe = (
+            "import json, importlib.metadata, importlib.resources, ai_keys, ai_keys.runtime, ai_keys.provider\n"
+            "from ai_keys.testing import mock_pulumi\n"
+            "with mock_pulumi() as engine:\n"
+            "    engine.run(lambda: ai_keys.SecureApiKey('k', {'backend': 'aws-secrets-manager', 'value': 'sk-1'}))\n"
+            "    types = sorted(r.type for r in engine.resources)\n"
+            "print(json.dumps({'file': ai_keys.__file__, 'version': ai_keys.__version__,\n"
+            "    'dist': importlib.metadata.version('ai-keys'),\n"
+            "    'typed': importlib.resources.files('ai_keys').joinpath('py.typed').is_file(), 'types': types}))\n"
+        )
+        env_python = str(installed / "bin" / "python")
+        result = json.loads(run(env_python, "-c", probe, cwd=installed).strip().splitlines()[-1])
+        assert Path(result["file"]).resolve().is_relative_to(installed.resolve())
+        assert not Path(result["file"]).resolve().is_relative_to(ROOT / "src")
+        assert result["version"] == result["dist"] == __version__
+        assert result["typed"] is True
+        assert result["types"] == [
+            "ai-keys:index:SecureApiKey",
+            "aws:secretsmanager/secret:Secret",
+            "aws:secretsmanager/secretVersion:SecretVersion",
+        ]
+
+    def test_the_console_script_runs(self, installed: Path) -> None:
+        output = run(str(installed / "bin" / "ai-keys"), "--version", cwd=installed)
+        assert output.strip() == f"ai-keys {__version__}"

@@ -1,0 +1,520 @@
+"""The offline preview command: tree, masking, count and chain, JSON, config sources, errors, entry points."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+
+from ai_keys.__main__ import main
+from ai_keys.preview import longest_chain
+from ai_keys.testing import RegisteredResource
+
+from .conftest import CANARY
+
+REPO = Path(__file__).parent.parent
+EXAMPLE = REPO / "examples" / "aws-secrets-manager"
+
+KEY_PROGRAM = """
+import pulumi
+import pulumi_aws as aws
+from ai_keys import SecureApiKey
+
+config = pulumi.Config()
+key = SecureApiKey("openai", {
+    "backend": "aws-secrets-manager",
+    "value": config.require_secret("openai_api_key"),
+    "description": config.get("description") or "OpenAI key",
+    "tags": {"team": "ml"},
+})
+logs = aws.s3.Bucket("logs", tags={"app": "summarizer"})
+pulumi.export("openai_key_ref", key.secret_ref)
+pulumi.export("openai_key_value", key.value)
+pulumi.export("logs_bucket_id", logs.id)
+"""
+
+# a -> b (depends_on) -> c (input: b.id) -> grp (component, depends_on c) -> grp-obj (child of grp): 5 deep.
+# z stands alone. Six resources.
+CHAIN_PROGRAM = """
+import pulumi
+import pulumi_aws as aws
+
+a = aws.s3.Bucket("a")
+b = aws.s3.Bucket("b", opts=pulumi.ResourceOptions(depends_on=[a]))
+c = aws.s3.BucketVersioning("c", bucket=b.id, versioning_configuration={"status": "Enabled"})
+grp = pulumi.ComponentResource("test:index:Group", "grp", None, pulumi.ResourceOptions(depends_on=[c]))
+aws.s3.BucketObjectv2("grp-obj", bucket="fixed-bucket", content="hello", opts=pulumi.ResourceOptions(parent=grp))
+aws.s3.Bucket("z")
+"""
+
+
+def make_project(root: Path, program: str, files: Optional[dict[str, str]] = None) -> Path:
+    """A Pulumi project ``demo`` with ``Pulumi.yaml``, ``__main__.py`` and more ``files`` (name -> text)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Pulumi.yaml").write_text("name: demo\nruntime: python\n", encoding="utf-8")
+    (root / "__main__.py").write_text(textwrap.dedent(program), encoding="utf-8")
+    for file_name, text in (files or {}).items():
+        (root / file_name).parent.mkdir(parents=True, exist_ok=True)
+        (root / file_name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def preview(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["preview", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def preview_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    code, out, err = preview(capsys, *argv, "--json")
+    assert (code, err) == (0, "")
+    document: dict[str, Any] = json.loads(out)
+    return document
+
+
+def by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["name"]: r for r in document["resources"]}
+
+
+@pytest.fixture(autouse=True)
+def _no_preview_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("AI_KEYS_PREVIEW_"):
+            monkeypatch.delenv(name)
+
+
+# ---------------------------------------------------------------- the report
+
+
+def test_tree_nests_children_under_the_component_and_masks_the_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = make_project(tmp_path / "app", KEY_PROGRAM)
+    code, out, err = preview(capsys, str(project), "--secret", f"openai_api_key={CANARY}")
+    assert (code, err) == (0, "")
+    assert CANARY not in out
+    lines = out.splitlines()
+    assert lines[0] == "ai-keys offline preview (mock engine; no cloud calls): project 'demo', stack 'dev'"
+    tree = lines[lines.index("Resources:") + 1 : lines.index("Outputs:") - 1]
+    headers = [line for line in tree if "--" in line]
+    assert headers == [
+        "+-- aws:s3/bucket:Bucket  logs",
+        "`-- ai-keys:index:SecureApiKey  openai",
+        "    +-- aws:secretsmanager/secret:Secret  openai-secret",
+        "    `-- aws:secretsmanager/secretVersion:SecretVersion  openai-version",
+    ]
+    assert "            secretString: [secret]" in tree
+    assert '    |       description: "OpenAI key"' in tree
+    assert '    |       tags: {team: "ml"}' in tree
+    assert "    |       recoveryWindowInDays: 30" in tree
+    assert '|       tags: {app: "summarizer"}' in tree
+    assert "|       id: logs-" in "\n".join(tree)
+    assert "    openai_key_value: [secret]" in lines
+    assert any(
+        line.startswith('    openai_key_ref: "arn:aws:secretsmanager:us-east-1:123456789012:secret:openai-secret-')
+        for line in lines
+    )
+    assert "Resources: 4" in lines
+    assert "Longest dependency chain: 3: openai -> openai-secret -> openai-version" in lines
+
+
+def test_secret_from_the_environment_is_passed_as_a_secret_and_never_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path / "app", KEY_PROGRAM)
+    monkeypatch.setenv("AI_KEYS_PREVIEW_SECRET_OPENAI_API_KEY", CANARY)
+    for extra in ([], ["--json"]):
+        code, out, err = preview(capsys, str(project), *extra)
+        assert code == 0
+        assert CANARY not in out + err
+        assert "[secret]" in out
+
+
+def test_env_key_names_follow_the_documented_mapping() -> None:
+    from ai_keys._preview_project import env_secrets
+
+    found = env_secrets(
+        {
+            "AI_KEYS_PREVIEW_SECRET_OPENAI_API_KEY": "a",
+            "AI_KEYS_PREVIEW_SECRET_openaiApiKey": "b",
+            "AI_KEYS_PREVIEW_SECRET_OTHER__DB_PASSWORD": "c",
+            "AI_KEYS_PREVIEW_SECRET_": "ignored",
+            "UNRELATED": "ignored",
+        }
+    )
+    assert found == {"openai_api_key": "a", "openaiApiKey": "b", "other:db_password": "c"}
+
+
+def test_json_document_lists_resources_outputs_count_and_chain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = make_project(tmp_path / "app", KEY_PROGRAM)
+    document = preview_json(capsys, str(project), "--secret", f"openai_api_key={CANARY}")
+    assert CANARY not in json.dumps(document)
+    assert document["preview"] == "offline preview (mock engine; no cloud calls)"
+    assert (document["project"], document["stack"]) == ("demo", "dev")
+    resources = by_name(document)
+    assert [r["name"] for r in document["resources"]] == ["logs", "openai", "openai-secret", "openai-version"]
+    assert {n: (r["type"], r["parent"]) for n, r in resources.items()} == {
+        "openai": ("ai-keys:index:SecureApiKey", None),
+        "openai-secret": ("aws:secretsmanager/secret:Secret", "openai"),
+        "openai-version": ("aws:secretsmanager/secretVersion:SecretVersion", "openai"),
+        "logs": ("aws:s3/bucket:Bucket", None),
+    }
+    version = resources["openai-version"]
+    assert version["inputs"]["secretString"] == "[secret]"
+    assert version["inputs"]["secretId"] == resources["openai-secret"]["id"]
+    assert resources["openai-secret"]["inputs"] == {
+        "description": "OpenAI key",
+        "recoveryWindowInDays": 30,
+        "tags": {"team": "ml"},
+    }
+    assert resources["openai"]["id"] is None  # components have no id
+    assert resources["logs"]["inputs"] == {"tags": {"app": "summarizer"}}
+    outputs = document["outputs"]
+    assert outputs["openai_key_value"] == "[secret]"
+    assert outputs["openai_key_ref"] == resources["openai-secret"]["id"]
+    assert outputs["logs_bucket_id"] == resources["logs"]["id"]
+    assert document["resource_count"] == 4
+    assert document["longest_chain"] == {"length": 3, "resources": ["openai", "openai-secret", "openai-version"]}
+    assert document["placeholders"] == []
+
+
+def test_count_and_longest_chain_follow_parents_explicit_and_input_dependencies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path / "chain", CHAIN_PROGRAM)
+    document = preview_json(capsys, str(project))
+    assert document["resource_count"] == 6
+    assert document["longest_chain"] == {"length": 5, "resources": ["a", "b", "c", "grp", "grp-obj"]}
+    assert by_name(document)["grp-obj"]["parent"] == "grp"
+    code, out, _ = preview(capsys, str(project))
+    assert code == 0
+    assert "Longest dependency chain: 5: a -> b -> c -> grp -> grp-obj" in out.splitlines()
+
+
+def test_longest_chain_accepts_any_order_and_breaks_ties_by_name() -> None:
+    def record(name: str, parent: str = "", depends: tuple[str, ...] = ()) -> RegisteredResource:
+        return RegisteredResource(
+            type="t", name=name, urn=name, parent_urn=parent, custom=True, inputs={}, dependencies=list(depends)
+        )
+
+    shuffled = [
+        record("d", depends=("c",)),
+        record("c", parent="b"),
+        record("b", depends=("a",)),
+        record("a"),
+        record("x", depends=("a",)),
+    ]
+    assert [r.name for r in longest_chain(shuffled)] == ["a", "b", "c", "d"]
+    assert [
+        r.name for r in longest_chain([record("a"), record("c", depends=("a",)), record("b", depends=("a",)), record("z")])
+    ] == ["a", "b"]
+    assert longest_chain([]) == []
+
+
+def test_empty_program_has_no_resources_and_a_chain_of_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = make_project(tmp_path / "empty", "import pulumi\n")
+    code, out, _ = preview(capsys, str(project))
+    assert code == 0
+    assert "Resources: 0" in out.splitlines()
+    assert "Longest dependency chain: 0: (none)" in out.splitlines()
+
+
+def test_nested_exported_secrets_are_masked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = """
+    import pulumi
+    value = pulumi.Config().require_secret("token")
+    pulumi.export("bundle", {"token": value, "plain": "visible", "items": [value, 1]})
+    pulumi.export("upper", value.apply(lambda v: v.upper()))
+    """
+    project = make_project(tmp_path / "nested", program)
+    secret = "tok-1234-abcd"
+    document = preview_json(capsys, str(project), "--secret", f"token={secret}")
+    assert document["outputs"] == {
+        "bundle": {"token": "[secret]", "plain": "visible", "items": ["[secret]", 1]},
+        "upper": "[secret]",
+    }
+
+
+def test_program_output_and_diagnostics_are_kept_apart_from_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = """
+    import pulumi
+    print("hello from the program", pulumi.Config().get("token"))
+    pulumi.log.warn("think about rotation")
+    """
+    project = make_project(tmp_path / "chatty", program)
+    code, out, err = preview(capsys, str(project), "--secret", f"token={CANARY}", "--json")
+    assert code == 0
+    assert json.loads(out)["diagnostics"] == [{"severity": "warning", "message": "think about rotation"}]
+    assert err == "hello from the program [secret]\n"
+    code, out, _ = preview(capsys, str(project), "--secret", f"token={CANARY}")
+    assert "    warning: think about rotation" in out.splitlines()
+    assert CANARY not in out
+
+
+def test_logged_errors_fail_the_preview_after_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = make_project(tmp_path / "erring", "import pulumi\npulumi.log.error('quota too low')\n")
+    code, out, err = preview(capsys, str(project))
+    assert code == 1
+    assert "    error: quota too low" in out.splitlines()
+    assert err == "ai-keys preview: error: the program logged 1 error(s); see Diagnostics\n"
+
+
+# ---------------------------------------------------------------- config sources
+
+
+def test_stack_file_config_and_secure_values_use_a_placeholder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack_file = """
+    config:
+      demo:description: From the stack file
+      demo:openai_api_key:
+        secure: AAABAGVuY3J5cHRlZA==
+      aws:region: eu-west-1
+    """
+    project = make_project(tmp_path / "app", KEY_PROGRAM, {"Pulumi.dev.yaml": stack_file})
+    code, out, err = preview(capsys, str(project))
+    assert (code, err) == (0, "")
+    notes = [line for line in out.splitlines() if "preview-placeholder" in line]
+    assert notes == [
+        "note: secure config values cannot be decrypted offline; "
+        "used the placeholder secret 'preview-placeholder' for: demo:openai_api_key"
+    ]
+    assert '    |       description: "From the stack file"' in out.splitlines()
+    assert "            secretString: [secret]" in out.splitlines()
+    document = preview_json(capsys, str(project))
+    assert document["placeholders"] == ["demo:openai_api_key"]
+    # A value given on the command line wins over the stack file, and no placeholder is needed then.
+    document = preview_json(capsys, str(project), "--secret", f"openai_api_key={CANARY}", "--config", "description=CLI")
+    assert document["placeholders"] == []
+    assert by_name(document)["openai-secret"]["inputs"]["description"] == "CLI"
+
+
+def test_stack_flag_picks_the_stack_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = """
+    import pulumi
+    pulumi.export("stack", pulumi.get_stack())
+    pulumi.export("size", pulumi.Config().require_int("size"))
+    """
+    stack_files = {"Pulumi.dev.yaml": "config:\n  demo:size: 1\n", "Pulumi.prod.yaml": "config:\n  demo:size: 3\n"}
+    project = make_project(tmp_path / "stacks", program, stack_files)
+    assert preview_json(capsys, str(project))["outputs"] == {"stack": "dev", "size": 1}
+    document = preview_json(capsys, str(project), "--stack", "prod")
+    assert document["outputs"] == {"stack": "prod", "size": 3}
+    assert document["stack"] == "prod"
+
+
+def test_project_config_defaults_and_main_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "layout"
+    (root / "src").mkdir(parents=True)
+    (root / "Pulumi.yaml").write_text(
+        "name: layout\nruntime:\n  name: python\nmain: src/\nconfig:\n  greeting:\n    type: string\n    default: hi\n",
+        encoding="utf-8",
+    )
+    (root / "src" / "__main__.py").write_text(
+        "import os\nimport pulumi\npulumi.export('greeting', pulumi.Config().get('greeting'))\n"
+        "pulumi.export('cwd', os.path.basename(os.getcwd()))\n",
+        encoding="utf-8",
+    )
+    assert preview_json(capsys, str(root))["outputs"] == {"greeting": "hi", "cwd": "src"}
+
+
+# ---------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("missing", "no such directory"),
+        ("no_project_file", "no Pulumi.yaml found (expected a Pulumi project directory)"),
+        ("no_program", "no __main__.py found"),
+        ("nodejs", "runtime 'nodejs' is not supported (only Python programs can be previewed)"),
+        ("bad_yaml", "not valid YAML"),
+    ],
+)
+def test_bad_paths_are_one_line_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setup: str, message: str
+) -> None:
+    target = tmp_path / "target"
+    if setup != "missing":
+        target.mkdir()
+    if setup in ("no_program", "nodejs", "bad_yaml"):
+        runtime = "nodejs" if setup == "nodejs" else "python"
+        text = "name: [unclosed\n" if setup == "bad_yaml" else f"name: demo\nruntime: {runtime}\n"
+        (target / "Pulumi.yaml").write_text(text, encoding="utf-8")
+    if setup in ("nodejs", "bad_yaml"):
+        (target / "__main__.py").write_text("", encoding="utf-8")
+    code, out, err = preview(capsys, str(target))
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("ai-keys preview: error: ")
+    assert message in err
+
+
+def test_missing_config_names_the_flags_to_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = make_project(tmp_path / "app", KEY_PROGRAM)
+    code, out, err = preview(capsys, str(project))
+    assert (code, out) == (2, "")
+    assert err == (
+        "ai-keys preview: error: missing required config 'openai_api_key': "
+        "pass --secret openai_api_key=... (or --config openai_api_key=...)\n"
+    )
+
+
+def test_program_that_raises_is_a_one_line_error_without_traceback_and_without_secrets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = """
+    import pulumi
+    token = pulumi.Config().get("openai_api_key")
+    raise RuntimeError(f"could not use {token}\\nsecond line")
+    """
+    project = make_project(tmp_path / "boom", program)
+    code, out, err = preview(capsys, str(project), "--secret", f"openai_api_key={CANARY}")
+    assert (code, out) == (1, "")
+    assert err == "ai-keys preview: error: __main__.py line 4: program failed: RuntimeError: could not use [secret] second line\n"
+    code, _, err = preview(capsys, str(project), "--secret", f"openai_api_key={CANARY}", "--traceback")
+    assert code == 1
+    assert "Traceback (most recent call last):" in err
+    assert err.endswith(
+        "ai-keys preview: error: __main__.py line 4: program failed: RuntimeError: could not use [secret] second line\n"
+    )
+    assert CANARY not in err
+
+
+def test_secure_api_key_error_prints_its_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = """
+    import pulumi
+    from ai_keys import SecureApiKey
+    value = pulumi.Config().require_secret("k")
+    SecureApiKey("openai", {"backend": "aws-secrets-manager", "value": value, "rotation": {"every_days": 0}})
+    """
+    project = make_project(tmp_path / "invalid", program)
+    code, out, err = preview(capsys, str(project), "--secret", f"k={CANARY}")
+    assert (code, out) == (1, "")
+    assert err.startswith("ai-keys preview: error: __main__.py line 5: SecureApiKey args.rotation")
+    assert err.count("\n") == 1
+    assert CANARY not in err
+
+
+def test_malformed_flags_are_usage_errors_that_do_not_echo_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = make_project(tmp_path / "app", KEY_PROGRAM)
+    code, out, err = preview(capsys, str(project), "--secret", CANARY)
+    assert (code, out, err) == (2, "", "ai-keys preview: error: --secret expects KEY=VALUE\n")
+    code, _, err = preview(capsys, str(project), "--config", "novalue")
+    assert (code, err) == (2, "ai-keys preview: error: --config expects KEY=VALUE (got 'novalue')\n")
+    code, _, err = preview(capsys, str(project), "--secrets", f"openai_api_key={CANARY}")
+    assert code == 2
+    assert CANARY not in err
+    assert err == "ai-keys: error: unrecognized arguments: --secrets openai_api_key=***\n"
+
+
+def test_version_and_missing_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("ai-keys 0.")
+    assert main([]) == 2
+    assert capsys.readouterr().err == "ai-keys: error: the following arguments are required: COMMAND\n"
+
+
+# ---------------------------------------------------------------- isolation and entry points
+
+
+def test_repeated_runs_import_each_projects_own_modules_and_restore_the_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = """
+    import pulumi
+    import pulumi_aws as aws
+    import helpers
+    aws.s3.Bucket(helpers.NAME)
+    """
+    first = make_project(tmp_path / "first", program, {"helpers.py": "NAME = 'first-bucket'\n"})
+    second = make_project(tmp_path / "second", program, {"helpers.py": "NAME = 'second-bucket'\n"})
+    cwd, path = os.getcwd(), list(sys.path)
+    for project, expected in [(first, "first-bucket"), (second, "second-bucket"), (first, "first-bucket")]:
+        document = preview_json(capsys, str(project))
+        assert [r["name"] for r in document["resources"]] == [expected]
+        assert "helpers" not in sys.modules
+        assert (os.getcwd(), sys.path) == (cwd, path)
+    assert not (first / "__pycache__").exists()
+
+
+def test_packages_from_a_virtualenv_inside_the_project_stay_loaded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = """
+    import sys
+    from pathlib import Path
+    sys.path.append(str(Path("venv/lib/site-packages").resolve()))
+    import preview_fake_dependency
+    import helpers
+    """
+    project = make_project(
+        tmp_path / "venvapp", program, {"helpers.py": "", "venv/lib/site-packages/preview_fake_dependency.py": ""}
+    )
+    try:
+        preview_json(capsys, str(project))
+        assert "preview_fake_dependency" in sys.modules  # installed packages are not unloaded
+        assert "helpers" not in sys.modules  # the program's own modules are
+    finally:
+        sys.modules.pop("preview_fake_dependency", None)
+
+
+def test_failed_run_does_not_break_the_next_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = make_project(tmp_path / "broken", "import pulumi_aws as aws\nb = aws.s3.Bucket('b')\nb.id.apply(lambda _: 1 / 0)\n")
+    code, _, err = preview(capsys, str(broken))
+    assert code == 1
+    assert err == "ai-keys preview: error: __main__.py line 3: program failed: ZeroDivisionError: division by zero\n"
+    chain = make_project(tmp_path / "chain", CHAIN_PROGRAM)
+    assert preview_json(capsys, str(chain))["resource_count"] == 6
+
+
+def test_module_entry_point_runs_in_a_subprocess(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "app", KEY_PROGRAM)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AI_KEYS_PREVIEW_")}
+    env["AI_KEYS_PREVIEW_SECRET_OPENAI_API_KEY"] = CANARY
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "ai_keys", "preview", str(project), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert CANARY not in done.stdout + done.stderr
+    document = json.loads(done.stdout)
+    assert document["resource_count"] == 4
+    assert by_name(document)["openai-version"]["inputs"]["secretString"] == "[secret]"
+    missing = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "ai_keys", "preview", str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr == f"ai-keys preview: error: {tmp_path / 'nowhere'}: no such directory\n"
+
+
+def test_previews_the_aws_secrets_manager_example(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = preview(capsys, str(EXAMPLE), "--secret", f"openai_api_key={CANARY}")
+    assert (code, err) == (0, "")
+    assert CANARY not in out
+    lines = out.splitlines()
+    assert lines[0] == "ai-keys offline preview (mock engine; no cloud calls): project 'ai-keys-aws-secrets-manager', stack 'dev'"
+    assert "+-- ai-keys:index:SecureApiKey  openai" in lines
+    assert "|   +-- aws:secretsmanager/secret:Secret  openai-secret" in lines
+    assert "`-- aws:iam/role:Role  summarizer" in lines
+    assert "|   |       secretString: [secret]" in lines
+    document = preview_json(capsys, str(EXAMPLE), "--secret", f"openai_api_key={CANARY}")
+    resources = by_name(document)
+    assert resources["openai-version"]["inputs"]["secretString"] == "[secret]"
+    assert resources["openai-secret"]["parent"] == "openai"
+    assert set(document["outputs"]) == {"openai_key_ref", "openai_key_kms_key", "summarizer_role_arn"}
+    assert document["outputs"]["openai_key_ref"] == resources["openai-secret"]["id"]
+    assert document["resource_count"] == len(document["resources"]) == 11
+    # component -> its customer key -> the secret encrypted with it -> the secret's first version
+    assert document["longest_chain"] == {"length": 4, "resources": ["openai", "openai-key", "openai-secret", "openai-version"]}
