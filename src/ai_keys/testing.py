@@ -12,6 +12,7 @@ so outputs such as ``secret_ref`` resolve to realistic values.
 """
 
 import asyncio
+import inspect
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -235,7 +236,10 @@ class MockEngine:
 
         def body() -> None:
             box["result"] = program()
-            _sync_await(pulumi.Output.from_input(box["result"]).future())
+            # Wait on what the program returned only when it is an Output or awaitable (not, say, the module
+            # globals ``runpy.run_path`` returns); registrations are awaited by run_pulumi_func either way.
+            if isinstance(box["result"], pulumi.Output) or inspect.isawaitable(box["result"]):
+                _sync_await(pulumi.Output.from_input(box["result"]).future())
 
         try:
             _sync_await(run_pulumi_func(body))

@@ -152,7 +152,23 @@ def _event_subscription(name: str, inputs: State, _: dict[str, State]) -> tuple[
     return f"{scope}/providers/Microsoft.EventGrid/eventSubscriptions/{subscription}", state
 
 
+def _user_assigned_identity(name: str, inputs: State, states: dict[str, State]) -> tuple[str, State]:
+    group = str(_plain(inputs.get("resourceGroupName", "")))
+    identity = _autoname(name, inputs, "resourceName")
+    resource_id = f"{_group_id(group)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{identity}"
+    return resource_id, {
+        **inputs,
+        "name": identity,
+        "location": _plain(inputs.get("location")) or _location_of_group(group, states),
+        "principalId": stable_uuid("principal", name),
+        "clientId": stable_uuid("client", name),
+        "tenantId": TENANT_ID,
+        "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+    }
+
+
 _FILLERS: dict[str, Filler] = {
+    "azure-native:managedidentity:UserAssignedIdentity": _user_assigned_identity,
     "azure-native:resources:ResourceGroup": _resource_group,
     "azure-native:keyvault:Vault": _vault,
     "azure-native:keyvault:Secret": _secret,

@@ -126,7 +126,21 @@ def _topic(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State]:
     return f"projects/{project}/topics/{topic}", {**inputs, **_labels(inputs), "name": topic, "project": project}
 
 
+def _service_account(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State]:
+    project = _project(inputs)
+    email = f"{_autoname(name, inputs, 'accountId')}@{project}.iam.gserviceaccount.com"
+    return f"projects/{project}/serviceAccounts/{email}", {
+        **inputs,
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "name": f"projects/{project}/serviceAccounts/{email}",
+        "uniqueId": stable_id("sa", name, length=21, alphabet="0123456789"),
+        "project": project,
+    }
+
+
 _FILLERS: dict[str, Filler] = {
+    "gcp:serviceaccount/account:Account": _service_account,
     "gcp:secretmanager/secret:Secret": _secret,
     "gcp:secretmanager/secretVersion:SecretVersion": _secret_version,
     "gcp:secretmanager/secretIamMember:SecretIamMember": _iam_member("secretId"),
