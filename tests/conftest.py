@@ -1,10 +1,32 @@
 """Shared fixtures: every test gets a fresh mock engine (new event loop, recording monitor, config)."""
 
+import importlib
+import sys
 from collections.abc import Iterator
 
 import pytest
 
 from ai_keys.testing import MockEngine, mock_pulumi
+
+
+def _share_google_rpc_status() -> None:
+    """Let the GCP client and pulumi's provider host live in one test process.
+
+    pulumi ships its own copy of ``google.rpc.Status`` (``pulumi.runtime.proto.status_pb2``, registered
+    as file ``google/protobuf/status.proto``); googleapis-common-protos registers the same message
+    from ``google/rpc/status.proto``. protobuf's default pool refuses whichever loads second ("duplicate
+    symbol 'google.rpc.Status'"). The messages are identical, so both module names get the one that
+    loads first. Only a process that hosts the provider and reads keys needs it (apps never host the provider).
+    """
+    pulumi_name, google_name = "pulumi.runtime.proto.status_pb2", "google.rpc.status_pb2"
+    if pulumi_name in sys.modules:
+        sys.modules.setdefault(google_name, sys.modules[pulumi_name])
+    else:
+        sys.modules.setdefault(pulumi_name, importlib.import_module(google_name))
+
+
+_share_google_rpc_status()
+
 
 CANARY = "CANARYskproj7fq2XbL9mNw4KzR8tY1vQ3hJ6dS0aP5u"
 """A recognizable fake key value (alphanumeric, so every backend accepts it); it must never leak."""

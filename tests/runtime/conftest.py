@@ -10,11 +10,9 @@ Every backend counts the reads it serves, so tests can assert how many times the
 """
 
 import collections
-import importlib
 import json
 import logging
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -43,24 +41,6 @@ from moto.server import ThreadedMotoServer
 
 from ai_keys.runtime import KeyCache, SdkClientFactory
 
-
-def _share_google_rpc_status() -> None:
-    """Let the GCP client and pulumi's provider host live in one test process.
-
-    pulumi ships its own copy of ``google.rpc.Status`` (``pulumi.runtime.proto.status_pb2``, registered
-    as file ``google/protobuf/status.proto``); googleapis-common-protos registers the same message
-    from ``google/rpc/status.proto``. protobuf's default pool refuses whichever loads second ("duplicate
-    symbol 'google.rpc.Status'"). The messages are identical, so both module names get the one that
-    loads first. Only this test process needs it: an app reading keys never loads the provider host.
-    """
-    pulumi_name, google_name = "pulumi.runtime.proto.status_pb2", "google.rpc.status_pb2"
-    if pulumi_name in sys.modules:
-        sys.modules.setdefault(google_name, sys.modules[pulumi_name])
-    else:
-        sys.modules.setdefault(pulumi_name, importlib.import_module(google_name))
-
-
-_share_google_rpc_status()
 with warnings.catch_warnings():
     # google-api-core announces its Python support schedule at import; not what these tests are about.
     warnings.simplefilter("ignore", FutureWarning)
