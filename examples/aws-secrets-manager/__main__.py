@@ -1,8 +1,8 @@
 """Store an OpenAI API key in AWS Secrets Manager, readable only by the summarizer's role.
 
-    pulumi config set --secret openai_api_key sk-...
-    pulumi config set rotation_lambda_arn arn:aws:lambda:...:function:rotate-openai   # optional
-    pulumi up
+pulumi config set --secret openai_api_key sk-...
+pulumi config set rotation_lambda_arn arn:aws:lambda:...:function:rotate-openai   # optional
+pulumi up
 """
 
 import json
@@ -17,10 +17,12 @@ config = pulumi.Config()
 # The identity of the app that calls OpenAI: only this role may read the key.
 summarizer_role = aws.iam.Role(
     "summarizer",
-    assume_role_policy=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-    }),
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+        }
+    ),
 )
 
 rotation_lambda_arn = config.get("rotation_lambda_arn")

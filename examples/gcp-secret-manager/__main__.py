@@ -1,8 +1,8 @@
 """Store a Gemini API key in Google Cloud Secret Manager, readable only by the Cloud Run service account.
 
-    pulumi config set gcp:project my-project
-    pulumi config set --secret gemini_api_key
-    pulumi up
+pulumi config set gcp:project my-project
+pulumi config set --secret gemini_api_key
+pulumi up
 """
 
 import pulumi

@@ -24,10 +24,12 @@ common = {"value": openai_api_key, "description": "OpenAI key for the assistant"
 # AWS: the app runs as a Lambda role.
 aws_app = aws.iam.Role(
     "assistant",
-    assume_role_policy=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-    }),
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+        }
+    ),
 )
 aws_key = SecureApiKey(
     "openai-aws",
