@@ -1,10 +1,9 @@
 """The aws-api-gateway example runs offline under the mock engine and creates what its README says."""
 
 import json
-import runpy
 from pathlib import Path
 
-from ai_keys.testing import MockEngine, mock_pulumi, unwrap_secrets
+from ai_keys.testing import MockEngine, run_program, unwrap_secrets
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "aws-api-gateway"
 ACME_READER = "arn:aws:iam::210987654321:role/acme-app"
@@ -18,13 +17,7 @@ POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
 
 
 def run_example(config: dict[str, str]) -> MockEngine:
-    def program() -> None:
-        # Return nothing: the engine would otherwise walk the module's globals as if they were outputs.
-        runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__")
-
-    with mock_pulumi(project="ai-keys-aws-api-gateway", config=config) as engine:
-        engine.run(program)
-        return engine
+    return run_program(EXAMPLE, config=config)
 
 
 def readers(engine: MockEngine, client: str) -> list[str]:

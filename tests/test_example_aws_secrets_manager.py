@@ -1,10 +1,9 @@
 """The aws-secrets-manager example runs offline under the mock engine and creates what its README says."""
 
 import json
-import runpy
 from pathlib import Path
 
-from ai_keys.testing import MockEngine, mock_pulumi, unwrap_secrets
+from ai_keys.testing import MockEngine, run_program, unwrap_secrets
 
 from .conftest import CANARY
 
@@ -12,15 +11,9 @@ EXAMPLE = Path(__file__).parent.parent / "examples" / "aws-secrets-manager"
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate-openai"
 
 
-def run_main() -> None:
-    # Returns nothing: the module's globals are not an Output for the engine to wait on.
-    runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__")
-
-
 def run_example(config: dict[str, str]) -> tuple[MockEngine, list[str]]:
-    with mock_pulumi(project="ai-keys-aws-secrets-manager", config=config, secret_keys=["openai_api_key"]) as engine:
-        engine.run(lambda: run_main())
-        return engine, [r.type for r in engine.resources]
+    engine = run_program(EXAMPLE, config=config, secret_keys=["openai_api_key"])
+    return engine, [r.type for r in engine.resources]
 
 
 def test_example_stores_the_key_with_customer_key_readers_rotation_and_replica() -> None:

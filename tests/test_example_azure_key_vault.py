@@ -1,13 +1,12 @@
 """The azure-key-vault example runs offline under the mock engine and creates what its README says."""
 
-import runpy
 from pathlib import Path
 
 from pulumi.runtime import rpc
 
 from ai_keys.mock_clouds import azure as azure_mock
 from ai_keys.runtime.refs import AzureSecretRef, parse_secret_ref
-from ai_keys.testing import MockEngine, mock_pulumi
+from ai_keys.testing import MockEngine, run_program
 
 from .conftest import CANARY
 
@@ -22,13 +21,7 @@ SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 
 
 def run_example(config: dict[str, str]) -> MockEngine:
-    def program() -> None:
-        # Return nothing: the module globals run_path returns are no program result.
-        runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__")
-
-    with mock_pulumi(project=PROJECT, config=config, secret_keys=["anthropic_api_key"]) as engine:
-        engine.run(program)
-        return engine
+    return run_program(EXAMPLE, config=config, secret_keys=["anthropic_api_key"])
 
 
 def test_example_project_files() -> None:

@@ -1,11 +1,10 @@
 """The gcp-secret-manager example runs offline under the mock engine and creates what its README says."""
 
 import json
-import runpy
 from pathlib import Path
 
 from ai_keys.runtime.refs import GcpSecretRef, parse_secret_ref
-from ai_keys.testing import MockEngine, mock_pulumi, unwrap_secrets
+from ai_keys.testing import MockEngine, run_program, unwrap_secrets
 
 from .conftest import CANARY
 
@@ -15,13 +14,7 @@ KEY = "gcp:kms/cryptoKey:CryptoKey"
 
 
 def run_example(config: dict[str, str]) -> MockEngine:
-    def program() -> None:
-        # Return nothing: the module globals run_path returns are no program result.
-        runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__")
-
-    with mock_pulumi(project="ai-keys-gcp-secret-manager", config=config, secret_keys=["gemini_api_key"]) as engine:
-        engine.run(program)
-        return engine
+    return run_program(EXAMPLE, config=config, secret_keys=["gemini_api_key"])
 
 
 def test_example_stores_the_key_replicated_with_created_keys_rotation_and_a_reader() -> None:

@@ -2,11 +2,10 @@
 ``secret_ref`` in a form the runtime reader accepts."""
 
 import json
-import runpy
 from pathlib import Path
 
 from ai_keys.runtime import AwsSecretRef, AzureSecretRef, GcpSecretRef, parse_secret_ref
-from ai_keys.testing import MockEngine, mock_pulumi
+from ai_keys.testing import MockEngine, run_program
 
 from .conftest import CANARY
 from .scenarios import leaks
@@ -15,12 +14,7 @@ EXAMPLE = Path(__file__).parent.parent / "examples" / "multi-cloud"
 
 
 def run_example() -> MockEngine:
-    def program() -> None:
-        runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__")
-
-    with mock_pulumi(project="ai-keys-multi-cloud", config={"openai_api_key": CANARY}, secret_keys=["openai_api_key"]) as engine:
-        engine.run(program)
-        return engine
+    return run_program(EXAMPLE, config={"openai_api_key": CANARY}, secret_keys=["openai_api_key"])
 
 
 def test_the_key_is_stored_in_all_three_clouds_for_one_identity_each() -> None:

@@ -14,13 +14,17 @@ so outputs such as ``secret_ref`` resolve to realistic values.
 import asyncio
 import inspect
 import logging
+import os
+import runpy
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
+import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, set_mocks
@@ -38,6 +42,7 @@ __all__ = [
     "Resolved",
     "mock_pulumi",
     "resolve_output",
+    "run_program",
     "unwrap_secrets",
 ]
 
@@ -319,6 +324,31 @@ def mock_pulumi(
         loop.close()
         asyncio.set_event_loop(None)
         engine.logger.handlers.clear()
+
+
+def run_program(
+    program_dir: "str | os.PathLike[str]",
+    *,
+    config: Optional[Mapping[str, str]] = None,
+    secret_keys: Sequence[str] = (),
+    stack: str = "stack",
+    preview: bool = False,
+) -> MockEngine:
+    """Run the Pulumi program in ``program_dir`` (its ``__main__.py``, project name from ``Pulumi.yaml``)
+    under a fresh mock engine and return what it recorded."""
+    directory = Path(program_dir)
+    project_file = directory / "Pulumi.yaml"
+    project = "project"
+    if project_file.is_file():
+        document = yaml.safe_load(project_file.read_text()) or {}
+        project = str(document.get("name") or project)
+
+    def program() -> None:
+        runpy.run_path(str(directory / "__main__.py"), run_name="__main__")
+
+    with mock_pulumi(project=project, stack=stack, preview=preview, config=config, secret_keys=secret_keys) as engine:
+        engine.run(program)
+    return engine
 
 
 def _qualify(project: str, key: str) -> str:
