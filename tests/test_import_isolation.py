@@ -55,6 +55,19 @@ def cloud_sdk_modules(modules: list[str]) -> list[str]:
 def test_importing_loads_no_cloud_sdk(module: str) -> None:
     loaded = json.loads(run_python(f"import json, sys, {module}; print(json.dumps(sorted(sys.modules)))"))
     assert module in loaded  # the import really happened
+    assert cloud_sdk_modules(loaded) == []
+
+
+@pytest.mark.parametrize("module", ["ai_keys", "ai_keys.runtime"])
+def test_an_app_that_only_reads_keys_does_not_load_pulumi(module: str) -> None:
+    loaded = json.loads(run_python(f"import json, sys, {module}; print(json.dumps(sorted(sys.modules)))"))
+    assert module in loaded
+    assert [name for name in loaded if name == "pulumi" or name.startswith("pulumi.")] == []
+
+
+def test_the_public_api_loads_on_first_use() -> None:
+    loaded = json.loads(run_python("import json, sys, ai_keys; ai_keys.SecureApiKey; print(json.dumps(sorted(sys.modules)))"))
+    assert "ai_keys.component" in loaded
     assert "pulumi" in loaded
     assert cloud_sdk_modules(loaded) == []
 
