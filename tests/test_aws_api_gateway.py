@@ -575,7 +575,17 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     (
         "quota limit zero",
         {"api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 0, "period": "DAY"}}}},
-        r"usage_plan\.quota\.limit: is out of range \(got 0\); allowed: an integer >= 1",
+        r"usage_plan\.quota\.limit: is out of range \(got 0\); allowed: an integer from 1 to 2147483647",
+    ),
+    (
+        "quota limit over the API's 32-bit integer",
+        {"api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 2**31, "period": "DAY"}}}},
+        r"usage_plan\.quota\.limit: is out of range \(got 2147483648\)",
+    ),
+    (
+        "throttle rate an enormous integer",
+        {"api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": 10**400, "burst_limit": 1}}}},
+        r"usage_plan\.throttle\.rate_limit: is out of range \(got 1000",
     ),
     (
         "quota without period",

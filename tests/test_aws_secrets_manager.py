@@ -202,6 +202,14 @@ class TestRotation:
         assert version.ignore_changes == ["secretString", "versionStages"]
         assert version.plain("versionStages") == ["AWSCURRENT", "AI_KEYS_INITIAL"]
 
+    @pytest.mark.parametrize(
+        ("schedule", "duration"),
+        [("rate(12 hours)", "12h"), ("rate(999 days)", "24h"), ("cron(0 4/12 * * ? *)", "2h"), ("rate(1 day)", "1h")],
+    )
+    def test_schedules_and_windows_aws_accepts(self, engine: MockEngine, schedule: str, duration: str) -> None:
+        build(engine, rotation={"schedule_expression": schedule, "duration": duration, "aws_lambda_arn": LAMBDA_ARN})
+        assert engine.one(ROTATION).plain("rotationRules") == {"scheduleExpression": schedule, "duration": duration}
+
     def test_schedule_expression_and_window(self, engine: MockEngine) -> None:
         build(
             engine,
@@ -242,14 +250,45 @@ class TestReplicas:
         assert secret.plain("forceOverwriteReplicaSecret") is True
 
     def test_own_keys_per_replica(self, engine: MockEngine) -> None:
+        primary_key = "arn:aws:kms:us-east-1:123456789012:key/1111"
+        eu_key = "arn:aws:kms:eu-west-1:123456789012:key/2222"
+        key = build(
+            engine,
+            replica_regions=["eu-west-1"],
+            encryption={"key_id": primary_key, "replica_key_ids": {"eu-west-1": eu_key}},
+            readers=[ROLE_ARN],
+        )
+        assert engine.one(SECRET).plain("replicas") == [{"region": "eu-west-1", "kmsKeyId": eu_key}]
+        eu_grant = engine.one(GRANT, "openai-reader-0-key-grant-eu-west-1")
+        assert eu_grant.plain("region") == "eu-west-1"
+        assert eu_grant.plain("keyId") == eu_key
+        eu_arn = eu_grant.plain("constraints")[0]["encryptionContextSubset"]["SecretARN"]
+        assert eu_arn == resolve_output(key.secret_ref).value.replace(":us-east-1:", ":eu-west-1:")
+        assert engine.one(GRANT, "openai-reader-0-key-grant").plain("keyId") == primary_key
+
+    @pytest.mark.parametrize(
+        "key_id",
+        [
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+            "mrk-1234abcd12ab34cd56ef1234567890ab",
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "alias/ml/secrets",
+            "arn:aws:kms:us-east-1:123456789012:alias/ml-secrets",
+        ],
+    )
+    def test_every_kind_of_kms_key_reference_is_accepted(self, engine: MockEngine, key_id: str) -> None:
+        build(engine, encryption={"key_id": key_id})
+        assert engine.one(SECRET).plain("kmsKeyId") == key_id
+
+    def test_own_key_aliases_without_readers(self, engine: MockEngine) -> None:
         build(
             engine,
             replica_regions=["eu-west-1"],
             encryption={"key_id": "alias/primary", "replica_key_ids": {"eu-west-1": "alias/eu"}},
-            readers=[ROLE_ARN],
         )
+        assert engine.one(SECRET).plain("kmsKeyId") == "alias/primary"
         assert engine.one(SECRET).plain("replicas") == [{"region": "eu-west-1", "kmsKeyId": "alias/eu"}]
-        assert engine.one(GRANT, "openai-reader-0-key-grant-eu-west-1").plain("region") == "eu-west-1"
+        assert engine.find(GRANT) == []
 
 
 class TestDeletion:
@@ -323,6 +362,73 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
         r"rotation\.schedule_expression: cannot be combined",
     ),
     ("rotation bad lambda arn", {"rotation": {"every_days": 3, "aws_lambda_arn": "my-func"}}, r"rotation\.aws_lambda_arn:"),
+    (
+        "rotation rate of 0 days",
+        {"rotation": {"schedule_expression": "rate(0 days)", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.schedule_expression: has a rate of 0 days",
+    ),
+    (
+        "rotation rate over 999 days",
+        {"rotation": {"schedule_expression": "rate(1000 days)", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.schedule_expression: has a rate of 1000 days",
+    ),
+    (
+        "rotation cron with characters AWS refuses",
+        {"rotation": {"schedule_expression": "cron(0 4 * * ? *; rm)", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.schedule_expression: is not a schedule",
+    ),
+    (
+        "rotation window of 0 hours",
+        {"rotation": {"every_days": 3, "duration": "0h", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.duration: is a window of 0 hours; allowed: 1h to 24h",
+    ),
+    (
+        "rotation window past the day",
+        {"rotation": {"every_days": 3, "duration": "25h", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.duration: is a window of 25 hours; allowed: 1h to 24h",
+    ),
+    (
+        "rotation window into the next rotation",
+        {"rotation": {"schedule_expression": "rate(6 hours)", "duration": "7h", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.duration: is a window of 7 hours; allowed: 1h to 6h",
+    ),
+    (
+        "alias with readers",
+        {"readers": [ROLE_ARN], "encryption": {"key_id": "alias/ml-secrets"}},
+        r"encryption\.key_id: is a key alias, but readers are given",
+    ),
+    (
+        "alias ARN with readers",
+        {"readers": [ROLE_ARN], "encryption": {"key_id": "arn:aws:kms:us-east-1:123456789012:alias/ml"}},
+        r"encryption\.key_id: is a key alias",
+    ),
+    (
+        "replica alias with readers",
+        {
+            "readers": [ROLE_ARN],
+            "replica_regions": ["eu-west-1"],
+            "encryption": {"key_id": "arn:aws:kms:us-east-1:123456789012:key/1", "replica_key_ids": {"eu-west-1": "alias/eu"}},
+        },
+        r"encryption\.replica_key_ids\.eu-west-1: is a key alias",
+    ),
+    (
+        "key id of another cloud",
+        {"encryption": {"key_id": "projects/p/locations/global/keyRings/r/cryptoKeys/k"}},
+        r"encryption\.key_id: is not a KMS key reference",
+    ),
+    (
+        "replica key in another region",
+        {
+            "replica_regions": ["eu-west-1"],
+            "encryption": {
+                "key_id": "1234abcd-12ab-34cd-56ef-1234567890ab",
+                "replica_key_ids": {"eu-west-1": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+            },
+        },
+        r"encryption\.replica_key_ids\.eu-west-1: is a key in us-east-1, not in eu-west-1",
+    ),
+    ("reader with non-ASCII letters", {"readers": ["arn:aws:iam::123456789012:role/café"]}, r"readers\[0\]: has characters"),
+    ("value with lone surrogates", {"value": CANARY + "\ud800"}, r"args\.value: is not valid Unicode text"),
     (
         "rotation gcp topic",
         {"rotation": {"every_days": 3, "aws_lambda_arn": LAMBDA_ARN, "gcp_topic_id": "projects/p/topics/abc"}},
@@ -405,7 +511,33 @@ def test_no_plaintext_value_in_non_secret_inputs_outputs_or_logs(engine: MockEng
                 assert CANARY not in json.dumps(unwrap_secrets(value), default=str), (resource.name, key_name)
                 checked += 1
         assert CANARY not in resource.name
+        # Outputs that echo the value (SecretVersion.secretString) must be marked secret.
+        for out_name, out_value in resource.outputs.items():
+            if CANARY in json.dumps(unwrap_secrets(out_value), default=str):
+                assert out_name in resource.additional_secret_outputs, (resource.name, out_name)
     for output in (key.secret_id, key.secret_ref, key.version_id, key.kms_key_id, key.backend):
         assert CANARY not in str(resolve_output(output).value)
     assert not any(CANARY in line for line in engine.logs)
     assert checked > 20
+
+
+@pytest.mark.parametrize("component_name", ["openai key", "openai:prod", "k" * 241])
+def test_a_component_name_aws_cannot_auto_name_from_needs_an_explicit_name(engine: MockEngine, component_name: str) -> None:
+    args: dict[str, Any] = {"backend": "aws-secrets-manager", "value": CANARY}
+    with pytest.raises(
+        SecureApiKeyError, match=r"args\.name: is required: the component name .* cannot be part of a secret name"
+    ):
+        engine.run(lambda: SecureApiKey(component_name, args))  # type: ignore[arg-type]
+    assert engine.resources == []
+    engine.run(lambda: SecureApiKey(component_name, {**args, "name": "prod/openai"}))  # type: ignore[arg-type]
+    assert engine.one(SECRET).plain("name") == "prod/openai"
+
+
+def test_a_long_component_name_keeps_the_key_alias_within_the_kms_limit(engine: MockEngine) -> None:
+    engine.run(
+        lambda: SecureApiKey("k" * 240, {"backend": "aws-secrets-manager", "value": CANARY, "encryption": {"create_key": True}})
+    )
+    prefix = engine.one(ALIAS).plain("namePrefix")
+    # The provider appends 26 characters to the prefix; an alias name is at most 256.
+    assert prefix.startswith("alias/ai-keys/kkk")
+    assert len(prefix) + 26 <= 256

@@ -25,7 +25,8 @@ class RegionalKey:
 
 
 def _alias_prefix(name: str) -> str:
-    return "alias/ai-keys/" + re.sub(r"[^A-Za-z0-9/_-]", "-", name) + "-"
+    # Alias names are at most 256 characters and the provider appends 26 to a prefix: keep the prefix short.
+    return "alias/ai-keys/" + re.sub(r"[^A-Za-z0-9/_-]", "-", name)[:200] + "-"
 
 
 def create_keys(

@@ -70,7 +70,9 @@ def number(field: str, value: Any, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:  # NaN
         raise SecureApiKeyError(field, f"must be a number (got {shown(value)})", allowed)
     if value < low or value > high:
-        raise SecureApiKeyError(field, f"is out of range (got {value:g})", allowed)
+        # ``:g`` would overflow on ints too large for a float; show those through ``shown``.
+        got = f"{value:g}" if isinstance(value, float) else shown(value)
+        raise SecureApiKeyError(field, f"is out of range (got {got})", allowed)
     return float(value)
 
 

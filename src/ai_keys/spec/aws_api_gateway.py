@@ -29,6 +29,7 @@ MAX_KEY_NAME = 1024
 MAX_RATE_LIMIT = 10_000.0
 MAX_BURST_LIMIT = 5_000
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
+MAX_QUOTA_LIMIT = 2**31 - 1  # the API's Integer is 32-bit
 # Ids API Gateway assigns are short lowercase alphanumerics; accept any alphanumerics to stay future-proof.
 ID_PATTERN = r"[A-Za-z0-9]{1,128}"
 STAGE_PATTERN = r"[A-Za-z0-9_-]{1,128}"
@@ -141,7 +142,9 @@ def _throttle(path: str, raw: Any) -> ThrottleSpec:
 def _quota(path: str, raw: Any) -> QuotaSpec:
     block = check.mapping(path, raw)
     check.known_keys(path, block, QUOTA_FIELDS)
-    limit = check.integer(f"{path}.limit", _required(path, block, "limit", "the number of requests per period, >= 1"), 1)
+    limit = check.integer(
+        f"{path}.limit", _required(path, block, "limit", "the number of requests per period, >= 1"), 1, MAX_QUOTA_LIMIT
+    )
     period = check.choice(f"{path}.period", _required(path, block, "period", ", ".join(QUOTA_PERIODS)), QUOTA_PERIODS)
     offset: Optional[int] = None
     if block.get("offset") is not None:

@@ -3,7 +3,7 @@
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
 from . import _checks as check
@@ -12,11 +12,25 @@ from .common import CommonSpec, refuse_given, refuse_other_blocks, refuse_rotati
 NAME_PATTERN = r"[A-Za-z0-9/_+=.@-]{1,512}"
 MAX_VALUE_BYTES = 65_536
 REGION_PATTERN = r"([a-z]+-)+\d+"
+# IAM names are ASCII; ``\w`` would also match other scripts' letters, which IAM refuses.
 PRINCIPAL_ARN_PATTERN = (
-    r"arn:aws(-cn|-us-gov|-iso|-iso-b)?:(iam::\d{12}:(root|(role|user)/[\w+=,.@/-]{1,512})"
-    r"|sts::\d{12}:assumed-role/[\w+=,.@-]{1,64}/[\w+=,.@-]{1,64})"
+    r"arn:aws(-cn|-us-gov|-iso|-iso-b)?:(iam::\d{12}:(root|(role|user)/[A-Za-z0-9_+=,.@/-]{1,512})"
+    r"|sts::\d{12}:assumed-role/[A-Za-z0-9_+=,.@-]{1,64}/[A-Za-z0-9_+=,.@-]{1,64})"
 )
-_SCHEDULE = re.compile(r"rate\((?P<n>\d+) (?P<unit>hours?|days?)\)|cron\(.+\)")
+# The cron body uses the characters the Secrets Manager API model allows in a schedule expression.
+_SCHEDULE = re.compile(r"rate\((?P<n>\d+) (?P<unit>hours?|days?)\)|cron\([0-9A-Za-z()#?*/, -]+\)")
+MAX_RATE_DAYS = 999
+# An auto-named secret is called "<component>-secret-<7 random characters>", and pulumi-aws auto-names
+# up to 255 characters.
+MAX_AUTONAMED_COMPONENT = 255 - len("-secret-") - 7
+_ALIAS = re.compile(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias/.+")
+# What KMS accepts as a key reference: a key id (or multi-Region key id), a key ARN, an alias name or an alias ARN.
+_KEY_REF = re.compile(
+    r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)"
+    r"|alias/[A-Za-z0-9/_-]+)"
+)
+_KEY_REF_RULE = "a KMS key id, key ARN, alias/NAME or alias ARN"
 
 
 @dataclass(frozen=True)
@@ -61,15 +75,32 @@ def _check_rotation(common: CommonSpec) -> None:
             "is required: Secrets Manager rotates a secret by invoking a Lambda function",
             "the ARN of your rotation Lambda",
         )
+    rate_hours: Optional[int] = None
     if rotation.schedule_expression is not None:
         match = _SCHEDULE.fullmatch(rotation.schedule_expression)
-        allowed = "rate(N hours|days) of at least 4 hours, or cron(...)"
+        allowed = f"rate(N hours) with N >= 4, rate(N days) with N from 1 to {MAX_RATE_DAYS}, or cron(...)"
         if match is None:
             raise SecureApiKeyError(
                 "rotation.schedule_expression", f"is not a schedule (got {check.shown(rotation.schedule_expression)})", allowed
             )
-        if match.group("n") is not None and match.group("unit").startswith("hour") and int(match.group("n")) < 4:
-            raise SecureApiKeyError("rotation.schedule_expression", "rotates more often than every 4 hours", allowed)
+        if match.group("n") is not None:
+            count = int(match.group("n"))
+            if match.group("unit").startswith("hour"):
+                if count < 4:
+                    raise SecureApiKeyError("rotation.schedule_expression", "rotates more often than every 4 hours", allowed)
+                rate_hours = count
+            elif not 1 <= count <= MAX_RATE_DAYS:
+                raise SecureApiKeyError("rotation.schedule_expression", f"has a rate of {count} days", allowed)
+    if rotation.duration is not None:
+        # The window is at least an hour and may not run into the next UTC day or the next rotation.
+        hours = int(rotation.duration[:-1])
+        limit = min(24, rate_hours) if rate_hours is not None else 24
+        if not 1 <= hours <= limit:
+            raise SecureApiKeyError(
+                "rotation.duration",
+                f"is a window of {hours} hours",
+                f"1h to {limit}h (the window may not reach into the next UTC day or the next rotation)",
+            )
 
 
 def _check_encryption(common: CommonSpec) -> None:
@@ -95,6 +126,31 @@ def _check_encryption(common: CommonSpec) -> None:
                     "is required: KMS keys are regional, so each replica needs its own key",
                     "a KMS key id or ARN in that region, or encryption.create_key: true",
                 )
+    keys: list[tuple[str, Any, Optional[str]]] = [("encryption.key_id", encryption.key_id, None)]
+    keys += [(f"encryption.replica_key_ids.{r}", k, r) for r, k in encryption.replica_key_ids.items()]
+    for field, key, replica_region in keys:
+        if not isinstance(key, str):
+            continue  # None, or an Output checked by AWS at deploy time
+        match = _KEY_REF.fullmatch(key)
+        if match is None:
+            raise SecureApiKeyError(field, f"is not a KMS key reference (got {check.shown(key)})", _KEY_REF_RULE)
+        if replica_region is not None and match.group("region") not in (None, replica_region):
+            raise SecureApiKeyError(
+                field,
+                f"is a key in {match.group('region')}, not in {replica_region}",
+                "a KMS key in the replica's own region (KMS keys are regional)",
+            )
+    if common.readers:
+        # Readers of a key the user brings get KMS grants, and CreateGrant takes a key id or key ARN, never an alias.
+        named = [("encryption.key_id", encryption.key_id)]
+        named += [(f"encryption.replica_key_ids.{r}", k) for r, k in encryption.replica_key_ids.items()]
+        for field, key in named:
+            if isinstance(key, str) and _ALIAS.fullmatch(key):
+                raise SecureApiKeyError(
+                    field,
+                    "is a key alias, but readers are given: their KMS grants need the key itself",
+                    "the key's id or ARN (an alias works only without readers)",
+                )
     if encryption.key_rotation_days is not None and not 90 <= encryption.key_rotation_days <= 2560:
         raise SecureApiKeyError(
             "encryption.key_rotation_days",
@@ -113,6 +169,14 @@ def check_secrets_manager_fields(common: CommonSpec) -> int:
                 "ends with a hyphen and six characters, which Secrets Manager confuses with its ARN suffix",
                 "a name that does not end in -XXXXXX",
             )
+    elif common.resource_name and not re.fullmatch(rf"[A-Za-z0-9/_+=.@-]{{1,{MAX_AUTONAMED_COMPONENT}}}", common.resource_name):
+        # The provider derives the secret's name from the component's name: refuse now what AWS would refuse later.
+        raise SecureApiKeyError(
+            "name",
+            f"is required: the component name {check.shown(common.resource_name)} cannot be part of a secret name",
+            f"a name of 1-512 characters of A-Za-z0-9/_+=.@-, or a component name of those characters only "
+            f"(at most {MAX_AUTONAMED_COMPONENT})",
+        )
     check_reader_arns(common)
     _check_rotation(common)
     _check_encryption(common)

@@ -99,7 +99,6 @@ class CommonSpec:
     """Top-level fields the user set, so backends can refuse options they cannot honour."""
     resource_name: str = ""
     """The component's Pulumi name, which auto-named cloud names are derived from."""
-    """Top-level fields the user set, so backends can refuse options they cannot honour."""
 
 
 def parse_backend(value: Any) -> Backend:
@@ -123,6 +122,7 @@ def _value(raw: Any) -> Any:
     if isinstance(raw, str):
         if raw == "" or raw.strip() == "":
             raise SecureApiKeyError("value", "is empty", "a non-empty string or a Pulumi secret Output")
+        utf8_size(raw, "value")
         return raw
     if check.is_input(raw):
         return raw
@@ -305,8 +305,16 @@ def checked_value(value: Any, *, max_bytes: int, field_name: str = "value") -> p
     return pulumi.Output.secret(pulumi.Output.from_input(value).apply(_at_deploy))
 
 
+def utf8_size(value: str, field_name: str) -> int:
+    """The UTF-8 size of ``value``; text that has no UTF-8 form (lone surrogates) is refused, never shown."""
+    try:
+        return len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise SecureApiKeyError(field_name, "is not valid Unicode text (it holds lone surrogates)", "UTF-8 text") from None
+
+
 def _check_size(value: str, max_bytes: int, field_name: str) -> None:
-    size = len(value.encode("utf-8"))
+    size = utf8_size(value, field_name)
     if size > max_bytes:
         raise SecureApiKeyError(field_name, f"is {size} bytes long", f"at most {max_bytes} bytes on this backend")
 
