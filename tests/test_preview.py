@@ -237,6 +237,51 @@ def test_nested_exported_secrets_are_masked(tmp_path: Path, capsys: pytest.Captu
     }
 
 
+LEAKY_PROGRAM = """
+import json
+import pulumi
+import pulumi_aws as aws
+token = pulumi.Config().get("token")  # read as plain text: only the scrubbing can hide it
+aws.s3.Bucket("b", tags={"long": "x" * 80 + token, "doc": json.dumps({"k": token}), "exact": token})
+pulumi.log.warn("using " + token)
+"""
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        'SECRETPART1"SECRETPART2',  # JSON-escaped once in the input, twice in --json output
+        "LINE-ONE-SECRET\nLINE-TWO-SECRET",  # a multi-line value, e.g. a PEM key
+    ],
+)
+def test_secret_values_in_plain_strings_are_scrubbed_before_truncating_or_escaping(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], secret: str
+) -> None:
+    project = make_project(tmp_path / "leaky", LEAKY_PROGRAM)
+    fragments = [part for part in secret.replace('"', "\n").splitlines() if part]
+    for extra in ([], ["--json"]):
+        code, out, err = preview(capsys, str(project), "--secret", f"token={secret}", *extra)
+        assert (code, err) == (0, "")
+        for fragment in fragments:
+            assert fragment not in out
+            assert fragment[:-2] not in out  # not even the part left before a "..." cut
+    document = preview_json(capsys, str(project), "--secret", f"token={secret}")
+    tags = by_name(document)["b"]["inputs"]["tags"]
+    assert tags == {"long": "x" * 80 + "[secret]", "doc": '{"k": "[secret]"}', "exact": "[secret]"}
+    assert document["diagnostics"] == [{"severity": "warning", "message": "using [secret]"}]
+
+
+def test_a_multi_line_secret_in_the_error_line_is_scrubbed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = """
+    import pulumi
+    raise RuntimeError("bad token " + pulumi.Config().get("token"))
+    """
+    project = make_project(tmp_path / "boom", program)
+    code, out, err = preview(capsys, str(project), "--secret", "token=LINE-ONE-SECRET\nLINE-TWO-SECRET")
+    assert (code, out) == (1, "")
+    assert err == "ai-keys preview: error: __main__.py line 3: program failed: RuntimeError: bad token [secret]\n"
+
+
 def test_program_output_and_diagnostics_are_kept_apart_from_the_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -253,6 +298,26 @@ def test_program_output_and_diagnostics_are_kept_apart_from_the_report(
     code, out, _ = preview(capsys, str(project), "--secret", f"token={CANARY}")
     assert "    warning: think about rotation" in out.splitlines()
     assert CANARY not in out
+
+
+def test_what_the_program_writes_to_stderr_is_scrubbed_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = """
+    import logging
+    import sys
+    import pulumi
+    token = pulumi.Config().get("token")
+    print("to stderr", token, file=sys.stderr)
+    log = logging.getLogger("preview-test-app")
+    log.propagate = False
+    log.addHandler(logging.StreamHandler())  # bound to the stderr of the moment
+    log.warning("logged %s", token)
+    log.handlers.clear()
+    """
+    project = make_project(tmp_path / "stderr", program)
+    code, out, err = preview(capsys, str(project), "--secret", f"token={CANARY}")
+    assert code == 0
+    assert CANARY not in out + err
+    assert err == "to stderr [secret]\nlogged [secret]\n"
 
 
 def test_logged_errors_fail_the_preview_after_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -410,6 +475,10 @@ def test_malformed_flags_are_usage_errors_that_do_not_echo_secrets(tmp_path: Pat
     assert code == 2
     assert CANARY not in err
     assert err == "ai-keys: error: unrecognized arguments: --secrets openai_api_key=***\n"
+    # A value that lost its "=" ends up as a stray argument: it is not echoed either.
+    code, _, err = preview(capsys, str(project), "--secret", "openai_api_key", CANARY, "--bogus")
+    assert code == 2
+    assert err == "ai-keys: error: unrecognized arguments: *** --bogus\n"
 
 
 def test_version_and_missing_command(capsys: pytest.CaptureFixture[str]) -> None:

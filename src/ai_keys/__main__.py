@@ -15,13 +15,30 @@ __all__ = ["build_parser", "main"]
 
 # Argparse echoes unrecognised arguments; anything after "=" may be a mistyped secret.
 _ASSIGNMENT = re.compile(r"(\S+?=)\S+")
+_UNRECOGNIZED = "unrecognized arguments: "
+_FLAG = re.compile(r"--?[A-Za-z][A-Za-z0-9-]*")
+
+
+def _masked_argument(argument: str) -> str:
+    """An unrecognised argument as it may be echoed: flags as-is, ``KEY=***``, anything else ``***``.
+
+    A stray bare word is often a secret value that missed its ``=`` (``--secret key sk-...``).
+    """
+    if _FLAG.fullmatch(argument):
+        return argument
+    key, sep, _ = argument.partition("=")
+    return f"{key}=***" if sep else "***"
 
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line: ``ai-keys preview: error: ...`` (exit status 2)."""
 
     def error(self, message: str) -> NoReturn:
-        masked = _ASSIGNMENT.sub(r"\1***", message)
+        if message.startswith(_UNRECOGNIZED):
+            arguments = message[len(_UNRECOGNIZED) :].split(" ")
+            masked = _UNRECOGNIZED + " ".join(_masked_argument(argument) for argument in arguments)
+        else:
+            masked = _ASSIGNMENT.sub(r"\1***", message)
         self.exit(2, f"{self.prog}: error: {masked}\n")
 
 

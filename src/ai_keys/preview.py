@@ -99,8 +99,8 @@ def preview(
     """Run the program in ``path`` under the mock engine and return what it registered, masked.
 
     Raises :class:`PreviewError` (exit code 2 for a bad path, project or missing config; 1 when the
-    program fails, with the original exception as ``__cause__``). What the program prints goes to
-    ``program_output`` (discarded when None).
+    program fails, with the original exception as ``__cause__``). What the program prints (to stdout
+    or stderr) goes to ``program_output`` (discarded when None).
     """
     project = load_project(path)
     settings = gather_config(project, stack, config, secrets, environ)
@@ -155,7 +155,8 @@ def _report_error(error: PreviewError, secrets: Sequence[str], err: TextIO, *, s
         cause = error.__cause__ or error
         text = "".join(traceback.format_exception(type(cause), cause, cause.__traceback__))
         err.write(scrub(text, secrets))
-    err.write(scrub(f"ai-keys preview: error: {_one_line(str(error))}", secrets) + "\n")
+    # Scrubbed before it is made one line: joining lines would break up a multi-line secret.
+    err.write(scrub(f"ai-keys preview: error: {_one_line(scrub(str(error), secrets))}", secrets) + "\n")
     return error.exit_code
 
 
@@ -246,7 +247,11 @@ def _run(project: Project, stack: str, settings: PreviewConfig, program_output: 
 
 @contextlib.contextmanager
 def _program_environment(project: Project, output: TextIO) -> Iterator[None]:
-    """cwd, ``sys.path`` and stdout as the Pulumi language host sets them; restored (and modules unloaded) after."""
+    """cwd, ``sys.path``, stdout and stderr as the Pulumi language host sets them; restored (and modules unloaded) after.
+
+    Both streams go to ``output``, which is scrubbed before it is shown: a program may print a secret,
+    warn with it or log it, and warnings and logging's last-resort handler write to stderr.
+    """
     saved_cwd = Path.cwd()
     saved_path = list(sys.path)
     saved_modules = set(sys.modules)
@@ -257,7 +262,7 @@ def _program_environment(project: Project, output: TextIO) -> Iterator[None]:
     importlib.invalidate_caches()
     os.chdir(project.workdir)
     try:
-        with contextlib.redirect_stdout(output):
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             yield
     finally:
         os.chdir(saved_cwd)
@@ -321,17 +326,18 @@ def _relative(path: Path, root: Path) -> str:
 def _result(
     engine: MockEngine, project: Project, stack: str, settings: PreviewConfig, diagnostics: list[Diagnostic]
 ) -> PreviewResult:
+    secrets = settings.secret_values
     ordered = _ordered(engine.resources)
     known = {r.urn for r in ordered}
     view = {
         r.urn: PreviewResource(
-            type=r.type,
-            name=r.name,
-            urn=r.urn,
-            parent_urn=r.parent_urn if r.parent_urn in known else None,
+            type=scrub(r.type, secrets),
+            name=scrub(r.name, secrets),
+            urn=scrub(r.urn, secrets),
+            parent_urn=scrub(r.parent_urn, secrets) if r.parent_urn in known else None,
             custom=r.custom,
-            id=r.id if r.custom else None,
-            inputs=_masked(r.inputs),
+            id=scrub(r.id, secrets) if r.custom and r.id is not None else None,
+            inputs=_masked(r.inputs, secrets),
         )
         for r in ordered
     }
@@ -339,17 +345,19 @@ def _result(
         project=project.name,
         stack=stack,
         resources=list(view.values()),
-        outputs={k: _masked(v) for k, v in engine.stack_outputs.items()},
+        outputs={scrub(k, secrets): _masked(v, secrets) for k, v in engine.stack_outputs.items()},
         chain=[view[r.urn] for r in longest_chain(ordered)],
         placeholders=settings.placeholders,
-        diagnostics=tuple(diagnostics),
+        diagnostics=tuple(Diagnostic(d.severity, scrub(d.message, secrets)) for d in diagnostics),
     )
 
 
-def _masked(value: Any) -> Any:
+def _masked(value: Any, secrets: Sequence[str] = ()) -> Any:
     """``value`` as plain JSON-able data with every secret replaced by ``[secret]``.
 
-    Runs inside the mock engine: nested Outputs (e.g. in an exported dict) are resolved here.
+    Known secret values (``secrets``) are also scrubbed from plain strings here, before the renderers
+    truncate, one-line or JSON-escape them: after that, a partial or re-escaped value would no longer
+    match. Runs inside the mock engine: nested Outputs (e.g. in an exported dict) are resolved here.
     """
     if rpc.is_rpc_secret(value):
         return SECRET
@@ -357,20 +365,23 @@ def _masked(value: Any) -> Any:
         resolved = resolve_output(value)
         if resolved.is_secret:
             return SECRET
-        return _masked(resolved.value) if resolved.is_known else UNKNOWN
+        return _masked(resolved.value, secrets) if resolved.is_known else UNKNOWN
     if isinstance(value, str):
-        return UNKNOWN if value == rpc.UNKNOWN else value
+        if value == rpc.UNKNOWN:
+            return UNKNOWN
+        cleaned = scrub(value, secrets)
+        return SECRET if cleaned == SECRET else cleaned
     if isinstance(value, float) and value.is_integer():
         return int(value)  # numbers travel as floats on the wire
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, Mapping):
         # Sorted: the wire does not promise an order, and a stable report diffs well. "__" keys are SDK internals.
-        return {str(k): _masked(value[k]) for k in sorted(value, key=str) if not str(k).startswith("__")}
+        return {scrub(str(k), secrets): _masked(value[k], secrets) for k in sorted(value, key=str) if not str(k).startswith("__")}
     if isinstance(value, (list, tuple)):
-        return [_masked(v) for v in value]
+        return [_masked(v, secrets) for v in value]
     if isinstance(value, pulumi.Resource):
-        return f"<resource {_masked(value.urn)}>"
+        return f"<resource {_masked(value.urn, secrets)}>"
     return f"<{type(value).__name__}>"
 
 

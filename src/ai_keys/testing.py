@@ -127,9 +127,18 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[RegisteredResource] = []
+        self._urns: set[str] = set()
         self._lock = threading.Lock()
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        if request.type != STACK_TYPE:
+            # The engine refuses a second resource with the same URN; the SDK's mock monitor would
+            # silently overwrite the first, letting a program that cannot deploy pass its tests.
+            urn = self.make_urn(request.parent, request.type, request.name)
+            with self._lock:
+                if urn in self._urns:
+                    raise ValueError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+                self._urns.add(urn)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == STACK_TYPE:
             return response

@@ -3,6 +3,7 @@
 import collections
 import copy
 import threading
+import time
 from typing import Any, Callable, Dict, List, Optional, Union
 
 import pytest
@@ -185,6 +186,36 @@ def test_concurrent_readers_of_an_expired_key_wait_for_the_single_refresh(
     assert fetcher.calls[REF] == 2
 
 
+class CountingEvent(threading.Event):
+    """An Event that counts the threads that waited on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiters = 0
+        self._count_lock = threading.Lock()
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        with self._count_lock:
+            self.waiters += 1
+        return super().wait(timeout)
+
+
+def watch_flight(cache: KeyCache, ref: str) -> CountingEvent:
+    """Swap the in-flight fetch's done-event for a counting one (before any follower arrives)."""
+    event = CountingEvent()
+    cache._flights[ref].done = event
+    return event
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
+
+
 def test_waiting_readers_get_the_fetch_error_too(fetcher: ScriptedFetcher) -> None:
     cache = KeyCache(fetcher=fetcher, retries=0)
     fetcher.gate = threading.Event()
@@ -198,9 +229,12 @@ def test_waiting_readers_get_the_fetch_error_too(fetcher: ScriptedFetcher) -> No
             errors.append(exc)
 
     threads = [threading.Thread(target=reader) for _ in range(8)]
-    for thread in threads:
-        thread.start()
+    threads[0].start()
     assert fetcher.entered.wait(5)
+    done = watch_flight(cache, REF)
+    for thread in threads[1:]:
+        thread.start()
+    assert wait_for(lambda: done.waiters == 7)  # every follower is waiting on the leader's fetch
     fetcher.gate.set()
     for thread in threads:
         thread.join(10)
@@ -332,6 +366,54 @@ def test_a_result_fetched_before_invalidate_is_not_stored(fetcher: ScriptedFetch
     assert len(cache) == 0
 
 
+class SlowFirstFetcher:
+    """The first read returns ``old`` once ``gate`` opens; every later read returns ``new`` at once."""
+
+    def __init__(self, old: str, new: str) -> None:
+        self.old, self.new = old, new
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, secret_ref: str) -> str:
+        with self._lock:
+            self.calls += 1
+            first = self.calls == 1
+        if not first:
+            return self.new
+        self.entered.set()
+        assert self.gate.wait(10)
+        return self.old
+
+
+@pytest.mark.parametrize("forget", ["invalidate", "clear"])
+def test_a_read_after_invalidate_does_not_wait_for_a_fetch_started_before(forget: str) -> None:
+    fetcher = SlowFirstFetcher("value-before-rotation", "value-after-rotation")
+    cache = KeyCache(fetcher=fetcher)
+    before: List[str] = []
+    first = threading.Thread(target=lambda: before.append(cache.get(REF)))
+    first.start()
+    assert fetcher.entered.wait(5)
+    if forget == "invalidate":
+        cache.invalidate(REF)
+    else:
+        cache.clear()
+    after: List[str] = []
+    second = threading.Thread(target=lambda: after.append(cache.get(REF)))
+    second.start()
+    second.join(5)
+    finished_before_the_old_fetch = not second.is_alive()
+    fetcher.gate.set()
+    first.join(10)
+    second.join(10)
+    assert finished_before_the_old_fetch
+    assert after == ["value-after-rotation"]
+    assert before == ["value-before-rotation"]
+    assert cache.get(REF) == "value-after-rotation"  # the older fetch, finishing last, did not overwrite it
+    assert fetcher.calls == 2
+
+
 def test_hits_take_no_lock_and_copy_nothing(cache: KeyCache, fetcher: ScriptedFetcher, monkeypatch: pytest.MonkeyPatch) -> None:
     cache.get(REF)
 
@@ -377,15 +459,16 @@ def test_interrupted_leader_does_not_leave_waiters_hanging(fetcher: ScriptedFetc
     first = threading.Thread(target=leader)
     first.start()
     assert fetcher.entered.wait(5)
+    done = watch_flight(cache, REF)
     second = threading.Thread(target=follower)
     second.start()
+    assert wait_for(lambda: done.waiters == 1)  # the follower waits on the fetch that will be interrupted
     fetcher.gate.set()
     first.join(10)
     second.join(10)
     assert not second.is_alive()
-    kinds = sorted(type(e).__name__ for e in outcome)
-    # The follower either waited on the interrupted fetch or started its own after it.
-    assert kinds in (["KeyboardInterrupt", "SecretUnavailableError"], ["KeyboardInterrupt"])
+    assert sorted(type(e).__name__ for e in outcome) == ["KeyboardInterrupt", "SecretUnavailableError"]
+    assert fetcher.calls[REF] == 1
 
 
 def test_a_fetcher_must_return_text(clock: Any) -> None:

@@ -195,11 +195,14 @@ def test_the_client_is_built_once(
         built.append(new_gcp_client(gcp_server[0]))
         return built[-1]
 
-    secrets = [make_gcp_secret(new_value()) for _ in range(3)]
+    values = [new_value() for _ in range(3)]
+    secrets = [make_gcp_secret(v) for v in values]
     cache = KeyCache(client_factory=SdkClientFactory(gcp=build))
-    threads = [threading.Thread(target=lambda: [cache.get(s) for s in secrets]) for _ in range(8)]
+    results: List[List[str]] = []
+    threads = [threading.Thread(target=lambda: results.append([cache.get(s) for s in secrets])) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
+    assert results == [values] * 8  # every thread read every key (an error in a thread would not fail the test)
     assert len(built) == 1

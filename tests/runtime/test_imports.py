@@ -2,14 +2,15 @@
 
 import subprocess
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, List
 
 import google.auth
+import google.auth.exceptions
 import pytest
 from google.auth.credentials import AnonymousCredentials
 
 from ai_keys.errors import BackendNotInstalledError
-from ai_keys.runtime import KeyCache, MissingExtraError, SdkClientFactory, resolve
+from ai_keys.runtime import KeyCache, MissingExtraError, SdkClientFactory, SecretAccessDeniedError, resolve
 
 SDK_MODULES = (
     "boto3",
@@ -105,3 +106,21 @@ def test_default_gcp_client_uses_application_default_credentials(monkeypatch: py
     assert client is factory.gcp()
     assert type(client).__name__ == "SecretManagerServiceClient"
     assert len(calls) == 1
+
+
+def test_missing_application_default_credentials_is_an_access_denied_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The client library looks for credentials while the client is built, before any read.
+    def no_credentials(*args: Any, **kwargs: Any) -> Any:
+        raise google.auth.exceptions.DefaultCredentialsError("Your default credentials were not found.")
+
+    monkeypatch.setattr(google.auth, "default", no_credentials)
+    sleeps: List[float] = []
+    cache = KeyCache(sleep=sleeps.append)
+    ref = "projects/p-12345/secrets/k"
+    for _ in range(2):  # the failed build is not remembered: the next read tries again
+        with pytest.raises(SecretAccessDeniedError, match="no Application Default Credentials were found") as info:
+            cache.get(ref)
+        assert isinstance(info.value.__cause__, google.auth.exceptions.DefaultCredentialsError)
+        assert info.value.secret_ref == ref
+        assert info.value.code == "DefaultCredentialsError"
+    assert sleeps == []  # not retried

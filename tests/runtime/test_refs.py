@@ -136,6 +136,27 @@ def test_a_key_value_passed_by_mistake_is_never_echoed() -> None:
     assert f"({len(value)} characters, not shown" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("value", "hidden"),
+    [
+        ("https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX", "XXXXXXXXXXXXXXXX"),
+        ("https://user:hunter2-password@example.com/path", "hunter2"),
+        ("https://kv.vault.azure.net@evil.example.com/secrets/k", "evil.example"),
+    ],
+)
+def test_a_url_that_is_not_a_vault_uri_is_never_echoed(value: str, hidden: str) -> None:
+    # A webhook URL, or one with credentials in it, is a secret itself.
+    with pytest.raises(UnknownSecretRefError) as info:
+        parse_secret_ref(value)
+    assert hidden not in str(info.value)
+    assert f"({len(value)} characters, not shown" in str(info.value)
+
+
+def test_a_vault_uri_of_the_wrong_shape_is_quoted_to_help_fix_it() -> None:
+    with pytest.raises(UnknownSecretRefError, match=r"'https://kv\.vault\.azure\.net/keys/a-key' is not a secret reference"):
+        parse_secret_ref("https://kv.vault.azure.net/keys/a-key")
+
+
 def test_a_non_string_is_refused() -> None:
     with pytest.raises(UnknownSecretRefError, match="must be a str, got NoneType"):
         parse_secret_ref(None)  # type: ignore[arg-type]

@@ -159,12 +159,15 @@ class KeyCache:
         """Forget ``secret_ref``'s value: the next read fetches it again."""
         with self._lock:
             self._entries.pop(secret_ref, None)
+            # A fetch already in flight may have read the old value: later readers must not wait on it.
+            self._flights.pop(secret_ref, None)
             self._epoch += 1
 
     def clear(self) -> None:
         """Forget every value."""
         with self._lock:
             self._entries.clear()
+            self._flights.clear()
             self._epoch += 1
 
     def stats(self) -> CacheStats:

@@ -35,7 +35,7 @@ class CloudFetcher:
             return aws.read(self.clients.aws(ref.region), ref)
         if isinstance(ref, AzureSecretRef):
             return azure.read(self.clients.azure(ref.vault_url), ref)
-        return gcp.read(self.clients.gcp(), ref, timeout_seconds=self.timeout_seconds)
+        return gcp.read(gcp.open_client(self.clients.gcp, ref), ref, timeout_seconds=self.timeout_seconds)
 
     def __repr__(self) -> str:
         return f"CloudFetcher({self.clients!r})"

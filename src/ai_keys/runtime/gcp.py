@@ -1,13 +1,13 @@
 """Read a key from Google Secret Manager (extra ``runtime-gcp``: google-cloud-secret-manager)."""
 
-from typing import Any
+from typing import Any, Callable
 
 from ._decode import decode_utf8
 from ._imports import require
 from .errors import SecretAccessDeniedError, SecretNotFoundError, SecretReadError, SecretUnavailableError
 from .refs import GcpSecretRef
 
-__all__ = ["new_client", "read"]
+__all__ = ["new_client", "open_client", "read"]
 
 CLOUD = "gcp"
 
@@ -15,6 +15,19 @@ CLOUD = "gcp"
 def new_client() -> Any:
     """A ``SecretManagerServiceClient`` with Application Default Credentials."""
     return require("google.cloud.secretmanager", CLOUD).SecretManagerServiceClient()
+
+
+def open_client(get_client: Callable[[], Any], ref: GcpSecretRef) -> Any:
+    """``get_client()``, with missing Application Default Credentials reported like a denied read.
+
+    The client library looks for credentials when the client is built, not when it reads, so without
+    this the error would escape as a raw ``DefaultCredentialsError``.
+    """
+    auth = require("google.auth.exceptions", CLOUD)
+    try:
+        return get_client()
+    except auth.DefaultCredentialsError as exc:
+        raise _no_credentials(ref, exc) from exc
 
 
 def read(client: Any, ref: GcpSecretRef, *, timeout_seconds: float) -> str:
@@ -53,9 +66,7 @@ def read(client: Any, ref: GcpSecretRef, *, timeout_seconds: float) -> str:
             raise SecretUnavailableError(ref.raw, CLOUD, type(exc).__name__, retryable=True) from exc
         raise _denied(ref, exc) from exc
     except auth.DefaultCredentialsError as exc:
-        raise SecretAccessDeniedError(
-            ref.raw, CLOUD, type(exc).__name__, hint="no Application Default Credentials were found"
-        ) from exc
+        raise _no_credentials(ref, exc) from exc
     return decode_utf8(bytes(response.payload.data), ref.raw, CLOUD)
 
 
@@ -66,6 +77,10 @@ def _requests_errors() -> "tuple[type[BaseException], ...]":
     except ImportError:
         return ()
     return (exceptions.ConnectionError, exceptions.Timeout)
+
+
+def _no_credentials(ref: GcpSecretRef, exc: Any) -> SecretAccessDeniedError:
+    return SecretAccessDeniedError(ref.raw, CLOUD, type(exc).__name__, hint="no Application Default Credentials were found")
 
 
 def _denied(ref: GcpSecretRef, exc: Any) -> SecretAccessDeniedError:

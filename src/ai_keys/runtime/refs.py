@@ -42,8 +42,14 @@ _GCP = re.compile(
     r"/secrets/(?P<secret>[A-Za-z0-9_-]{1,255})(?:/versions/(?P<version>[A-Za-z0-9_-]{1,63}))?"
 )
 # Strings with these prefixes are clearly references, so an error may quote them; anything else might
-# be a key value passed by mistake and is never echoed.
-_REF_PREFIXES = ("arn:", "https://", "http://", "projects/")
+# be a key value passed by mistake and is never echoed. URLs are quoted only when they point at a Key
+# Vault: other URLs can be secrets themselves (webhook URLs, URLs with credentials or tokens in them).
+_REF_PREFIXES = ("arn:", "projects/")
+_URL_PREFIXES = ("https://", "http://")
+_VAULT_URL = re.compile(
+    r"https?://[a-z0-9-]+\.(?:" + "|".join(re.escape(domain) for domain in AZURE_VAULT_DOMAINS) + r")(?::\d+)?(?:/[^@]*)?",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,9 @@ def parse_secret_ref(secret_ref: str) -> SecretRef:
 
 
 def _describe(secret_ref: str) -> str:
-    if secret_ref.startswith(_REF_PREFIXES) and not any(ch.isspace() for ch in secret_ref):
+    if not any(ch.isspace() for ch in secret_ref) and (
+        secret_ref.startswith(_REF_PREFIXES) or (secret_ref.startswith(_URL_PREFIXES) and _VAULT_URL.fullmatch(secret_ref))
+    ):
         return f"secret_ref {secret_ref!r}"
     return f"the secret_ref given ({len(secret_ref)} characters, not shown in case it is a key value)"
 
