@@ -66,11 +66,17 @@ def vault_of(engine: MockEngine) -> RegisteredResource:
 
 
 def error_in_chain(exc: BaseException) -> Optional[SecureApiKeyError]:
-    current: Optional[BaseException] = exc
-    while current is not None:
+    """The SecureApiKeyError among ``exc``'s causes and contexts (the chain may loop back on itself)."""
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
         if isinstance(current, SecureApiKeyError):
             return current
-        current = current.__cause__ or current.__context__
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
     return None
 
 
@@ -167,6 +173,13 @@ def test_without_deletion_protection_purge_protection_stays_off(engine: MockEngi
     # Azure accepts only `true` for purge protection (irreversible): "off" means the field is not sent.
     assert "enablePurgeProtection" not in properties
     assert properties["enableSoftDelete"] is True
+
+
+def test_a_secret_takes_up_to_15_tags_with_the_description(engine: MockEngine) -> None:
+    # Key Vault refuses a 16th tag on a secret (an ARM resource would take 50).
+    tags = {f"t{i}": "x" for i in range(14)}
+    deploy(engine, tags=tags, description="Summarizer key")
+    assert len(secret_of(engine).plain("tags")) == 15
 
 
 def test_vault_gets_the_tags_and_the_secret_also_the_description(engine: MockEngine) -> None:
@@ -338,6 +351,44 @@ def test_existing_vault_in_another_subscription_fails_at_deploy(engine: MockEngi
     assert error.field == "azure.vault_id"
     assert "providers" in error.allowed
     assert [r.type for r in engine.resources] == [COMPONENT]  # nothing touched the other subscription
+
+
+def test_readers_in_an_existing_vault_wait_for_the_check_that_it_honours_role_assignments(engine: MockEngine) -> None:
+    deploy(engine, azure={"vault_id": EXISTING_VAULT_ID}, readers=[APP])
+    (lookup,) = [c for c in engine.mocks.calls if c.token == "azure-native:keyvault:getVault"]
+    assert (lookup.args["resourceGroupName"], lookup.args["vaultName"]) == ("rg-shared", "kv-shared-01")
+    assert engine.one(ROLE_ASSIGNMENT).plain("scope") == secret_of(engine).id
+
+
+def test_no_vault_lookup_without_readers_or_for_a_created_vault(engine: MockEngine) -> None:
+    def program() -> None:
+        SecureApiKey("existing", args(azure={"vault_id": EXISTING_VAULT_ID}))  # type: ignore[arg-type]
+        SecureApiKey("created", args(readers=[APP]))  # type: ignore[arg-type]
+
+    engine.run(program)
+    assert "azure-native:keyvault:getVault" not in [c.token for c in engine.mocks.calls]
+    assert len(engine.find(ROLE_ASSIGNMENT)) == 1
+
+
+@pytest.mark.parametrize("rbac", [False, None], ids=["access policies", "flag absent"])
+def test_readers_in_an_access_policy_vault_fail_at_deploy_without_a_grant(monkeypatch: pytest.MonkeyPatch, rbac: Any) -> None:
+    # Such a vault ignores role assignments: the grant would deploy and the app would still be refused.
+    original = azure_mock.call
+
+    def call(token: str, call_args: dict[str, Any]) -> Optional[dict[str, Any]]:
+        result = original(token, call_args)
+        if token == "azure-native:keyvault:getVault" and result is not None:
+            result["properties"]["enableRbacAuthorization"] = rbac
+        return result
+
+    monkeypatch.setattr(azure_mock, "call", call)
+    with mock_pulumi() as engine, pytest.raises(Exception) as caught:  # the engine wraps the deploy-time error
+        deploy(engine, azure={"vault_name": "kv-shared-01", "resource_group_name": "rg-shared"}, readers=[APP])
+    error = error_in_chain(caught.value)
+    assert error is not None
+    assert error.field == "readers"
+    assert "access policies" in str(error)
+    assert engine.find(ROLE_ASSIGNMENT) == []
 
 
 def test_existing_vault_by_name(engine: MockEngine) -> None:
@@ -588,6 +639,13 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
     ("tag name characters", {"tags": {"team/ml": "x"}}, "tags.team/ml", "<>%&"),
     ("description and tag", {"description": "d", "tags": {"Description": "x"}}, "description", "tags.description"),
     ("description too long", {"description": "d" * 257}, "description", "256"),
+    ("too many secret tags", {"tags": {f"t{i}": "x" for i in range(16)}}, "tags", "at most 15 tags"),
+    (
+        "tags and description over the secret's limit",
+        {"tags": {f"t{i}": "x" for i in range(15)}, "description": "d"},
+        "tags",
+        "including the description",
+    ),
     (
         "retention short",
         {"azure": {**_AZ, "create_vault": {"soft_delete_retention_days": 6}}},

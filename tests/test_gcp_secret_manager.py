@@ -31,6 +31,7 @@ PUBLISHER = "gcp:pubsub/topicIAMMember:TopicIAMMember"
 COMPONENT = "ai-keys:index:SecureApiKey"
 
 APP = "serviceAccount:cloud-run@my-project.iam.gserviceaccount.com"
+READER_NAME_OF_APP = f"gemini-reader-{APP}"
 AGENT_MEMBER = "serviceAccount:service-123456789012@gcp-sa-secretmanager.iam.gserviceaccount.com"
 GLOBAL_KEY = "projects/kms-project/locations/global/keyRings/secrets/cryptoKeys/gemini"
 US_KEY = "projects/kms-project/locations/us-central1/keyRings/secrets/cryptoKeys/gemini"
@@ -298,6 +299,22 @@ class TestEncryption:
         assert [r["customerManagedEncryption"]["kmsKeyName"] for r in replicas] == [US_KEY, EU_KEY]
         assert engine.one(KEY_GRANT, "gemini-key-grant-europe-west1").plain("cryptoKeyId") == EU_KEY
 
+    def test_the_grant_on_a_key_you_bring_outlives_the_component(self, engine: MockEngine) -> None:
+        # Other secrets of the project may rely on the same agent binding on a shared key, and versions written
+        # before a key switch stay encrypted with the old key: deleting the grant would make them unreadable.
+        build(
+            engine,
+            replica_regions=["us-central1", "europe-west1"],
+            encryption={"key_id": US_KEY, "replica_key_ids": {"europe-west1": EU_KEY}},
+        )
+        grants = engine.find(KEY_GRANT)
+        assert len(grants) == 2
+        assert [g.retain_on_delete for g in grants] == [True, True]
+
+    def test_the_grant_on_a_created_key_goes_with_the_component(self, engine: MockEngine) -> None:
+        build(engine, encryption={"create_key": True})
+        assert engine.one(KEY_GRANT).retain_on_delete is None
+
     def test_readers_get_no_key_grant_because_the_agent_decrypts(self, engine: MockEngine) -> None:
         build(engine, encryption={"create_key": True}, readers=[APP])
         assert [g.plain("member") for g in engine.find(KEY_GRANT)] == [AGENT_MEMBER]
@@ -329,6 +346,7 @@ class TestRotation:
         when = datetime.strptime(rotation["nextRotationTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
         assert self.NOW + timedelta(minutes=15) <= when <= self.NOW + timedelta(days=90, minutes=15)
         assert publisher.urn in secret.dependencies
+        assert publisher.retain_on_delete is None  # the topic is the component's own: the grant goes with it
         assert secret.ignore_changes == []  # turning rotation on later must send next_rotation_time too
         assert engine.find(KEY_GRANT) == []
 
@@ -340,6 +358,8 @@ class TestRotation:
         build(engine, rotation={"every_days": 30, "gcp_topic_id": "projects/ops/topics/secret-rotation"})
         assert engine.find(TOPIC) == []
         assert engine.one(PUBLISHER).plain("topic") == "projects/ops/topics/secret-rotation"
+        # A topic you bring usually carries the notices of other secrets, which rely on the same agent binding.
+        assert engine.one(PUBLISHER).retain_on_delete is True
         assert engine.one(SECRET).plain("topics") == [{"name": "projects/ops/topics/secret-rotation"}]
 
     def test_rotation_and_cmek_share_one_agent(self, engine: MockEngine) -> None:
@@ -403,7 +423,7 @@ class TestReaders:
         ]
         build(engine, readers=members)
         secret = engine.one(SECRET)
-        readers = [engine.one(READER, f"gemini-reader-{i}") for i in range(3)]
+        readers = [engine.one(READER, f"gemini-reader-{member}") for member in members]
         for reader, member in zip(readers, members, strict=True):
             assert reader.plain("secretId") == secret.id
             assert reader.plain("role") == "roles/secretmanager.secretAccessor"
@@ -414,7 +434,26 @@ class TestReaders:
     def test_readers_may_be_outputs(self, engine: MockEngine) -> None:
         members = [APP, "user:jane@example.com", "domain:example.com"]
         build(engine, readers=[pulumi.Output.from_input(APP), *members[1:]])
-        assert [engine.one(READER, f"gemini-reader-{i}").plain("member") for i in range(3)] == members
+        # Known members name their resource; a member known only at deploy time is named by its position.
+        names = ["gemini-reader-0", "gemini-reader-user:jane@example.com", "gemini-reader-domain:example.com"]
+        assert [engine.one(READER, name).plain("member") for name in names] == members
+
+    def test_removing_or_reordering_readers_never_moves_a_member_to_another_resource(self) -> None:
+        # IAM members are non-authoritative: if a member moved to another resource, deleting the old resource
+        # would revoke a reader that is still listed. Each known member keeps its own resource.
+        other = "group:ml-oncall@example.com"
+        third = "user:jane@example.com"
+
+        def members_by_resource(readers: list[str]) -> dict[str, str]:
+            with mock_pulumi() as engine:
+                build(engine, readers=readers)
+                return {r.name: r.plain("member") for r in engine.find(READER)}
+
+        before = members_by_resource([APP, other, third])
+        after = members_by_resource([third, other])
+        assert len(before) == 3
+        assert set(after.items()) <= set(before.items())  # the same resource for the same member, none moved
+        assert set(before) - set(after) == {f"gemini-reader-{APP}"}  # only the removed member's resource goes
 
 
 class TestResourceOptionsReachChildren:
@@ -593,6 +632,8 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ("destroy ttl too long", {"gcp": {"version_destroy_ttl": "86400001s"}}, r"version_destroy_ttl: is out of range"),
     ("destroy ttl not a string", {"gcp": {"version_destroy_ttl": 86400}}, r"version_destroy_ttl: must be a string"),
     ("gcp block not a mapping", {"gcp": "my-project"}, r"args\.gcp: must be a mapping"),
+    ("annotation not unicode", {"gcp": {"annotations": {"team": "ml\ud800"}}}, r"args\.gcp\.annotations\.team: is not valid"),
+    ("description not unicode", {"description": "\ud800", "gcp": {"annotations": {"team": "ml"}}}, r"args\.description: is not"),
 ]
 
 
@@ -603,6 +644,52 @@ def test_bad_input_is_refused_before_any_resource(engine: MockEngine, case: str,
         engine.run(lambda: SecureApiKey("gemini", args))  # type: ignore[arg-type]
     assert CANARY not in str(refused.value)
     assert engine.resources == []
+
+
+@pytest.mark.parametrize(
+    ("component", "override", "message"),
+    [
+        (
+            "a" * 41,
+            {"encryption": {"create_key": True}},
+            r"args\.encryption\.create_key: would name a key ring .*allowed: a component name of at most 40 characters",
+        ),
+        (
+            "summarizer-gemini-apikey",  # 24 characters
+            {"replica_regions": ["us-central1", "northamerica-northeast1"], "encryption": {"create_key": True}},
+            r"at most 23 characters of A-Za-z0-9_- \(with location northamerica-northeast1\)",
+        ),
+        ("gemini.key", {"name": "gemini-key", "encryption": {"create_key": True}}, r"args\.encryption\.create_key: would name"),
+        ("2nd-key", {"name": "second-key", "rotation": {"every_days": 30}}, r"args\.rotation: would name a Pub/Sub topic"),
+        ("google-ai", {"rotation": {"every_days": 30}}, r"args\.rotation: .*not with 'goog'"),
+    ],
+)
+def test_component_names_that_make_names_gcp_refuses_are_refused_before_any_resource(
+    engine: MockEngine, component: str, override: dict[str, Any], message: str
+) -> None:
+    # Key rings (1-63 of A-Za-z0-9_-) and topics (a letter first, not "goog") are auto-named from the component.
+    args: dict[str, Any] = {"backend": "gcp-secret-manager", "value": CANARY, **override}
+    with pytest.raises(SecureApiKeyError, match=message):
+        engine.run(lambda: SecureApiKey(component, args))  # type: ignore[arg-type]
+    assert engine.resources == []
+
+
+def test_component_names_within_the_limits_are_accepted(engine: MockEngine) -> None:
+    def program() -> None:
+        SecureApiKey("k" * 40, {"backend": "gcp-secret-manager", "value": CANARY, "encryption": {"create_key": True}})
+        SecureApiKey(
+            "2nd-key",
+            {
+                "backend": "gcp-secret-manager",
+                "value": CANARY,
+                "rotation": {"every_days": 30, "gcp_topic_id": "projects/ops/topics/rotations"},
+            },
+        )
+
+    engine.run(program)
+    (ring,) = engine.find(KEY_RING)
+    assert len(ring.outputs["name"]) == 63
+    assert engine.find(TOPIC) == []
 
 
 def test_integral_floats_from_other_languages_are_accepted(engine: MockEngine) -> None:
@@ -629,7 +716,8 @@ def test_a_value_output_that_is_too_long_fails_at_deploy_without_showing_it() ->
 def test_a_public_reader_given_as_an_output_fails_at_deploy() -> None:
     message, names = deploy_error(lambda: {"readers": [APP, pulumi.Output.from_input("allUsers")]})
     assert "SecureApiKey args.readers[1]: is allUsers, which would make the key readable by anyone" in message
-    assert "gemini-reader-1" not in names
+    assert names.count(READER_NAME_OF_APP) == 1  # the known reader was registered
+    assert "gemini-reader-1" not in names  # the public one never was
 
 
 def test_no_plaintext_value_in_non_secret_inputs_outputs_or_logs(engine: MockEngine) -> None:

@@ -60,6 +60,34 @@ def resolve(
     )
 
 
+def rbac_checked(vault: VaultRef, parent: pulumi.Resource) -> "Optional[pulumi.Output[bool]]":
+    """For a vault brought by the user: ``True`` once the vault is known to authorize data access through
+    Azure RBAC; None for a vault created here (always RBAC). A vault on access policies ignores role
+    assignments, so readers granted a role there would deploy cleanly and still be refused at run time:
+    stop the deploy instead, before any grant is made."""
+    if vault.vault is not None:
+        return None
+    found = azure_native.keyvault.get_vault_output(
+        resource_group_name=vault.resource_group_name, vault_name=vault.name, opts=pulumi.InvokeOutputOptions(parent=parent)
+    )
+    return pulumi.Output.all(vault.name, found.properties.enable_rbac_authorization).apply(
+        lambda a: _require_rbac(str(a[0]), a[1])
+    )
+
+
+def _require_rbac(vault_name: str, rbac: object) -> bool:
+    # Key Vault's documented default is access policies, so a missing flag means access policies too.
+    if rbac is not True:
+        raise SecureApiKeyError(
+            "readers",
+            f"would get the role Key Vault Secrets User on a secret of vault {vault_name}, which authorizes data "
+            "access with access policies and ignores role assignments, so they could not read the key",
+            "a vault with Azure RBAC authorization (enableRbacAuthorization), or azure.create_vault; or leave "
+            "readers out and grant them `get` on secrets in the vault's access policies",
+        )
+    return True
+
+
 def _same_subscription(vault_id: str, subscription: str) -> tuple[str, str, str]:
     """Parts of ``vault_id``; the secret is created through the provider's subscription, so the vault must
     live there too."""

@@ -45,7 +45,11 @@ def keys(
                 crypto_key_id=key_ids[location],
                 role=ENCRYPTER_DECRYPTER,
                 member=agent_member,
-                opts=pulumi.ResourceOptions(parent=parent),
+                # A key you bring is often shared by other secrets of the project, which rely on this same
+                # (non-authoritative) binding of the project's Secret Manager agent, and versions written before a
+                # switch to another key stay encrypted with it: deleting the grant would make those secrets
+                # unreadable. So the grant on your key is left in place when the component stops using it.
+                opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True if not encryption.create_key else None),
             )
         )
     return LocationKeys(key_ids, grants)

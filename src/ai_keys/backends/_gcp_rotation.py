@@ -81,7 +81,10 @@ def notices(
         topic=topic_id,
         role=PUBLISHER,
         member=agent_member,
-        opts=pulumi.ResourceOptions(parent=parent),
+        # A topic you bring is typically shared by the rotation notices of many secrets, which rely on this same
+        # (non-authoritative) binding of the project's Secret Manager agent: deleting it would silently stop their
+        # notices. So the grant on your topic is left in place when the component stops using it.
+        opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True if rotation.topic_id is not None else None),
     )
     offset = schedule_offset(name, rotation.period_seconds, project=pulumi.get_project(), stack=pulumi.get_stack())
     args = gcp.secretmanager.SecretRotationArgs(

@@ -38,7 +38,7 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
     )
     secret = _secret(name, spec, options, vault, secret_name, value, near_expiry, parent)
     if spec.readers:
-        _grant_readers(name, spec, options, secret, client, parent)
+        _grant_readers(name, spec, options, secret, client, _azure_vault.rbac_checked(vault, parent), parent)
     properties = secret.properties
     return BackendResult(
         secret_id=secret.id,
@@ -100,15 +100,18 @@ def _grant_readers(
     options: AzureKeyVaultOptions,
     secret: azure_native.keyvault.Secret,
     client: "pulumi.Output[azure_native.authorization.GetClientConfigResult]",
+    rbac: "Optional[pulumi.Output[bool]]",
     parent: pulumi.Resource,
 ) -> None:
     role_definition_id = pulumi.Output.concat(
         "/subscriptions/", client.subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", SECRETS_USER_ROLE_ID
     )
+    # In a vault brought by the user, the grants wait for the check that the vault honours role assignments.
+    scope: pulumi.Output[str] = secret.id if rbac is None else pulumi.Output.all(secret.id, rbac).apply(lambda a: str(a[0]))
     for index, reader in enumerate(spec.readers):
         # Known principals name their resource, so reordering `readers` never replaces a grant.
         suffix = reader.lower() if isinstance(reader, str) else str(index)
-        assignment_name = pulumi.Output.all(secret.id, reader).apply(
+        assignment_name = pulumi.Output.all(scope, reader).apply(
             lambda a: _azure_names.role_assignment_name(str(a[0]), str(a[1]), SECRETS_USER_ROLE_ID)
         )
         azure_native.authorization.RoleAssignment(
@@ -116,7 +119,7 @@ def _grant_readers(
             principal_id=reader,
             principal_type=options.principal_type,
             role_definition_id=role_definition_id,
-            scope=secret.id,  # this secret only, not the vault
+            scope=scope,  # this secret only, not the vault
             role_assignment_name=assignment_name,
             # The Azure name is derived, so a replacement must free it before creating the new one.
             opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),

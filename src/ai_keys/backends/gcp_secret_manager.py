@@ -65,8 +65,13 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
     )
     version = _version(name, spec, secret, value, parent)
     for index, reader in enumerate(spec.readers):
+        # IAM member resources are non-authoritative: deleting one removes that member's binding even if another
+        # resource still declares it. Named by position, removing or reordering readers would move a member to a
+        # resource that is replaced, and deleting the old one would revoke a reader that is still listed. Known
+        # members therefore name their resource; only readers given as Outputs are named by position.
+        suffix = reader if isinstance(reader, str) else str(index)
         gcp.secretmanager.SecretIamMember(
-            f"{name}-reader-{index}",
+            f"{name}-reader-{suffix}",
             secret_id=secret.id,
             role=SECRET_ACCESSOR,
             member=_member(index, reader),

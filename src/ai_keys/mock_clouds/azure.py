@@ -183,8 +183,34 @@ def outputs(type_: str, name: str, inputs: State, states_by_id: dict[str, State]
     return filler(name, inputs, states_by_id) if filler else None
 
 
+def _existing_vault(group: str, vault: str) -> State:
+    """An existing vault as ``getVault`` returns it: a current default vault (RBAC authorization)."""
+    return {
+        "id": _vault_id(group, vault),
+        "name": vault,
+        "location": LOCATION,
+        "type": "Microsoft.KeyVault/vaults",
+        "tags": {},
+        "azureApiVersion": "2024-11-01",
+        "properties": {
+            "tenantId": TENANT_ID,
+            "sku": {"family": "A", "name": "standard"},
+            "vaultUri": f"https://{vault}.{VAULT_DOMAIN}/",
+            "enableRbacAuthorization": True,
+            "enableSoftDelete": True,
+            "softDeleteRetentionInDays": 90,
+            "provisioningState": "Succeeded",
+            "hsmPoolResourceId": "",
+            "privateEndpointConnections": [],
+            "accessPolicies": [],
+        },
+    }
+
+
 def call(token: str, args: State) -> Optional[State]:
     """Results of the azure-native invokes the component uses."""
+    if token == "azure-native:keyvault:getVault":
+        return _existing_vault(str(args.get("resourceGroupName", "")), str(args.get("vaultName", "")))
     if token == "azure-native:authorization:getClientConfig":
         return {
             "clientId": DEPLOYER_CLIENT_ID,

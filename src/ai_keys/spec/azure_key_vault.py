@@ -61,6 +61,8 @@ MAX_SUBNET_RULES = 200
 # characters are not allowed in names.
 FORBIDDEN_TAG_CHARS = "<>%&\\?/"
 MAX_TAG_VALUE = 256
+MAX_SECRET_TAGS = 15
+"""Key Vault keeps at most 15 tags on a secret (fewer than the 50 of an ARM resource) and refuses more."""
 DESCRIPTION_TAG = "description"
 """Key Vault secrets have no description field: ``description`` becomes this tag on the secret."""
 NEAR_EXPIRY_NOTICE_DAYS = 30
@@ -183,6 +185,14 @@ def _check_tags(common: CommonSpec) -> None:
             "description",
             f"would be stored as the secret's {DESCRIPTION_TAG!r} tag, which tags already sets",
             "either description or tags.description",
+        )
+    secret_tags = len(common.tags) + (1 if common.description is not None else 0)
+    if secret_tags > MAX_SECRET_TAGS:
+        with_description = f" ({secret_tags} with the {DESCRIPTION_TAG!r} tag)" if common.description is not None else ""
+        raise SecureApiKeyError(
+            "tags",
+            f"has {len(common.tags)} entries{with_description}; a Key Vault secret holds at most {MAX_SECRET_TAGS} tags",
+            f"at most {MAX_SECRET_TAGS} tags on this backend, including the description",
         )
     if isinstance(common.description, str) and len(common.description) > MAX_TAG_VALUE:
         raise SecureApiKeyError(
@@ -322,8 +332,13 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> AzureKeyVaultOption
             f"is required for backend {common.backend.value}",
             "a string or a Pulumi secret, e.g. config.require_secret('anthropic_api_key')",
         )
-    if isinstance(common.value, str) and len(common.value.encode()) > MAX_VALUE_BYTES:
-        raise SecureApiKeyError("value", f"is {len(common.value.encode())} bytes long", f"at most {MAX_VALUE_BYTES} bytes")
+    if isinstance(common.value, str):
+        try:
+            size = len(common.value.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise SecureApiKeyError("value", "is not valid Unicode text (it holds lone surrogates)", "UTF-8 text") from None
+        if size > MAX_VALUE_BYTES:
+            raise SecureApiKeyError("value", f"is {size} bytes long", f"at most {MAX_VALUE_BYTES} bytes")
     _check_names(common)
     _check_tags(common)
     _check_rotation(common)

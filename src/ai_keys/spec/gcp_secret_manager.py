@@ -32,6 +32,14 @@ MAX_ANNOTATIONS_BYTES = 16 * 1024
 DESCRIPTION_ANNOTATION = "description"
 """Secret Manager has no description field: the common ``description`` is stored as this annotation."""
 
+KEY_RING_NAME_MAX = 63
+"""Cloud KMS key ring names: 1-63 characters of ``A-Za-z0-9_-``."""
+AUTONAME_SUFFIX = 8
+"""What Pulumi's auto-naming appends to a logical name: ``-`` and 7 random characters."""
+TOPIC_NAME_MAX = 255
+TOPIC_NAME_PATTERN = r"(?![Gg][Oo][Oo][Gg])[A-Za-z][A-Za-z0-9._~+%-]{2,254}"
+"""Pub/Sub topic names: 3-255 characters, a letter first, not starting with ``goog``."""
+
 MIN_DESTROY_TTL_SECONDS = 86_400
 MAX_DESTROY_TTL_SECONDS = 1000 * 86_400
 DEFAULT_KEY_ROTATION_DAYS = 90
@@ -256,10 +264,51 @@ def _rotation(common: CommonSpec) -> Optional[GcpRotation]:
     return GcpRotation(period_seconds=rotation.every_days * SECONDS_PER_DAY, topic_id=rotation.gcp_topic_id)
 
 
+def _check_derived_names(common: CommonSpec, encryption: Optional[GcpEncryption], rotation: Optional[GcpRotation]) -> None:
+    """Created key rings and rotation topics are auto-named from the component's name
+    (``<component>-keyring-<location>-<random>``, ``<component>-rotation-topic-<random>``): refuse now a component
+    name that would make a name Cloud KMS or Pub/Sub refuses at deploy time."""
+    component = common.resource_name
+    if not component:
+        return
+    if encryption is not None and encryption.create_key:
+        longest = max(encryption.locations, key=len)
+        ring = f"{component}-keyring-{longest}"
+        if re.fullmatch(r"[A-Za-z0-9_-]+", component) is None or len(ring) + AUTONAME_SUFFIX > KEY_RING_NAME_MAX:
+            room = KEY_RING_NAME_MAX - AUTONAME_SUFFIX - len(f"-keyring-{longest}")
+            raise SecureApiKeyError(
+                "encryption.create_key",
+                f"would name a key ring after the component {check.shown(component)}, which Cloud KMS refuses "
+                f"(key ring names are 1-{KEY_RING_NAME_MAX} characters of A-Za-z0-9_-)",
+                f"a component name of at most {room} characters of A-Za-z0-9_- (with location {longest}), "
+                "or encryption.key_id / replica_key_ids with your own keys",
+            )
+    if rotation is not None and rotation.topic_id is None:
+        topic = f"{component}-rotation-topic-{'x' * (AUTONAME_SUFFIX - 1)}"
+        if re.fullmatch(TOPIC_NAME_PATTERN, topic) is None:
+            room = TOPIC_NAME_MAX - (len(topic) - len(component))
+            raise SecureApiKeyError(
+                "rotation",
+                f"would name a Pub/Sub topic after the component {check.shown(component)}, which Pub/Sub refuses",
+                f"a component name of at most {room} characters of A-Za-z0-9._~+%- that starts with a letter (not "
+                "with 'goog'), or rotation.gcp_topic_id with your own topic",
+            )
+
+
+def _utf8_size(field_name: str, text: str) -> int:
+    """UTF-8 size of ``text``; text with no UTF-8 form (lone surrogates) is refused, never shown."""
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise SecureApiKeyError(field_name, "is not valid Unicode text (it holds lone surrogates)", "UTF-8 text") from None
+
+
 def _annotations(common: CommonSpec, raw: Any) -> Mapping[str, str]:
     block = check.mapping("gcp.annotations", raw)
     annotations: dict[str, str] = {}
-    size = len(common.description.encode()) + len(DESCRIPTION_ANNOTATION) if isinstance(common.description, str) else 0
+    size = (
+        _utf8_size("description", common.description) + len(DESCRIPTION_ANNOTATION) if isinstance(common.description, str) else 0
+    )
     for key, value in block.items():
         check.text(
             "gcp.annotations",
@@ -275,7 +324,7 @@ def _annotations(common: CommonSpec, raw: Any) -> Mapping[str, str]:
             )
         if not isinstance(value, str):
             raise SecureApiKeyError(path, f"must be a string (got {check.type_name(value)})", "a string")
-        size += len(key.encode()) + len(value.encode())
+        size += len(key) + _utf8_size(path, value)  # keys are ASCII: checked above
         annotations[key] = value
     if size >= MAX_ANNOTATIONS_BYTES:
         raise SecureApiKeyError(
@@ -306,8 +355,8 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> GcpSecretManagerOpt
             "is required for backend gcp-secret-manager",
             "a string or a Pulumi secret, e.g. config.require_secret('gemini_api_key')",
         )
-    if isinstance(common.value, str) and len(common.value.encode()) > MAX_VALUE_BYTES:
-        raise SecureApiKeyError("value", f"is {len(common.value.encode())} bytes long", f"at most {MAX_VALUE_BYTES} bytes")
+    if isinstance(common.value, str) and (size := _utf8_size("value", common.value)) > MAX_VALUE_BYTES:
+        raise SecureApiKeyError("value", f"is {size} bytes long", f"at most {MAX_VALUE_BYTES} bytes")
     if common.name is not None:
         check.text("name", common.name, pattern=SECRET_ID_PATTERN, max_len=255, allowed="1-255 characters of A-Za-z0-9_-")
     elif common.resource_name and not re.fullmatch(r"[A-Za-z0-9_-]{1,230}", common.resource_name):
@@ -321,16 +370,25 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> GcpSecretManagerOpt
     block = check.mapping("gcp", args.get("gcp") or {})
     check.known_keys("gcp", block, ("project", "annotations", "version_destroy_ttl"))
     project = block.get("project")
-    locations = _locations(common)
-    return GcpSecretManagerOptions(
-        project=check.input_str("gcp.project", project, pattern=PROJECT_PATTERN, max_len=100, allowed="a GCP project id")
+    checked_project = (
+        check.input_str("gcp.project", project, pattern=PROJECT_PATTERN, max_len=100, allowed="a GCP project id")
         if project is not None
-        else None,
+        else None
+    )
+    locations = _locations(common)
+    labels = MappingProxyType(gcp_labels(common.tags))
+    annotations = _annotations(common, block["annotations"] if block.get("annotations") is not None else {})
+    destroy_ttl = _destroy_ttl(block["version_destroy_ttl"]) if block.get("version_destroy_ttl") is not None else None
+    encryption = _encryption(common, locations)
+    rotation = _rotation(common)
+    _check_derived_names(common, encryption, rotation)
+    return GcpSecretManagerOptions(
+        project=checked_project,
         secret_id=common.name,
         locations=locations,
-        labels=MappingProxyType(gcp_labels(common.tags)),
-        annotations=_annotations(common, block["annotations"] if block.get("annotations") is not None else {}),
-        version_destroy_ttl=_destroy_ttl(block["version_destroy_ttl"]) if block.get("version_destroy_ttl") is not None else None,
-        encryption=_encryption(common, locations),
-        rotation=_rotation(common),
+        labels=labels,
+        annotations=annotations,
+        version_destroy_ttl=destroy_ttl,
+        encryption=encryption,
+        rotation=rotation,
     )
