@@ -61,7 +61,7 @@ class RotationSpec:
     duration: Optional[str] = None
     rotate_immediately: bool = False
     aws_lambda_arn: Optional[Any] = None
-    azure_webhook_url: Optional[Any] = None
+    azure_webhook_url: Optional[Any] = field(default=None, repr=False)  # often carries an access code
     azure_function_id: Optional[Any] = None
     gcp_topic_id: Optional[Any] = None
 
