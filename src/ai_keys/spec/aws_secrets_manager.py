@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
 from . import _checks as check
-from .common import CommonSpec, refuse_given, refuse_other_blocks, refuse_rotation_fields
+from .common import CommonSpec, check_value_size, refuse_given, refuse_other_blocks, refuse_rotation_fields
 
 NAME_PATTERN = r"[A-Za-z0-9/_+=.@-]{1,512}"
 MAX_VALUE_BYTES = 65_536
@@ -216,7 +216,7 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> AwsSecretsManagerOp
             "is required for backend aws-secrets-manager",
             "a string or a Pulumi secret, e.g. config.require_secret('openai_api_key')",
         )
-    if isinstance(common.value, str) and len(common.value.encode()) > MAX_VALUE_BYTES:
-        raise SecureApiKeyError("value", f"is {len(common.value.encode())} bytes long", f"at most {MAX_VALUE_BYTES} bytes")
+    if isinstance(common.value, str):
+        check_value_size(common.value, MAX_VALUE_BYTES)
     window = check_secrets_manager_fields(common)
     return AwsSecretsManagerOptions(recovery_window_days=window, force_overwrite_replica_secret=parse_aws_block(args))

@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
 from . import _checks as check
-from .common import CommonSpec, refuse_given, refuse_other_blocks, refuse_rotation_fields
+from .common import CommonSpec, check_value_size, refuse_given, refuse_other_blocks, refuse_rotation_fields
 
 BLOCK = "azure"
 BLOCK_FIELDS = (
@@ -333,12 +333,7 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> AzureKeyVaultOption
             "a string or a Pulumi secret, e.g. config.require_secret('anthropic_api_key')",
         )
     if isinstance(common.value, str):
-        try:
-            size = len(common.value.encode("utf-8"))
-        except UnicodeEncodeError:
-            raise SecureApiKeyError("value", "is not valid Unicode text (it holds lone surrogates)", "UTF-8 text") from None
-        if size > MAX_VALUE_BYTES:
-            raise SecureApiKeyError("value", f"is {size} bytes long", f"at most {MAX_VALUE_BYTES} bytes")
+        check_value_size(common.value, MAX_VALUE_BYTES)
     _check_names(common)
     _check_tags(common)
     _check_rotation(common)

@@ -292,14 +292,14 @@ def checked_value(value: Any, *, max_bytes: int, field_name: str = "value") -> p
     error never contains the value.
     """
     if isinstance(value, str):
-        _check_size(value, max_bytes, field_name)
+        check_value_size(value, max_bytes, field_name)
 
     def _at_deploy(resolved: Any) -> str:
         if not isinstance(resolved, str):
             raise SecureApiKeyError(field_name, f"resolved to {check.type_name(resolved)}", "a string")
         if resolved.strip() == "":
             raise SecureApiKeyError(field_name, "resolved to an empty string", "a non-empty string")
-        _check_size(resolved, max_bytes, field_name)
+        check_value_size(resolved, max_bytes, field_name)
         return resolved
 
     return pulumi.Output.secret(pulumi.Output.from_input(value).apply(_at_deploy))
@@ -313,10 +313,11 @@ def utf8_size(value: str, field_name: str) -> int:
         raise SecureApiKeyError(field_name, "is not valid Unicode text (it holds lone surrogates)", "UTF-8 text") from None
 
 
-def _check_size(value: str, max_bytes: int, field_name: str) -> None:
+def check_value_size(value: str, max_bytes: int, field_name: str = "value") -> None:
+    """Refuse a value over ``max_bytes`` of UTF-8 (or with no UTF-8 form); the message gives the size, never the value."""
     size = utf8_size(value, field_name)
     if size > max_bytes:
-        raise SecureApiKeyError(field_name, f"is {size} bytes long", f"at most {max_bytes} bytes on this backend")
+        raise SecureApiKeyError(field_name, f"is {size} bytes long", f"at most {max_bytes} bytes")
 
 
 def refuse_given(common: CommonSpec, refusals: Mapping[str, str]) -> None:

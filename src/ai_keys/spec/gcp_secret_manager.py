@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
 from . import _checks as check
-from .common import CommonSpec, refuse_given, refuse_other_blocks, refuse_rotation_fields
+from .common import CommonSpec, check_value_size, refuse_given, refuse_other_blocks, refuse_rotation_fields, utf8_size
 
 MAX_VALUE_BYTES = 65_536
 SECRET_ID_PATTERN = r"[A-Za-z0-9_-]{1,255}"
@@ -295,19 +295,11 @@ def _check_derived_names(common: CommonSpec, encryption: Optional[GcpEncryption]
             )
 
 
-def _utf8_size(field_name: str, text: str) -> int:
-    """UTF-8 size of ``text``; text with no UTF-8 form (lone surrogates) is refused, never shown."""
-    try:
-        return len(text.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise SecureApiKeyError(field_name, "is not valid Unicode text (it holds lone surrogates)", "UTF-8 text") from None
-
-
 def _annotations(common: CommonSpec, raw: Any) -> Mapping[str, str]:
     block = check.mapping("gcp.annotations", raw)
     annotations: dict[str, str] = {}
     size = (
-        _utf8_size("description", common.description) + len(DESCRIPTION_ANNOTATION) if isinstance(common.description, str) else 0
+        utf8_size(common.description, "description") + len(DESCRIPTION_ANNOTATION) if isinstance(common.description, str) else 0
     )
     for key, value in block.items():
         check.text(
@@ -324,7 +316,7 @@ def _annotations(common: CommonSpec, raw: Any) -> Mapping[str, str]:
             )
         if not isinstance(value, str):
             raise SecureApiKeyError(path, f"must be a string (got {check.type_name(value)})", "a string")
-        size += len(key) + _utf8_size(path, value)  # keys are ASCII: checked above
+        size += len(key) + utf8_size(value, path)  # keys are ASCII: checked above
         annotations[key] = value
     if size >= MAX_ANNOTATIONS_BYTES:
         raise SecureApiKeyError(
@@ -355,8 +347,8 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> GcpSecretManagerOpt
             "is required for backend gcp-secret-manager",
             "a string or a Pulumi secret, e.g. config.require_secret('gemini_api_key')",
         )
-    if isinstance(common.value, str) and (size := _utf8_size("value", common.value)) > MAX_VALUE_BYTES:
-        raise SecureApiKeyError("value", f"is {size} bytes long", f"at most {MAX_VALUE_BYTES} bytes")
+    if isinstance(common.value, str):
+        check_value_size(common.value, MAX_VALUE_BYTES)
     if common.name is not None:
         check.text("name", common.name, pattern=SECRET_ID_PATTERN, max_len=255, allowed="1-255 characters of A-Za-z0-9_-")
     elif common.resource_name and not re.fullmatch(r"[A-Za-z0-9_-]{1,230}", common.resource_name):
