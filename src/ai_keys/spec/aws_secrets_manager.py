@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
 from . import _checks as check
-from .common import CommonSpec, check_value_size, refuse_given, refuse_other_blocks, refuse_rotation_fields
+from .common import CommonSpec, refuse_given, refuse_other_blocks, refuse_rotation_fields, require_value
 
 NAME_PATTERN = r"[A-Za-z0-9/_+=.@-]{1,512}"
 MAX_VALUE_BYTES = 65_536
@@ -210,13 +210,6 @@ def parse_aws_block(args: Mapping[str, Any]) -> bool:
 def validate(common: CommonSpec, args: Mapping[str, Any]) -> AwsSecretsManagerOptions:
     refuse_other_blocks(common, args, accepted=("aws",))
     refuse_given(common, {})
-    if common.value is None:
-        raise SecureApiKeyError(
-            "value",
-            "is required for backend aws-secrets-manager",
-            "a string or a Pulumi secret, e.g. config.require_secret('openai_api_key')",
-        )
-    if isinstance(common.value, str):
-        check_value_size(common.value, MAX_VALUE_BYTES)
+    require_value(common, MAX_VALUE_BYTES, example_key="openai_api_key")
     window = check_secrets_manager_fields(common)
     return AwsSecretsManagerOptions(recovery_window_days=window, force_overwrite_replica_secret=parse_aws_block(args))

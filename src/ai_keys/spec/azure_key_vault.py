@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
 from . import _checks as check
-from .common import CommonSpec, check_value_size, refuse_given, refuse_other_blocks, refuse_rotation_fields
+from .common import CommonSpec, refuse_given, refuse_other_blocks, refuse_rotation_fields, require_value
 
 BLOCK = "azure"
 BLOCK_FIELDS = (
@@ -326,14 +326,7 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> AzureKeyVaultOption
             f"is not supported by backend {common.backend.value}",
             "leave it out: Key Vault replicates to the paired region by itself",
         )
-    if common.value is None:
-        raise SecureApiKeyError(
-            "value",
-            f"is required for backend {common.backend.value}",
-            "a string or a Pulumi secret, e.g. config.require_secret('anthropic_api_key')",
-        )
-    if isinstance(common.value, str):
-        check_value_size(common.value, MAX_VALUE_BYTES)
+    require_value(common, MAX_VALUE_BYTES, example_key="anthropic_api_key")
     _check_names(common)
     _check_tags(common)
     _check_rotation(common)

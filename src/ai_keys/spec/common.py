@@ -313,6 +313,18 @@ def utf8_size(value: str, field_name: str) -> int:
         raise SecureApiKeyError(field_name, "is not valid Unicode text (it holds lone surrogates)", "UTF-8 text") from None
 
 
+def require_value(common: CommonSpec, max_bytes: int, example_key: str) -> None:
+    """Refuse a missing value, and a known value over ``max_bytes``; ``example_key`` names a config key in the hint."""
+    if common.value is None:
+        raise SecureApiKeyError(
+            "value",
+            f"is required for backend {common.backend.value}",
+            f"a string or a Pulumi secret, e.g. config.require_secret('{example_key}')",
+        )
+    if isinstance(common.value, str):
+        check_value_size(common.value, max_bytes)
+
+
 def check_value_size(value: str, max_bytes: int, field_name: str = "value") -> None:
     """Refuse a value over ``max_bytes`` of UTF-8 (or with no UTF-8 form); the message gives the size, never the value."""
     size = utf8_size(value, field_name)

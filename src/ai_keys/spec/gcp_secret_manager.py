@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
 from . import _checks as check
-from .common import CommonSpec, check_value_size, refuse_given, refuse_other_blocks, refuse_rotation_fields, utf8_size
+from .common import CommonSpec, refuse_given, refuse_other_blocks, refuse_rotation_fields, require_value, utf8_size
 
 MAX_VALUE_BYTES = 65_536
 SECRET_ID_PATTERN = r"[A-Za-z0-9_-]{1,255}"
@@ -341,14 +341,7 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> GcpSecretManagerOpt
         common,
         {"recovery_window_days": "GCP has no recovery window; use gcp.version_destroy_ttl for delayed destruction of versions"},
     )
-    if common.value is None:
-        raise SecureApiKeyError(
-            "value",
-            "is required for backend gcp-secret-manager",
-            "a string or a Pulumi secret, e.g. config.require_secret('gemini_api_key')",
-        )
-    if isinstance(common.value, str):
-        check_value_size(common.value, MAX_VALUE_BYTES)
+    require_value(common, MAX_VALUE_BYTES, example_key="gemini_api_key")
     if common.name is not None:
         check.text("name", common.name, pattern=SECRET_ID_PATTERN, max_len=255, allowed="1-255 characters of A-Za-z0-9_-")
     elif common.resource_name and not re.fullmatch(r"[A-Za-z0-9_-]{1,230}", common.resource_name):
