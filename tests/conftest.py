@@ -1,10 +1,12 @@
 """Shared fixtures: every test gets a fresh mock engine (new event loop, recording monitor, config)."""
 
 import importlib
+import os
 import sys
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from ai_keys.testing import MockEngine, mock_pulumi
 
@@ -26,6 +28,13 @@ def _share_google_rpc_status() -> None:
 
 
 _share_google_rpc_status()
+
+
+# Property tests explore fresh random examples on a developer's machine. CI (HYPOTHESIS_PROFILE=ci) runs the same
+# properties on a fixed seed, so a verdict on a commit does not depend on the draw; "thorough" hunts with 20x examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("thorough", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 CANARY = "CANARYskproj7fq2XbL9mNw4KzR8tY1vQ3hJ6dS0aP5u"
