@@ -382,10 +382,22 @@ class TestSecretsManagerCopy:
 
 
 class TestDeletionProtectionWithoutCopy:
-    def test_deletion_protection_is_accepted_either_way(self, engine: MockEngine) -> None:
-        build(engine, deletion_protection=False)
+    @pytest.mark.parametrize("override", [{"deletion_protection": False}, {}])
+    def test_turning_it_off_or_leaving_the_default_is_accepted(self, engine: MockEngine, override: dict[str, Any]) -> None:
+        build(engine, **override)
         assert engine.find(SECRET) == []
         assert len(children(engine)) == 3
+
+    def test_asking_for_it_outright_names_the_alternatives(self, engine: MockEngine) -> None:
+        with pytest.raises(SecureApiKeyError, match=r"args\.deletion_protection: .*store_in_secrets_manager: true.*protect"):
+            build(engine, deletion_protection=True)
+        assert engine.resources == []
+
+    @pytest.mark.parametrize("field", ["readers", "replica_regions"])
+    def test_an_empty_list_asks_for_nothing(self, engine: MockEngine, field: str) -> None:
+        # Other languages send [] for "none"; it must not be refused as an option that needs the copy.
+        build(engine, **{field: []})
+        assert engine.find(SECRET) == []
 
 
 class TestResourceOptionsReachChildren:
@@ -540,11 +552,11 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     (
         "throttle rate negative",
         {"api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": -1, "burst_limit": 1}}}},
-        r"usage_plan\.throttle\.rate_limit: is out of range \(got -1\); allowed: a number from 0 to 10000",
+        r"usage_plan\.throttle\.rate_limit: is out of range \(got -1\); allowed: a number from 0 to 2147483647",
     ),
     (
         "throttle rate too high",
-        {"api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": 10001, "burst_limit": 1}}}},
+        {"api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": 2**31, "burst_limit": 1}}}},
         r"usage_plan\.throttle\.rate_limit: is out of range",
     ),
     (
@@ -554,8 +566,8 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "throttle burst too high",
-        {"api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": 1, "burst_limit": 5001}}}},
-        r"usage_plan\.throttle\.burst_limit: is out of range \(got 5001\); allowed: an integer from 0 to 5000",
+        {"api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": 1, "burst_limit": 2**31}}}},
+        r"usage_plan\.throttle\.burst_limit: is out of range \(got 2147483648\); allowed: an integer from 0 to 2147483647",
     ),
     (
         "throttle burst fraction",
@@ -649,7 +661,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
         {
             "api_gateway": {
                 "usage_plan": {
-                    "api_stages": [{**STAGES[0], "throttles": [{"path": "/*/*", "rate_limit": 2e4, "burst_limit": 1}]}]
+                    "api_stages": [{**STAGES[0], "throttles": [{"path": "/*/*", "rate_limit": 3e9, "burst_limit": 1}]}]
                 }
             }
         },

@@ -149,6 +149,37 @@ class TestReaders:
         document = json.loads(engine.one(POLICY).plain("policy"))
         assert document["Statement"][0]["Principal"]["AWS"] == [ROLE_ARN, "arn:aws:iam::123456789012:user/ops"]
 
+    def test_a_reader_in_another_account_is_refused_without_a_customer_key(self, engine: MockEngine) -> None:
+        # aws/secretsmanager trusts only its own account: the grant could never be used.
+        partner = "arn:aws:iam::210987654321:role/partner"
+        # Accounts are known only once the secret's ARN is: the deployment fails, naming the reader and the fix.
+        with pytest.raises(ValueError, match=r"readers\[1\]: is in account 210987654321.*encryption\.create_key"):
+            build(engine, readers=[ROLE_ARN, partner])
+
+    def test_a_reader_in_another_account_is_granted_with_a_customer_key(self, engine: MockEngine) -> None:
+        partner = "arn:aws:iam::210987654321:role/partner"
+        build(engine, readers=[partner], encryption={"create_key": True})
+        assert json.loads(engine.one(POLICY).plain("policy"))["Statement"][0]["Principal"] == {"AWS": [partner]}
+        decrypt = json.loads(engine.one(KEY_POLICY, "openai-key-policy").plain("policy"))["Statement"][1]
+        assert decrypt["Principal"] == {"AWS": [partner]}
+
+    def test_the_key_policy_names_secrets_manager_by_the_partitions_dns_suffix(
+        self, engine: MockEngine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        answer = engine.mocks.call
+
+        def in_china(args: Any) -> Any:
+            result, failures = answer(args)
+            if args.token == "aws:index/getPartition:getPartition":
+                result = {**result, "partition": "aws-cn", "dnsSuffix": "amazonaws.com.cn"}
+            return result, failures
+
+        monkeypatch.setattr(engine.mocks, "call", in_china)
+        build(engine, readers=[ROLE_ARN], encryption={"create_key": True})
+        statements = json.loads(engine.one(KEY_POLICY, "openai-key-policy").plain("policy"))["Statement"]
+        assert statements[0]["Principal"] == {"AWS": "arn:aws-cn:iam::123456789012:root"}
+        assert statements[1]["Condition"]["StringEquals"]["kms:ViaService"] == "secretsmanager.us-east-1.amazonaws.com.cn"
+
     def test_created_key_lets_readers_decrypt_via_secrets_manager_for_this_secret(self, engine: MockEngine) -> None:
         key = build(engine, readers=[ROLE_ARN], encryption={"create_key": True})
         secret_arn = resolve_output(key.secret_ref).value
@@ -204,7 +235,15 @@ class TestRotation:
 
     @pytest.mark.parametrize(
         ("schedule", "duration"),
-        [("rate(12 hours)", "12h"), ("rate(999 days)", "24h"), ("cron(0 4/12 * * ? *)", "2h"), ("rate(1 day)", "1h")],
+        [
+            ("rate(12 hours)", "12h"),
+            ("rate(999 days)", "24h"),
+            ("cron(0 4/12 * * ? *)", "2h"),
+            ("rate(1 day)", "1h"),
+            ("cron(0 */4 * * ? *)", "4h"),
+            ("cron(0 1,5,9-21/4 * * ? *)", "3h"),
+            ("cron(30 10 ? * MON *)", "24h"),
+        ],
     )
     def test_schedules_and_windows_aws_accepts(self, engine: MockEngine, schedule: str, duration: str) -> None:
         build(engine, rotation={"schedule_expression": schedule, "duration": duration, "aws_lambda_arn": LAMBDA_ARN})
@@ -355,6 +394,46 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
         "rotation too frequent",
         {"rotation": {"schedule_expression": "rate(2 hours)", "aws_lambda_arn": LAMBDA_ARN}},
         r"rotation\.schedule_expression: rotates more often than every 4 hours",
+    ),
+    (
+        "rotation cron every hour",
+        {"rotation": {"schedule_expression": "cron(0 * * * ? *)", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.schedule_expression: rotates more often than every 4 hours",
+    ),
+    (
+        "rotation cron every minute",
+        {"rotation": {"schedule_expression": "cron(* 4 * * ? *)", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.schedule_expression: rotates more often than every 4 hours",
+    ),
+    (
+        "rotation cron every 3 hours",
+        {"rotation": {"schedule_expression": "cron(0 */3 * * ? *)", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.schedule_expression: rotates more often than every 4 hours",
+    ),
+    (
+        "rotation cron hours too close across midnight",
+        {"rotation": {"schedule_expression": "cron(0 1,22 * * ? *)", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.schedule_expression: rotates more often than every 4 hours",
+    ),
+    (
+        "rotation cron hour 25",
+        {"rotation": {"schedule_expression": "cron(0 25 * * ? *)", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.schedule_expression: has an hours field Secrets Manager cannot read \('25'\)",
+    ),
+    (
+        "rotation cron with 5 fields",
+        {"rotation": {"schedule_expression": "cron(0 4 * * ?)", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.schedule_expression: has 5 cron fields",
+    ),
+    (
+        "rotation window longer than the cron gap",
+        {"rotation": {"schedule_expression": "cron(0 */4 * * ? *)", "duration": "5h", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.duration: is a window of 5 hours; allowed: 1h to 4h",
+    ),
+    (
+        "rotation rate in hours past 999 days",
+        {"rotation": {"schedule_expression": "rate(100000 hours)", "aws_lambda_arn": LAMBDA_ARN}},
+        r"rotation\.schedule_expression: has a rate of 100000 hours",
     ),
     (
         "rotation both schedules",

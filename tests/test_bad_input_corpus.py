@@ -118,9 +118,9 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         "api_gateway.usage_plan.throttle.rate_limit",
     ),
     (
-        "apigw: throttle burst 6000",
+        "apigw: throttle burst past a 32-bit integer",
         API_GATEWAY,
-        {"api_gateway": {"usage_plan": {"throttle": {"rate_limit": 5, "burst_limit": 6000}}}},
+        {"api_gateway": {"usage_plan": {"throttle": {"rate_limit": 5, "burst_limit": 2**31}}}},
         "api_gateway.usage_plan.throttle.burst_limit",
     ),
     (

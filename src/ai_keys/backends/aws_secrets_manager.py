@@ -103,12 +103,17 @@ def _grant_readers(
     readers = pulumi.Output.all(*spec.readers)
     regions = list(spec.replica_regions)
     secret_arns = secret.arn.apply(lambda arn: [arn] + [_aws_policies.replica_arn(arn, r) for r in regions])
+
+    def read_policy(readers_and_arns: list[Any]) -> dict[str, Any]:
+        principals, arns = readers_and_arns
+        if primary_key is None:
+            _aws_policies.refuse_readers_outside_the_account(principals, arns[0])
+        return _aws_policies.secret_read_policy(principals, arns)
+
     aws.secretsmanager.SecretPolicy(
         f"{name}-read-policy",
         secret_arn=secret.arn,
-        policy=pulumi.Output.json_dumps(
-            pulumi.Output.all(readers, secret_arns).apply(lambda a: _aws_policies.secret_read_policy(a[0], a[1]))
-        ),
+        policy=pulumi.Output.json_dumps(pulumi.Output.all(readers, secret_arns).apply(read_policy)),
         block_public_policy=True,
         opts=child,
     )
@@ -116,16 +121,18 @@ def _grant_readers(
         return
     region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
     identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
-    partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent)).partition
-    root = pulumi.Output.concat("arn:", partition, ":iam::", identity.account_id, ":root")
+    partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+    root = pulumi.Output.concat("arn:", partition.partition, ":iam::", identity.account_id, ":root")
     keys: list[tuple[_aws_kms.RegionalKey, Any, Any]] = [(primary_key, region, secret.arn)]
     for replica_region, key in replica_keys.items():
         keys.append((key, replica_region, _replica_arn(secret.arn, replica_region)))
     for key, key_region, arn in keys:
         if key.created:
             suffix = f"-{key.region}" if key.region else ""
-            document = pulumi.Output.all(root, readers, key_region, arn).apply(
-                lambda a: _aws_policies.key_policy(account_root=a[0], readers=a[1], key_region=a[2], secret_arn=a[3])
+            document = pulumi.Output.all(root, readers, key_region, arn, partition.dns_suffix).apply(
+                lambda a: _aws_policies.key_policy(
+                    account_root=a[0], readers=a[1], key_region=a[2], secret_arn=a[3], dns_suffix=a[4]
+                )
             )
             aws.kms.KeyPolicy(
                 f"{name}-key-policy{suffix}",

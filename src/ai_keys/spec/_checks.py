@@ -66,7 +66,7 @@ def integer(field: str, value: Any, low: int, high: Optional[int] = None) -> int
 
 
 def number(field: str, value: Any, low: float, high: float) -> float:
-    allowed = f"a number from {low:g} to {high:g}"
+    allowed = f"a number from {_plain_number(low)} to {_plain_number(high)}"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:  # NaN
         raise SecureApiKeyError(field, f"must be a number (got {shown(value)})", allowed)
     if value < low or value > high:
@@ -74,6 +74,11 @@ def number(field: str, value: Any, low: float, high: float) -> float:
         got = f"{value:g}" if isinstance(value, float) else shown(value)
         raise SecureApiKeyError(field, f"is out of range (got {got})", allowed)
     return float(value)
+
+
+def _plain_number(bound: float) -> str:
+    """A bound as people write it: 2147483647, not 2.14748e+09."""
+    return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
 
 
 def text(

@@ -26,10 +26,12 @@ METHOD_THROTTLE_FIELDS = ("path", "rate_limit", "burst_limit")
 
 KEY_VALUE_MIN, KEY_VALUE_MAX = 20, 128
 MAX_KEY_NAME = 1024
-MAX_RATE_LIMIT = 10_000.0
-MAX_BURST_LIMIT = 5_000
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
 MAX_QUOTA_LIMIT = 2**31 - 1  # the API's Integer is 32-bit
+# The account-level limits (10,000 requests/s, burst 5,000 by default) can be raised, so a plan is bounded only by
+# the API's types; the account limit still caps whatever a plan allows.
+MAX_RATE_LIMIT = float(MAX_QUOTA_LIMIT)
+MAX_BURST_LIMIT = MAX_QUOTA_LIMIT
 # Ids API Gateway assigns are short lowercase alphanumerics; accept any alphanumerics to stay future-proof.
 ID_PATTERN = r"[A-Za-z0-9]{1,128}"
 STAGE_PATTERN = r"[A-Za-z0-9_-]{1,128}"
@@ -273,6 +275,14 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> ApiGatewayOptions:
         refuse_given(common, _REFUSALS)
         if args.get("aws") is not None:
             raise SecureApiKeyError("aws", "only applies to the Secrets Manager copy of the key", SECRETS_MANAGER_ONLY)
+        if args.get("deletion_protection") is True:
+            # The default stays accepted; asking for it outright is asking for something an API key cannot have.
+            raise SecureApiKeyError(
+                "deletion_protection",
+                "cannot be honoured by an API key alone: a deleted API key cannot be recovered",
+                f"{SECRETS_MANAGER_ONLY} (a recovery window then guards that copy), or the protect resource option "
+                "on the component to stop Pulumi deleting the key",
+            )
     _check_key_fields(common)
     enabled = check.boolean(f"{BLOCK}.enabled", block.get("enabled", True))
     customer_id = (

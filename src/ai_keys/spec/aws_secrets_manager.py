@@ -1,5 +1,6 @@
 """What the ``aws-secrets-manager`` backend accepts (service limits from the Secrets Manager API model)."""
 
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ PRINCIPAL_ARN_PATTERN = (
 # The cron body uses the characters the Secrets Manager API model allows in a schedule expression.
 _SCHEDULE = re.compile(r"rate\((?P<n>\d+) (?P<unit>hours?|days?)\)|cron\([0-9A-Za-z()#?*/, -]+\)")
 MAX_RATE_DAYS = 999
+MIN_ROTATION_HOURS = 4
+_HOUR_TERM = re.compile(r"(?P<start>\*|\d{1,2})(-(?P<end>\d{1,2}))?(/(?P<step>\d{1,2}))?")
 # An auto-named secret is called "<component>-secret-<7 random characters>", and pulumi-aws auto-names
 # up to 255 characters.
 MAX_AUTONAMED_COMPONENT = 255 - len("-secret-") - 7
@@ -78,16 +81,22 @@ def _check_rotation(common: CommonSpec) -> None:
     rate_hours: Optional[int] = None
     if rotation.schedule_expression is not None:
         match = _SCHEDULE.fullmatch(rotation.schedule_expression)
-        allowed = f"rate(N hours) with N >= 4, rate(N days) with N from 1 to {MAX_RATE_DAYS}, or cron(...)"
+        allowed = f"rate(N hours) with N >= {MIN_ROTATION_HOURS}, rate(N days) with N from 1 to {MAX_RATE_DAYS}, or cron(...)"
         if match is None:
             raise SecureApiKeyError(
                 "rotation.schedule_expression", f"is not a schedule (got {check.shown(rotation.schedule_expression)})", allowed
             )
-        if match.group("n") is not None:
+        if match.group("n") is None:
+            rate_hours = _cron_gap_hours(rotation.schedule_expression, allowed)
+        else:
             count = int(match.group("n"))
             if match.group("unit").startswith("hour"):
-                if count < 4:
-                    raise SecureApiKeyError("rotation.schedule_expression", "rotates more often than every 4 hours", allowed)
+                if count < MIN_ROTATION_HOURS:
+                    raise SecureApiKeyError(
+                        "rotation.schedule_expression", f"rotates more often than every {MIN_ROTATION_HOURS} hours", allowed
+                    )
+                if count > MAX_RATE_DAYS * 24:
+                    raise SecureApiKeyError("rotation.schedule_expression", f"has a rate of {count} hours", allowed)
                 rate_hours = count
             elif not 1 <= count <= MAX_RATE_DAYS:
                 raise SecureApiKeyError("rotation.schedule_expression", f"has a rate of {count} days", allowed)
@@ -101,6 +110,44 @@ def _check_rotation(common: CommonSpec) -> None:
                 f"is a window of {hours} hours",
                 f"1h to {limit}h (the window may not reach into the next UTC day or the next rotation)",
             )
+
+
+def _cron_gap_hours(expression: str, allowed: str) -> int:
+    """The shortest time in whole hours between two rotations a ``cron(...)`` schedule asks for (24 when it runs
+    at most once a day); refuses schedules Secrets Manager would reject for running more often than every 4 hours."""
+    field = "rotation.schedule_expression"
+    too_often = f"rotates more often than every {MIN_ROTATION_HOURS} hours"
+    fields = expression[len("cron(") : -1].split()
+    if len(fields) != 6:
+        shape = f"{allowed} with 6 fields: minutes hours day month weekday year"
+        raise SecureApiKeyError(field, f"has {len(fields)} cron fields", shape)
+    minutes, hours = fields[0], fields[1]
+    if not minutes.isdigit():
+        raise SecureApiKeyError(field, too_often, allowed)
+    chosen = _cron_hours(hours)
+    if chosen is None:
+        raise SecureApiKeyError(field, f"has an hours field Secrets Manager cannot read ({hours!r})", allowed)
+    ordered = sorted(chosen)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(ordered)] + [ordered[0] + 24 - ordered[-1]]
+    if min(gaps) < MIN_ROTATION_HOURS:
+        raise SecureApiKeyError(field, too_often, allowed)
+    return min(gaps)
+
+
+def _cron_hours(field: str) -> Optional[set[int]]:
+    """The hours (0-23) a cron hours field selects, or None when it is not one AWS accepts."""
+    hours: set[int] = set()
+    for term in field.split(","):
+        match = _HOUR_TERM.fullmatch(term)
+        if match is None or (match["start"] == "*" and match["end"] is not None):
+            return None
+        start = 0 if match["start"] == "*" else int(match["start"])
+        end = int(match["end"]) if match["end"] is not None else (23 if match["start"] == "*" or match["step"] else start)
+        step = int(match["step"]) if match["step"] is not None else 1
+        if not 0 <= start <= end <= 23 or step < 1:
+            return None
+        hours.update(range(start, end + 1, step))
+    return hours
 
 
 def _check_encryption(common: CommonSpec) -> None:

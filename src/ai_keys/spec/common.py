@@ -280,7 +280,8 @@ def parse_common(args: Mapping[str, Any], resource_name: str = "") -> CommonSpec
         tags=_tags(args.get("tags", {})),
         deletion_protection=check.boolean("deletion_protection", args.get("deletion_protection", True)),
         recovery_window_days=check.integer("recovery_window_days", recovery, 0, 30) if recovery is not None else None,
-        given=frozenset(k for k, v in args.items() if v is not None),
+        # An empty list is what other languages send for "none": it asks for nothing a backend could refuse.
+        given=frozenset(k for k, v in args.items() if v is not None and not (isinstance(v, (list, tuple)) and not v)),
         resource_name=resource_name,
     )
 
