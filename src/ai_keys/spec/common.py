@@ -293,7 +293,10 @@ def checked_value(value: Any, *, max_bytes: int, field_name: str = "value") -> p
     error never contains the value.
     """
     if isinstance(value, str):
+        if value.strip() == "":
+            raise SecureApiKeyError(field_name, "is empty", "a non-empty string")
         check_value_size(value, max_bytes, field_name)
+        return pulumi.Output.secret(value)  # fully checked already: no deploy-time step needed
 
     def _at_deploy(resolved: Any) -> str:
         if not isinstance(resolved, str):
