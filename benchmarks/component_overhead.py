@@ -8,12 +8,15 @@
    The floor of the overhead is one extra registration per key: the component resource itself. An empty
    component around the same two resources is timed too, to show what that floor costs on its own.
 2. Per backend configuration, one key: how many resources it registers and its longest dependency chain
-   (parent -> child and input/``depends_on`` dependencies). Backends still under construction show "n/a".
+   (parent -> child and input/``depends_on`` dependencies).
+3. An import check, in a fresh interpreter: ``import ai_keys`` must load no cloud SDK (and ``import
+   ai_keys.runtime`` no Pulumi); the script exits 1 if one does.
 
 Not a test: nothing here asserts on time.
 """
 
 import gc
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -198,13 +201,10 @@ def describe(name: str, args: Mapping[str, Any]) -> tuple[str, str, str]:
         with mock_pulumi() as engine:
             engine.run(lambda: SecureApiKey(name, dict(args)))  # type: ignore[arg-type]
             resources = engine.resources
-    except NotImplementedError:
-        return "n/a", "", "backend not implemented yet"
     except BackendNotInstalledError as error:
         return "n/a", "", f"SDK not installed ({error.extra} extra)"
     except SecureApiKeyError as error:
-        reason = "backend not implemented yet" if "not implemented" in str(error) else f"refused: {error}"
-        return "n/a", "", reason
+        return "n/a", "", f"refused: {error}"
     chain = chain_through(resources)
     roles = ["component" if r.name == name else r.name.removeprefix(f"{name}-")[:24] for r in chain]
     return str(len(resources)), str(len(chain)), " > ".join(roles)
@@ -218,6 +218,34 @@ def structure() -> None:
         print(f"  {title:<52}{count:>10}{depth:>7}  {chain}")
 
 
+# Top-level modules of the cloud SDKs (deploy-time and run-time) that an import must not drag in.
+CLOUD_SDKS = ("pulumi_aws", "pulumi_azure_native", "pulumi_gcp", "boto3", "botocore", "azure", "google.cloud")
+_IMPORT_PROBE = """
+import sys, time
+started = time.perf_counter()
+import {module}
+elapsed = time.perf_counter() - started
+roots = {roots!r}
+loaded = sorted({{name for name in sys.modules for root in roots if name == root or name.startswith(root + ".")}})
+print(f"{{elapsed * 1000:.0f}}|{{','.join(loaded)}}")
+"""
+
+
+def import_check() -> bool:
+    """Import each entry point in a fresh interpreter and list the SDK modules it loaded; True when none did."""
+    print("Imports, each in a fresh interpreter:\n")
+    clean = True
+    for module, forbidden in (("ai_keys", CLOUD_SDKS), ("ai_keys.runtime", (*CLOUD_SDKS, "pulumi"))):
+        probe = _IMPORT_PROBE.format(module=module, roots=forbidden)
+        command = [sys.executable, "-c", probe]  # our own probe, run by this interpreter
+        line = subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()  # noqa: S603
+        millis, loaded = line.rsplit("\n", 1)[-1].split("|")
+        verdict = "loads none of " + ", ".join(forbidden) if not loaded else f"LOADS {loaded}"
+        clean = clean and not loaded
+        print(f"  import {module:<16}{millis:>5} ms  {verdict}")
+    return clean
+
+
 def main(argv: list[str]) -> int:
     keys = int(argv[0]) if argv else DEFAULT_KEYS
     if keys < 1:
@@ -226,8 +254,10 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     compare(keys, RUNS)
     structure()
+    print()
+    clean = import_check()
     print(f"\n(total {time.perf_counter() - started:.1f}s)")
-    return 0
+    return 0 if clean else 1
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import email.message
 import importlib.metadata
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -35,7 +36,9 @@ EXPECTED_EXTRAS: dict[str, set[str]] = {
 
 
 def run(*command: str, cwd: Path = ROOT, timeout: int = 240) -> str:
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
+    # A PYTHONPATH pointing at this checkout would make the fresh venv import the sources instead of the wheel.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
@@ -82,6 +85,11 @@ class TestWheelMetadata:
         assert metadata["Description-Content-Type"] == "text/markdown"
         assert metadata["License-Expression"] == "Apache-2.0"
         assert str(metadata.get_payload()).strip() == (ROOT / "README.md").read_text(encoding="utf-8").strip()
+
+    def test_pypi_would_accept_and_render_both_files(self, dist: Path) -> None:
+        # twine check renders the long description the way PyPI does and fails on markup it cannot render.
+        output = run(sys.executable, "-m", "twine", "check", "--strict", *sorted(str(p) for p in dist.iterdir()))
+        assert output.count("PASSED") == 2, output
 
     def test_the_base_install_needs_pulumi_only(self, metadata: email.message.Message) -> None:
         assert requirements_by_extra(metadata)[""] == {"pulumi"}

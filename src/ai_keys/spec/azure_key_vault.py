@@ -174,7 +174,16 @@ def _check_names(common: CommonSpec) -> None:
 
 
 def _check_tags(common: CommonSpec) -> None:
+    seen: dict[str, str] = {}
     for key in common.tags:
+        # Azure tag names are case-insensitive: two such keys would be one tag, holding either value.
+        if key.lower() in seen:
+            raise SecureApiKeyError(
+                f"tags.{key}",
+                f"is the same Azure tag name as {seen[key.lower()]!r} (tag names ignore case)",
+                "each tag name once",
+            )
+        seen[key.lower()] = key
         bad = sorted({c for c in key if c in FORBIDDEN_TAG_CHARS})
         if bad:
             raise SecureApiKeyError(

@@ -156,9 +156,17 @@ def checked_member(path: str, reader: Any) -> str:
 
 
 def _check_readers(common: CommonSpec) -> None:
+    seen: dict[str, int] = {}
     for index, reader in enumerate(common.readers):
         if isinstance(reader, str):  # an Output is checked once it resolves
             checked_member(f"readers[{index}]", reader)
+            # IAM compares member emails without case: two spellings would be one binding, which removing
+            # either reader would revoke for both.
+            if reader.lower() in seen:
+                raise SecureApiKeyError(
+                    f"readers[{index}]", f"is readers[{seen[reader.lower()]}] in another case", "each member once"
+                )
+            seen[reader.lower()] = index
 
 
 def _locations(common: CommonSpec) -> tuple[str, ...]:
