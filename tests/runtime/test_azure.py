@@ -2,10 +2,15 @@
 transport that answers like Key Vault (Bearer challenge first, then secrets)."""
 
 import threading
+import time
 from typing import Any, Callable, List
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError, ServiceRequestError
+from azure.core.credentials import AccessToken
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError, ServiceRequestError
+from azure.core.rest import HttpRequest
+from azure.identity import AuthenticationRequiredError, CredentialUnavailableError
+from azure.keyvault.secrets import SecretClient
 
 from ai_keys.runtime import (
     KeyCache,
@@ -171,12 +176,125 @@ def test_one_client_per_vault_including_sovereign_clouds(
     assert built == ["https://kv-a.vault.azure.net", "https://kv-b.vault.azure.cn", "https://kv-c.vault.usgovcloudapi.net"]
 
 
+IMDS_DOWN = "ManagedIdentityCredential authentication unavailable, no response from the IMDS endpoint."
+
+
+def caused_by(error: Exception, cause: Exception) -> Exception:
+    """``error`` as if raised ``from cause``."""
+    error.__cause__ = cause
+    return error
+
+
+class ManagedIdentityStandIn:
+    """Issues tokens that expire at once (so every read asks again); while ``down`` it fails the way
+    ManagedIdentityCredential does when the identity endpoint does not answer."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.requests = 0
+
+    def get_token(self, *scopes: str, **_: Any) -> AccessToken:
+        self.requests += 1
+        if self.down:
+            raise caused_by(CredentialUnavailableError(IMDS_DOWN), ServiceRequestError("timed out"))
+        return AccessToken("fake-token", int(time.time()))
+
+
+def test_token_endpoint_outage_at_refresh_serves_the_last_good_value(
+    make_cache: Callable[..., KeyCache],
+    kv_stub: Any,
+    clock: Any,
+    sleeper: Any,
+    new_value: Callable[[], str],
+) -> None:
+    old, new = new_value(), new_value()
+    kv_stub.set_secret("k", old)
+    identity = ManagedIdentityStandIn()
+    factory = SdkClientFactory(azure=lambda vault_url: SecretClient(vault_url, identity, transport=kv_stub, retry_total=0))
+    cache = make_cache(client_factory=factory, ttl_seconds=60, jitter=0, stale_retry_seconds=10, retries=2)
+    ref = f"{VAULT}/secrets/k"
+    assert cache.get(ref) == old
+    identity.down = True
+    kv_stub.set_secret("k", new)
+    clock.advance(61)
+    requests_before = identity.requests
+    assert cache.get(ref) == old  # retried, then the last good value instead of "access denied"
+    assert identity.requests - requests_before == 3
+    assert len(sleeper.delays) == 2
+    assert (len(cache), cache.stats().stale_served) == (1, 1)
+    identity.down = False
+    clock.advance(11)
+    assert cache.get(ref) == new
+    assert kv_stub.reads["k"] == 2
+
+
+def test_the_vaults_own_401_is_still_access_denied(
+    make_cache: Callable[..., KeyCache],
+    kv_stub: Any,
+    sleeper: Any,
+    new_value: Callable[[], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kv_stub.set_secret("k", new_value())
+    answer = kv_stub.send
+
+    def reject_tokens(request: Any, **kwargs: Any) -> Any:
+        if "Authorization" not in request.headers:
+            return answer(request, **kwargs)  # the Bearer challenge
+        body = {"error": {"code": "Unauthorized", "message": "AKV10032: Invalid issuer."}}
+        return kv_stub._respond(request, 401, body)
+
+    monkeypatch.setattr(kv_stub, "send", reject_tokens)
+    with pytest.raises(SecretAccessDeniedError, match="401 Unauthorized"):
+        make_cache(retries=3).get(f"{VAULT}/secrets/k")
+    assert sleeper.delays == []
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (500, SecretUnavailableError),
+        (429, SecretUnavailableError),
+        (401, SecretAccessDeniedError),
+        (400, SecretAccessDeniedError),
+    ],
+)
+def test_a_token_endpoint_answer_is_retried_only_when_transient(kv_stub: Any, status: int, expected: type) -> None:
+    ref = parse_secret_ref(f"{VAULT}/secrets/k")
+    request = HttpRequest("GET", "http://169.254.169.254/metadata/identity/oauth2/token")
+    response = kv_stub._respond(request, status, {"error": {"code": "TokenRequestFailed", "message": "injected"}})
+
+    class Failing:
+        def get_secret(self, name: str, version: Any = None, **kwargs: Any) -> Any:
+            raise ClientAuthenticationError(message="token request failed", response=response)
+
+    with pytest.raises(expected, match=f"{status} TokenRequestFailed"):
+        azure.read(Failing(), ref)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("error", "expected"),
     [
         (ServiceRequestError("connection refused"), SecretUnavailableError),
         (HttpResponseError(message="busy", response=None), SecretReadError),
         (ResourceNotFoundError("gone"), SecretNotFoundError),
+        (CredentialUnavailableError(IMDS_DOWN), SecretUnavailableError),
+        (caused_by(ClientAuthenticationError("token request failed"), ServiceRequestError("reset")), SecretUnavailableError),
+        (caused_by(ClientAuthenticationError("token request failed"), TimeoutError("timed out")), SecretUnavailableError),
+        (ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token"), SecretAccessDeniedError),
+        (caused_by(ClientAuthenticationError("invalid client secret"), ValueError("AADSTS7000215")), SecretAccessDeniedError),
+        (AuthenticationRequiredError(["https://vault.azure.net/.default"]), SecretAccessDeniedError),
+    ],
+    ids=[
+        "network",
+        "http-no-status",
+        "not-found",
+        "credential-unavailable",
+        "token-request-network",
+        "token-request-timeout",
+        "no-credential",
+        "credential-refused",
+        "login-required",
     ],
 )
 def test_error_mapping_without_a_response(error: Exception, expected: type) -> None:

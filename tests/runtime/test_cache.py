@@ -166,26 +166,6 @@ def test_sixteen_threads_share_one_fetch_per_key(fetcher: ScriptedFetcher) -> No
     assert fetcher.calls == {REF: 1, REF2: 1}
 
 
-def test_concurrent_readers_of_an_expired_key_wait_for_the_single_refresh(
-    cache: KeyCache, fetcher: ScriptedFetcher, clock: Any
-) -> None:
-    cache.get(REF)
-    clock.advance(301)
-    fetcher.values[REF] = "value-new"
-    fetcher.gate = threading.Event()
-    fetcher.entered.clear()
-    results: List[str] = []
-    threads = [threading.Thread(target=lambda: results.append(cache.get(REF))) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    assert fetcher.entered.wait(5)
-    fetcher.gate.set()
-    for thread in threads:
-        thread.join(10)
-    assert results == ["value-new"] * 16
-    assert fetcher.calls[REF] == 2
-
-
 class CountingEvent(threading.Event):
     """An Event that counts the threads that waited on it."""
 
@@ -214,6 +194,138 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
             return False
         time.sleep(0.001)
     return True
+
+
+def start_blocked_refresh(cache: KeyCache, fetcher: ScriptedFetcher) -> "tuple[threading.Thread, List[Any]]":
+    """Start a thread whose read of REF leads a fetch that blocks until ``fetcher.gate`` opens."""
+    fetcher.gate = threading.Event()
+    fetcher.entered.clear()
+    outcome: List[Any] = []
+
+    def lead() -> None:
+        try:
+            outcome.append(cache.get(REF))
+        except SecretReadError as exc:
+            outcome.append(exc)
+
+    leader = threading.Thread(target=lead)
+    leader.start()
+    assert fetcher.entered.wait(5)
+    return leader, outcome
+
+
+def read_in_threads(cache: KeyCache, count: int) -> "tuple[List[threading.Thread], List[str]]":
+    results: List[str] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get(REF))) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads, results
+
+
+def stale_cache(fetcher: ScriptedFetcher, clock: Any, sleeper: Any, **settings: Any) -> KeyCache:
+    """A cache holding REF = value-1 that expired a second ago, with ten minutes of max_stale."""
+    settings = {"ttl_seconds": 60, "jitter": 0, "max_stale_seconds": 600, "retries": 0, **settings}
+    cache = KeyCache(fetcher=fetcher, clock=clock, sleep=sleeper, **settings)
+    assert cache.get(REF) == "value-1"
+    clock.advance(61)
+    return cache
+
+
+def test_readers_get_the_previous_value_at_once_while_one_thread_refreshes(
+    fetcher: ScriptedFetcher, clock: Any, sleeper: Any
+) -> None:
+    cache = stale_cache(fetcher, clock, sleeper)
+    fetcher.values[REF] = "value-new"
+    leader, outcome = start_blocked_refresh(cache, fetcher)
+    try:
+        readers, results = read_in_threads(cache, 8)
+        for thread in readers:
+            thread.join(5)
+        assert not any(thread.is_alive() for thread in readers)  # none waited for the refresh
+        assert results == ["value-1"] * 8
+        assert leader.is_alive()  # the refresh is still blocked in the backend
+        assert outcome == []
+    finally:
+        fetcher.gate.set()
+    leader.join(10)
+    assert outcome == ["value-new"]  # the refreshing reader waited for its own fetch
+    assert cache.get(REF) == "value-new"
+    assert fetcher.calls[REF] == 2  # the first read and one refresh, however many readers
+    stats = cache.stats()
+    assert (stats.served_during_refresh, stats.stale_served) == (8, 0)
+
+
+def test_readers_keep_the_previous_value_while_a_failing_refresh_retries(
+    fetcher: ScriptedFetcher, clock: Any, sleeper: Any
+) -> None:
+    cache = stale_cache(fetcher, clock, sleeper)
+    fetcher.script = [throttled]
+    leader, outcome = start_blocked_refresh(cache, fetcher)
+    try:
+        readers, results = read_in_threads(cache, 4)
+        for thread in readers:
+            thread.join(5)
+        assert results == ["value-1"] * 4
+        assert leader.is_alive()
+    finally:
+        fetcher.gate.set()
+    leader.join(10)
+    assert outcome == ["value-1"]  # transient failure: the refreshing reader gets the last good value
+    assert fetcher.calls[REF] == 2
+    stats = cache.stats()
+    assert (stats.served_during_refresh, stats.stale_served) == (4, 1)
+
+
+def test_a_denied_refresh_drops_the_value_readers_got_meanwhile(fetcher: ScriptedFetcher, clock: Any, sleeper: Any) -> None:
+    cache = stale_cache(fetcher, clock, sleeper)
+    fetcher.script = [SecretAccessDeniedError(REF, "aws", "AccessDeniedException")]
+    leader, outcome = start_blocked_refresh(cache, fetcher)
+    try:
+        assert cache.get(REF) == "value-1"  # served while the refresh is still in the backend
+    finally:
+        fetcher.gate.set()
+    leader.join(10)
+    assert [type(e) for e in outcome] == [SecretAccessDeniedError]
+    assert len(cache) == 0
+    fetcher.gate = None
+    assert cache.get(REF) == "value-1"  # read again from the backend, not from memory
+    assert fetcher.calls[REF] == 3
+
+
+@pytest.mark.parametrize(
+    ("case", "settings", "age"),
+    [
+        ("first read", {}, None),
+        ("past max_stale", {"max_stale_seconds": 100}, 161.0),
+        ("max_stale off", {"max_stale_seconds": 0}, 61.0),
+        ("after invalidate", {}, 0.0),
+    ],
+    ids=["first-read", "past-max-stale", "max-stale-off", "after-invalidate"],
+)
+def test_a_reader_with_no_usable_previous_value_waits_for_the_refresh(
+    fetcher: ScriptedFetcher, clock: Any, sleeper: Any, case: str, settings: Dict[str, Any], age: Optional[float]
+) -> None:
+    cache = KeyCache(fetcher=fetcher, clock=clock, sleep=sleeper, ttl_seconds=60, jitter=0, **settings)
+    if age is not None:
+        cache.get(REF)
+        clock.advance(age)
+    if case == "after invalidate":
+        cache.invalidate(REF)
+    fetcher.values[REF] = "value-new"
+    leader, outcome = start_blocked_refresh(cache, fetcher)
+    done = watch_flight(cache, REF)
+    try:
+        readers, results = read_in_threads(cache, 3)
+        assert wait_for(lambda: done.waiters == 3)  # every other reader is waiting on the refresh
+        assert results == []
+    finally:
+        fetcher.gate.set()
+    for thread in [leader, *readers]:
+        thread.join(10)
+    assert outcome == ["value-new"]
+    assert results == ["value-new"] * 3
+    assert fetcher.calls[REF] == (1 if age is None else 2)
+    assert cache.stats().served_during_refresh == 0
 
 
 def test_waiting_readers_get_the_fetch_error_too(fetcher: ScriptedFetcher) -> None:

@@ -1,5 +1,6 @@
 """Read a key from Azure Key Vault (extra ``runtime-azure``: azure-keyvault-secrets, azure-identity)."""
 
+import sys
 from typing import Any
 
 from ._imports import require
@@ -10,6 +11,8 @@ __all__ = ["new_client", "new_credential", "read"]
 
 CLOUD = "azure"
 _TRANSIENT_STATUS = frozenset({408, 429})
+# How far down __cause__/__context__ to look for the network error behind a failed token request.
+_MAX_CAUSE_DEPTH = 8
 
 
 def new_credential() -> Any:
@@ -38,7 +41,10 @@ def read(client: Any, ref: AzureSecretRef) -> str:
     except errors.ResourceNotFoundError as exc:
         raise SecretNotFoundError(ref.raw, CLOUD, _code(exc), hint=f"no such secret in {ref.vault_url}") from exc
     except errors.ClientAuthenticationError as exc:
-        # 401, and every credential in the default chain failing (CredentialUnavailableError).
+        # The vault's 401, a credential refusing, or no credential in the default chain configured: denied.
+        # A token source that did not answer (managed identity endpoint timing out): retried.
+        if _token_source_unavailable(exc, errors):
+            raise SecretUnavailableError(ref.raw, CLOUD, _code(exc), retryable=True) from exc
         raise _denied(ref, exc) from exc
     except errors.HttpResponseError as exc:
         status = exc.status_code or 0
@@ -53,6 +59,43 @@ def read(client: Any, ref: AzureSecretRef) -> str:
     if not isinstance(value, str):
         raise SecretNotFoundError(ref.raw, CLOUD, "NoValue", hint="the secret holds no value")
     return value
+
+
+def _token_source_unavailable(exc: Any, errors: Any) -> bool:
+    """Whether a ``ClientAuthenticationError`` means the token source failed transiently, not a refusal.
+
+    Like botocore's ``CredentialRetrievalError`` or google-auth's ``TransportError``: a credential that
+    could not answer (``CredentialUnavailableError``, e.g. managed identity timing out at token refresh),
+    or whose token request failed on the network, may work on the next try.
+    """
+    if _credential_unavailable(exc):
+        return True
+    status = getattr(exc, "status_code", None) or 0
+    if status:
+        # An answer with a status (the vault's 401, a token endpoint's 4xx) is a refusal unless transient.
+        return status in _TRANSIENT_STATUS or status >= 500
+    network = (errors.ServiceRequestError, errors.ServiceResponseError, ConnectionError, TimeoutError)
+    return _caused_by(exc, network)
+
+
+def _credential_unavailable(exc: BaseException) -> bool:
+    # Only azure.identity raises it, so if that is not imported it is not this (and need not be installed).
+    identity = sys.modules.get("azure.identity")
+    if identity is None:
+        return False
+    # AuthenticationRequiredError (an interactive login is needed) derives from it but won't pass by itself.
+    return isinstance(exc, identity.CredentialUnavailableError) and not isinstance(exc, identity.AuthenticationRequiredError)
+
+
+def _caused_by(exc: BaseException, kinds: "tuple[type[BaseException], ...]") -> bool:
+    cause = exc.__cause__ or exc.__context__
+    for _ in range(_MAX_CAUSE_DEPTH):
+        if cause is None:
+            return False
+        if isinstance(cause, kinds):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _denied(ref: AzureSecretRef, exc: Any) -> SecretAccessDeniedError:

@@ -1,8 +1,10 @@
-"""KeyCache: a thread-safe TTL cache of key values with single-flight fetches and stale-on-error.
+"""KeyCache: a thread-safe TTL cache of key values with single-flight fetches, stale-while-revalidate and
+stale-on-error.
 
 A hit is one dict lookup and one clock read, without a lock: entries are replaced whole (never edited
 in place, apart from the LRU timestamp), and a dict lookup is atomic. Everything else (misses,
-refreshes, eviction, bookkeeping) happens under one lock that is never held during a backend call.
+refreshes, stale reads during a refresh, eviction, bookkeeping) happens under one lock that is never
+held during a backend call.
 """
 
 import logging
@@ -32,9 +34,11 @@ class CacheStats:
     failures: int
     """Backend read attempts that failed."""
     stale_served: int
-    """Refreshes that failed transiently and were answered with the last good value."""
+    """Refreshes that failed transiently and were answered with the last good value (once per refresh)."""
     evictions: int
     """Keys dropped because ``max_entries`` was reached (least recently used first)."""
+    served_during_refresh: int = 0
+    """Reads of an expired key answered at once with its previous value while another thread refreshed it."""
 
 
 class _Entry:
@@ -53,7 +57,7 @@ class _Entry:
 
 
 class _Flight:
-    """The one backend fetch in progress for a key; other readers of that key wait on it."""
+    """The one backend fetch in progress for a key; readers with no usable previous value wait on it."""
 
     __slots__ = ("done", "error", "value")
 
@@ -79,13 +83,19 @@ class KeyCache:
       ``jitter`` (a fraction of the TTL) so that processes started together do not refresh together;
       later refreshes come a full TTL apart, so a key costs at most one backend call per TTL.
     * At most ``max_entries`` keys are held; the least recently used one is dropped first.
-    * Single flight: at most one backend read per key at a time; concurrent readers of a missing or
-      expired key wait for that read and share its result.
+    * Single flight: at most one backend read per key at a time. The reader that finds a key missing or
+      expired makes that read and waits for it.
+    * Stale while revalidate: while that read is in progress, other readers of the key get the last
+      good value at once if it is within ``max_stale_seconds`` past its expiry (counted in
+      ``stats().served_during_refresh``), even if the read then finds the key deleted or denied. Readers
+      with no such value (first read, past ``max_stale_seconds``, after ``invalidate``, ``clear`` or a
+      not-found / access-denied error) wait for the read and share its result.
     * Throttling, 5xx and network errors are retried ``retries`` times with exponential backoff and
       jitter (``backoff_base_seconds`` doubling up to ``backoff_max_seconds``). Not-found and
       access-denied errors are raised at once, never retried, and drop the cached value.
-    * If a refresh still fails transiently, the last good value is served for up to
-      ``max_stale_seconds`` past its expiry; the backend is tried again every ``stale_retry_seconds``.
+    * If a refresh still fails transiently, the refreshing reader gets the last good value too
+      (counted in ``stats().stale_served``), and it is served for up to ``max_stale_seconds`` past its
+      expiry; the backend is tried again every ``stale_retry_seconds``.
     * Values never appear in ``repr``, logs or error messages.
 
     ``fetcher`` replaces how values are read (any ``Fetcher``); ``client_factory`` keeps the default
@@ -140,6 +150,7 @@ class KeyCache:
         # Bumped by invalidate()/clear(): a fetch that started before must not store its result.
         self._epoch = 0
         self._fetches = self._failures = self._stale_served = self._evictions = 0
+        self._served_during_refresh = 0
 
     def get(self, secret_ref: str) -> str:
         """Return the value ``secret_ref`` points to, from the cache when fresh, else from its backend.
@@ -173,7 +184,14 @@ class KeyCache:
     def stats(self) -> CacheStats:
         """A snapshot of the cache's counters."""
         with self._lock:
-            return CacheStats(len(self._entries), self._fetches, self._failures, self._stale_served, self._evictions)
+            return CacheStats(
+                len(self._entries),
+                self._fetches,
+                self._failures,
+                self._stale_served,
+                self._evictions,
+                self._served_during_refresh,
+            )
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -196,14 +214,24 @@ class KeyCache:
                 entry.last_used = now
                 return entry.value
             flight = self._flights.get(secret_ref)
+            if flight is not None and entry is not None and now < entry.stale_until:
+                # Another thread is refreshing and the previous value is still servable: answer now
+                # rather than wait out that refresh's retries and timeouts.
+                entry.last_used = now
+                self._served_during_refresh += 1
+                return entry.value
             leader = flight is None
             if flight is None:
                 flight = self._flights[secret_ref] = _Flight()
             epoch = self._epoch
         if not leader:
             return flight.result(secret_ref)
+        return self._lead(secret_ref, flight, entry, epoch)
+
+    def _lead(self, secret_ref: str, flight: _Flight, previous: Optional[_Entry], epoch: int) -> str:
+        """Refresh ``secret_ref`` for everyone waiting on ``flight``; the caller waits for the result."""
         try:
-            flight.value = self._refresh(secret_ref, entry, epoch)
+            flight.value = self._refresh(secret_ref, previous, epoch)
             return flight.value
         except BaseException as exc:
             flight.error = exc
