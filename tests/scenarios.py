@@ -1,7 +1,9 @@
 """The same scenarios for every backend: what each option looks like on each cloud, and what each refuses."""
 
 import itertools
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from ai_keys.testing import MockEngine, RegisteredResource, unwrap_secrets
@@ -14,24 +16,38 @@ AZURE = "azure-key-vault"
 GCP = "gcp-secret-manager"
 BACKENDS = (AWS_SM, API_GATEWAY, AZURE, GCP)
 
+API_GATEWAY_ONLY = "aws-api-gateway/no-copy"
+"""API Gateway in its default mode (no ``api_gateway.store_in_secrets_manager``): the key lives in API Gateway
+alone. A column of the tables below, not a backend: ``backend_of`` maps it to ``aws-api-gateway``."""
+MODES = (*BACKENDS, API_GATEWAY_ONLY)
+"""Every backend, and API Gateway in both its modes (``BASE[API_GATEWAY]`` keeps a Secrets Manager copy)."""
+
 AZURE_PRINCIPAL = "6f1c2a9e-1111-4222-8333-444455556666"
 GCP_MEMBER = "serviceAccount:assistant@mock-project.iam.gserviceaccount.com"
+GCP_TOPIC_ID = "projects/ops-rotation/topics/rotations"
+AZURE_FUNCTION_ID = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ai"
+    "/providers/Microsoft.Web/sites/rotator/functions/rotate"
+)
+AZURE_WEBHOOK_URL = "https://hooks.example.com/rotate"
+USAGE_PLAN: dict[str, Any] = {
+    "quota": {"limit": 1000, "period": "MONTH"},
+    "api_stages": [{"api_id": "a1b2c3d4e5", "stage": "prod"}],
+}
+
+
+def backend_of(mode: str) -> str:
+    return API_GATEWAY if mode == API_GATEWAY_ONLY else mode
+
 
 BASE: dict[str, dict[str, Any]] = {
     AWS_SM: {},
-    API_GATEWAY: {
-        "api_gateway": {
-            "usage_plan": {
-                "quota": {"limit": 1000, "period": "MONTH"},
-                "api_stages": [{"api_id": "a1b2c3d4e5", "stage": "prod"}],
-            },
-            "store_in_secrets_manager": True,
-        }
-    },
+    API_GATEWAY: {"api_gateway": {"usage_plan": USAGE_PLAN, "store_in_secrets_manager": True}},
     AZURE: {"azure": {"resource_group_name": "rg-ml", "create_vault": {}}},
     GCP: {"gcp": {"project": "mock-project"}},
+    API_GATEWAY_ONLY: {"api_gateway": {"usage_plan": USAGE_PLAN}},
 }
-"""The least each backend needs."""
+"""The least each mode needs."""
 
 OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
     "readers": {
@@ -48,7 +64,7 @@ OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
     "rotation": {
         AWS_SM: {"rotation": {"every_days": 30, "aws_lambda_arn": LAMBDA_ARN}},
         API_GATEWAY: {"rotation": {"every_days": 30, "aws_lambda_arn": LAMBDA_ARN}},
-        AZURE: {"rotation": {"every_days": 90, "azure_webhook_url": "https://hooks.example.com/rotate"}},
+        AZURE: {"rotation": {"every_days": 90, "azure_webhook_url": AZURE_WEBHOOK_URL}},
         GCP: {"rotation": {"every_days": 90}},
     },
     "replicas": {
@@ -56,50 +72,115 @@ OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
         API_GATEWAY: {"replica_regions": ["eu-west-1"]},
         GCP: {"replica_regions": ["europe-west1", "us-central1"]},
     },
-    "tags": {backend: {"tags": {"team": "ml", "app": "assistant"}} for backend in BACKENDS},
-    "description": {backend: {"description": "OpenAI key for the assistant"} for backend in BACKENDS},
-    "no_deletion_protection": {backend: {"deletion_protection": False} for backend in BACKENDS},
+    "tags": {mode: {"tags": {"team": "ml", "app": "assistant"}} for mode in MODES},
+    "description": {mode: {"description": "OpenAI key for the assistant"} for mode in MODES},
+    "no_deletion_protection": {mode: {"deletion_protection": False} for mode in MODES},
 }
-"""Each option as the backend that supports it spells it; a backend missing from an option refuses it."""
+"""Each option as the mode that supports it spells it; a mode missing from an option refuses it."""
 
-REFUSED: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
-    AWS_SM: {
-        "azure block": ({"azure": {"content_type": "text/plain"}}, r"args\.azure: only applies to backend azure-key-vault"),
-        "gcp block": ({"gcp": {"project": "p"}}, r"args\.gcp: only applies to backend gcp-secret-manager"),
-        "gcp reader": ({"readers": [GCP_MEMBER]}, r"args\.readers\[0\]: .*IAM principal ARN"),
-    },
-    API_GATEWAY: {
-        "replicas without Secrets Manager": (
-            {"api_gateway": {"store_in_secrets_manager": False}, "replica_regions": ["eu-west-1"]},
-            r"args\.replica_regions: .*store_in_secrets_manager",
-        ),
-        "readers without Secrets Manager": (
-            {"api_gateway": {"store_in_secrets_manager": False}, "readers": [ROLE_ARN]},
-            r"args\.readers: .*store_in_secrets_manager",
-        ),
-        "gcp block": ({"gcp": {"project": "p"}}, r"args\.gcp: only applies to backend gcp-secret-manager"),
-    },
-    AZURE: {
-        "customer key": ({"encryption": {"create_key": True}}, r"args\.encryption: .*premium"),
-        "replicas": ({"replica_regions": ["westeurope"]}, r"args\.replica_regions: "),
-        "recovery window": ({"recovery_window_days": 7}, r"args\.recovery_window_days: .*soft_delete_retention_days"),
-        "aws reader": ({"readers": [ROLE_ARN]}, r"args\.readers\[0\]: "),
-        "aws rotation lambda": (
-            {"rotation": {"every_days": 30, "aws_lambda_arn": LAMBDA_ARN}},
-            r"args\.rotation\.aws_lambda_arn: does not apply to backend azure-key-vault",
-        ),
-    },
-    GCP: {
-        "recovery window": ({"recovery_window_days": 7}, r"args\.recovery_window_days: .*version_destroy_ttl"),
-        "aws reader": ({"readers": [ROLE_ARN]}, r"args\.readers\[0\]: "),
-        "azure block": ({"azure": {"content_type": "text/plain"}}, r"args\.azure: only applies to backend azure-key-vault"),
-        "schedule expression": (
-            {"rotation": {"schedule_expression": "rate(10 days)"}},
-            r"args\.rotation\.schedule_expression: does not apply to backend gcp-secret-manager",
-        ),
-    },
+
+@dataclass(frozen=True)
+class Refusal:
+    """Args a mode must refuse, and what its ``SecureApiKeyError`` must say."""
+
+    override: dict[str, Any]
+    """Merged over the mode's ``BASE``."""
+    field: str
+    """The field path the error names (``SecureApiKeyError.field``, and the message's first words)."""
+    allowed: str
+    """A regex the error's ``allowed`` part must match: the alternative it points to."""
+
+
+KEEP_A_COPY = "set api_gateway.store_in_secrets_manager: true"
+AWS_HANDLER = "rotation.aws_lambda_arn"
+AZURE_HANDLER = "rotation.azure_function_id or rotation.azure_webhook_url"
+GCP_HANDLER = "rotation.gcp_topic_id"
+EVERY_DAYS = "rotation.every_days"
+_LAMBDA_ROTATION = {"rotation": {"every_days": 90, "aws_lambda_arn": LAMBDA_ARN}}
+
+
+def _use_backend(backend: str) -> str:
+    return f"remove it, or set backend: {backend}"
+
+
+MISPLACED: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
+    # field path: (args setting it to a value its own backend accepts, {mode that refuses it: the alternative named})
+    "encryption": (
+        {"encryption": {"create_key": True}},
+        {API_GATEWAY_ONLY: KEEP_A_COPY, AZURE: "azure.create_vault.sku: premium"},
+    ),
+    "rotation": (_LAMBDA_ROTATION, {API_GATEWAY_ONLY: KEEP_A_COPY}),
+    "recovery_window_days": (
+        {"recovery_window_days": 7},
+        {
+            API_GATEWAY_ONLY: KEEP_A_COPY,
+            AZURE: "azure.create_vault.soft_delete_retention_days",
+            GCP: "gcp.version_destroy_ttl",
+        },
+    ),
+    "readers": ({"readers": [ROLE_ARN]}, {API_GATEWAY_ONLY: KEEP_A_COPY}),
+    "replica_regions": ({"replica_regions": ["eu-west-1"]}, {API_GATEWAY_ONLY: KEEP_A_COPY, AZURE: "leave it out"}),
+    "deletion_protection": ({"deletion_protection": True}, {API_GATEWAY_ONLY: KEEP_A_COPY}),
+    "aws": (
+        {"aws": {"force_overwrite_replica_secret": True}},
+        {API_GATEWAY_ONLY: KEEP_A_COPY, AZURE: _use_backend(AWS_SM), GCP: _use_backend(AWS_SM)},
+    ),
+    "api_gateway": ({"api_gateway": {"enabled": True}}, dict.fromkeys((AWS_SM, AZURE, GCP), _use_backend(API_GATEWAY))),
+    "azure": (
+        {"azure": {"content_type": "text/plain"}},
+        dict.fromkeys((AWS_SM, API_GATEWAY, API_GATEWAY_ONLY, GCP), _use_backend(AZURE)),
+    ),
+    "gcp": (
+        {"gcp": {"project": "ops-project"}},
+        dict.fromkeys((AWS_SM, API_GATEWAY, API_GATEWAY_ONLY, AZURE), _use_backend(GCP)),
+    ),
+    "rotation.aws_lambda_arn": (_LAMBDA_ROTATION, {AZURE: AZURE_HANDLER, GCP: GCP_HANDLER}),
+    "rotation.gcp_topic_id": (
+        {"rotation": {"every_days": 90, "gcp_topic_id": GCP_TOPIC_ID}},
+        {AWS_SM: AWS_HANDLER, API_GATEWAY: AWS_HANDLER, AZURE: AZURE_HANDLER},
+    ),
+    "rotation.azure_function_id": (
+        {"rotation": {"every_days": 90, "azure_function_id": AZURE_FUNCTION_ID}},
+        {AWS_SM: AWS_HANDLER, API_GATEWAY: AWS_HANDLER, GCP: GCP_HANDLER},
+    ),
+    "rotation.azure_webhook_url": (
+        {"rotation": {"every_days": 90, "azure_webhook_url": AZURE_WEBHOOK_URL}},
+        {AWS_SM: AWS_HANDLER, API_GATEWAY: AWS_HANDLER, GCP: GCP_HANDLER},
+    ),
+    "rotation.schedule_expression": (
+        {"rotation": {"schedule_expression": "rate(10 days)", "aws_lambda_arn": LAMBDA_ARN}},
+        {AZURE: EVERY_DAYS, GCP: EVERY_DAYS},
+    ),
+    "rotation.duration": (
+        {"rotation": {"every_days": 90, "duration": "3h", "aws_lambda_arn": LAMBDA_ARN}},
+        {AZURE: EVERY_DAYS, GCP: EVERY_DAYS},
+    ),
 }
-"""Per backend: options it cannot honour, with the error expected (field path first)."""
+"""Field x mode: each field, in a form its own backend accepts, and the modes that must refuse it."""
+
+READER_FORMS: dict[str, tuple[str, str]] = {
+    "aws": (ROLE_ARN, "an IAM principal ARN"),
+    "azure": (AZURE_PRINCIPAL, r"the object \(principal\) id"),
+    "gcp": (GCP_MEMBER, "an IAM member"),
+}
+"""Per cloud: a reader as that cloud names it, and (a regex for) how its backends describe the form they want."""
+READER_CLOUD = {AWS_SM: "aws", API_GATEWAY: "aws", AZURE: "azure", GCP: "gcp"}
+
+
+def _refusals() -> dict[str, dict[str, Refusal]]:
+    refused: dict[str, dict[str, Refusal]] = {mode: {} for mode in MODES}
+    for field, (override, modes) in MISPLACED.items():
+        for mode, alternative in modes.items():
+            refused[mode][field] = Refusal(override, field, re.escape(alternative))
+    for mode, cloud in READER_CLOUD.items():
+        for other, (reader, _) in READER_FORMS.items():
+            if other != cloud:
+                refused[mode][f"{other} reader"] = Refusal({"readers": [reader]}, "readers[0]", READER_FORMS[cloud][1])
+    return refused
+
+
+REFUSED = _refusals()
+"""Per mode: args it cannot honour, with the field path its error names and the alternative it offers."""
 
 
 def merge(*parts: dict[str, Any]) -> dict[str, Any]:
@@ -114,17 +195,17 @@ def merge(*parts: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def args_for(backend: str, *options: str, value: Any = CANARY) -> dict[str, Any]:
-    """Args for ``backend`` with the named options switched on."""
-    return merge({"backend": backend, "value": value}, BASE[backend], *(OPTIONS[o][backend] for o in options))
+def args_for(mode: str, *options: str, value: Any = CANARY) -> dict[str, Any]:
+    """Args for ``mode`` (a backend, or ``API_GATEWAY_ONLY``) with the named options switched on."""
+    return merge({"backend": backend_of(mode), "value": value}, BASE[mode], *(OPTIONS[o][mode] for o in options))
 
 
-def supported(backend: str) -> list[str]:
-    return [option for option, per_backend in OPTIONS.items() if backend in per_backend]
+def supported(mode: str) -> list[str]:
+    return [option for option, per_mode in OPTIONS.items() if mode in per_mode]
 
 
 def combinations() -> Iterator[tuple[str, tuple[str, ...]]]:
-    """Every backend with every subset of the options it supports."""
+    """Every backend (API Gateway as in ``BASE``, with its copy) with every subset of the options it supports."""
     for backend in BACKENDS:
         options = supported(backend)
         for size in range(len(options) + 1):

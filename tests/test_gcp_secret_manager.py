@@ -720,7 +720,10 @@ def test_a_public_reader_given_as_an_output_fails_at_deploy() -> None:
     assert "gemini-reader-1" not in names  # the public one never was
 
 
-def test_no_plaintext_value_in_non_secret_inputs_outputs_or_logs(engine: MockEngine) -> None:
+def test_no_plaintext_value_in_non_secret_inputs_outputs_or_logs(engine: MockEngine, caplog: pytest.LogCaptureFixture) -> None:
+    from ai_keys.testing import is_secret_at
+
+    caplog.set_level("DEBUG")
     key = build(
         engine,
         description="Gemini key",
@@ -731,14 +734,28 @@ def test_no_plaintext_value_in_non_secret_inputs_outputs_or_logs(engine: MockEng
         tags={"team": "ml"},
         gcp={"annotations": {"owner": "ml"}, "version_destroy_ttl": "86400s"},
     )
-    checked = 0
+    checked_inputs = checked_outputs = 0
+    secret_outputs_holding_the_value = []
     for resource in engine.resources:
         for key_name, value in resource.inputs.items():
             if not resource.is_secret(key_name):
                 assert CANARY not in json.dumps(unwrap_secrets(value), default=str), (resource.name, key_name)
-                checked += 1
+                checked_inputs += 1
+        for key_name, value in resource.outputs.items():
+            # An output is secret when its state comes back wrapped, or when the resource asked for it to be.
+            if is_secret_at(resource.outputs, [key_name]) or key_name in resource.additional_secret_outputs:
+                if CANARY in json.dumps(unwrap_secrets(value), default=str):
+                    secret_outputs_holding_the_value.append((resource.type, key_name))
+                continue
+            assert CANARY not in json.dumps(unwrap_secrets(value), default=str), (resource.name, key_name)
+            checked_outputs += 1
         assert CANARY not in resource.name
+        assert CANARY not in resource.urn
+    # The value is there, in the version's state, and only as a secret (so the scan above looked at the right place).
+    assert secret_outputs_holding_the_value == [(VERSION, "secretData")]
     for output in (key.secret_id, key.secret_ref, key.version_id, key.kms_key_id, key.backend):
         assert CANARY not in str(resolve_output(output).value)
     assert not any(CANARY in line for line in engine.logs)
-    assert checked > 25
+    assert not [r for r in caplog.records if CANARY in r.getMessage() or CANARY in repr(r.args)]
+    assert checked_inputs > 25
+    assert checked_outputs > checked_inputs  # every output that echoes an input, plus those the cloud adds

@@ -2,6 +2,7 @@
 wildcard principal or resource."""
 
 import json
+import re
 from typing import Any
 
 from ai_keys import SecureApiKey
@@ -35,15 +36,35 @@ def assert_aws_grants_cover_this_secret_only(engine: MockEngine, key: SecureApiK
     assert statement["Action"] == "secretsmanager:GetSecretValue"
     assert statement["Resource"] == [secret_arn, replica_arn]
     assert statement["Principal"] == {"AWS": [ROLE_ARN]}
+    key_arns = {k.outputs["arn"] for k in engine.find("aws:kms/key:Key")}
+    assert len(key_arns) == 2  # the component's primary key and its replica's
+    assert resolve_output(key.kms_key_id).value in key_arns
     key_policies = engine.find("aws:kms/keyPolicy:KeyPolicy")
     assert len(key_policies) == 2  # the primary key and the replica's
+    # Each policy is attached to exactly one of the component's own keys, a different one each.
+    assert sorted(p.plain("keyId") for p in key_policies) == sorted(key_arns)
+    secrets_by_region = {"us-east-1": secret_arn, "eu-west-1": replica_arn}
     for key_policy in key_policies:
-        reader_statement = json.loads(key_policy.plain("policy"))["Statement"][1]
+        key_region = key_policy.plain("keyId").split(":")[3]
+        statements = {s["Sid"]: s for s in json.loads(key_policy.plain("policy"))["Statement"]}
+        assert set(statements) == {"AccountAdministersKeyThroughIam", "ReadersDecryptThisSecretViaSecretsManager"}
+        admin_statement = statements["AccountAdministersKeyThroughIam"]
+        # The account itself (so IAM policies decide who administers the key), not any principal.
+        assert admin_statement["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+        assert admin_statement["Resource"] == "*"  # this key (see below)
+        reader_statement = statements["ReadersDecryptThisSecretViaSecretsManager"]
+        assert reader_statement["Effect"] == "Allow"
         assert reader_statement["Action"] == "kms:Decrypt"
+        # In a key policy "Resource": "*" means "this KMS key" (the one the policy is attached to, checked above
+        # through keyId), not every key: a key policy cannot name any other resource.
+        assert reader_statement["Resource"] == "*"
+        assert reader_statement["Principal"] == {"AWS": [ROLE_ARN]}
         no_wildcards(reader_statement["Principal"]["AWS"])
         condition = reader_statement["Condition"]["StringEquals"]
-        assert condition["kms:EncryptionContext:SecretARN"] in (secret_arn, replica_arn)
-        assert condition["kms:ViaService"].startswith("secretsmanager.")
+        assert condition == {
+            "kms:EncryptionContext:SecretARN": secrets_by_region[key_region],  # only the secret in the key's region
+            "kms:ViaService": f"secretsmanager.{key_region}.amazonaws.com",
+        }
 
 
 def test_aws_secrets_manager(engine: MockEngine) -> None:
@@ -74,9 +95,11 @@ def test_gcp_secret_manager(engine: MockEngine) -> None:
     assert member.plain("member") == GCP_MEMBER
     # CMEK grants go to the Secret Manager service agent only, on this secret's own keys.
     key_ids = {k.id for k in engine.find("gcp:kms/cryptoKey:CryptoKey")}
-    assert len(key_ids) == 2
-    for grant in engine.find("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"):
-        assert grant.plain("cryptoKeyId") in key_ids
-        assert grant.plain("member").endswith("@gcp-sa-secretmanager.iam.gserviceaccount.com")
+    assert len(key_ids) == 2  # one key per replica region
+    grants = engine.find("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+    assert len(grants) == 2  # exactly one grant per key: none missing, none extra
+    assert sorted(grant.plain("cryptoKeyId") for grant in grants) == sorted(key_ids)
+    for grant in grants:
+        assert re.fullmatch(r"serviceAccount:service-\d+@gcp-sa-secretmanager\.iam\.gserviceaccount\.com", grant.plain("member"))
         assert grant.plain("role") == "roles/cloudkms.cryptoKeyEncrypterDecrypter"
     assert not [r for r in engine.resources if r.type.startswith("gcp:projects/iam")]
