@@ -1,5 +1,7 @@
 """The mock engine refuses what the real engine refuses, so a program that cannot deploy fails its tests."""
 
+import logging
+
 import pulumi
 import pulumi_aws as aws
 import pytest
@@ -29,3 +31,10 @@ def test_each_engine_starts_with_no_urns() -> None:
         with mock_pulumi() as engine:
             engine.run(lambda: aws.s3.Bucket("logs"))
             assert len(engine.find("aws:s3/bucket:Bucket", "logs")) == 1
+
+
+def test_each_run_unregisters_its_logger() -> None:
+    with mock_pulumi() as engine:
+        name = engine.logger.name
+        assert name in logging.root.manager.loggerDict
+    assert name not in logging.root.manager.loggerDict

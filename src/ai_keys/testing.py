@@ -329,10 +329,17 @@ def mock_pulumi(
             loop.set_exception_handler(lambda _loop, _context: None)
         set_all_config({}, [])
         reset_options()
+        # Work a failed program left queued would otherwise be collected unawaited during a later test.
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
         asyncio.set_event_loop(None)
         engine.logger.handlers.clear()
+        # One logger per run: unregister it, or a long test session keeps thousands of them alive.
+        logging.root.manager.loggerDict.pop(engine.logger.name, None)
 
 
 def run_program(
