@@ -451,6 +451,17 @@ def test_principal_type_is_passed_through(engine: MockEngine) -> None:
     assert engine.one(ROLE_ASSIGNMENT).plain("principalType") == "Group"
 
 
+def test_readers_of_mixed_kinds_each_get_their_own_type(engine: MockEngine) -> None:
+    group, user = "0a1b2c3d-0000-4000-8000-00000000000a", "0a1b2c3d-0000-4000-8000-00000000000b"
+    deploy(
+        engine,
+        readers=[APP, group, user],
+        azure={**_AZ, "reader_principal_types": {group.upper(): "Group", user: "User"}},
+    )
+    types = {a.plain("principalId"): a.plain("principalType") for a in engine.find(ROLE_ASSIGNMENT)}
+    assert types == {APP: "ServicePrincipal", group: "Group", user: "User"}
+
+
 def test_role_assignment_names_are_deterministic_across_runs_and_distinct_per_principal() -> None:
     runs: list[dict[str, str]] = []
     for _ in range(2):
@@ -620,6 +631,18 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
     ("reader not a guid", {"readers": ["arn:aws:iam::123456789012:role/app"]}, "readers[0]", "GUID"),
     ("reader twice", {"readers": [APP, APP.upper()]}, "readers", "each principal once"),
     ("principal type", {"azure": {**_AZ, "principal_type": "Robot"}}, "azure.principal_type", "ServicePrincipal"),
+    (
+        "reader principal type of someone not a reader",
+        {"readers": [APP], "azure": {**_AZ, "reader_principal_types": {"0a1b2c3d-0000-4000-8000-00000000000a": "Group"}}},
+        "azure.reader_principal_types.0a1b2c3d-0000-4000-8000-00000000000a",
+        "principal ids listed in readers",
+    ),
+    (
+        "reader principal type unknown",
+        {"readers": [APP], "azure": {**_AZ, "reader_principal_types": {APP: "Robot"}}},
+        f"azure.reader_principal_types.{APP}",
+        "ServicePrincipal, User, Group",
+    ),
     ("content type", {"azure": {**_AZ, "content_type": "x" * 256}}, "azure.content_type", "1-255"),
     ("expires not rfc3339", {"azure": {**_AZ, "expires": "2027-01-01"}}, "azure.expires", "RFC 3339"),
     ("expires without offset", {"azure": {**_AZ, "expires": "2027-01-01T00:00:00"}}, "azure.expires", "RFC 3339"),

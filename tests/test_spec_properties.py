@@ -42,6 +42,7 @@ BLOCK_FIELDS = {
         "expires",
         "not_before",
         "principal_type",
+        "reader_principal_types",
     ),
     "gcp": ("project", "annotations", "version_destroy_ttl"),
 }

@@ -217,6 +217,9 @@ class AzureArgs(TypedDict):
     """Not-before time as an RFC 3339 time."""
     principal_type: NotRequired[str]
     """Type of the reader principals: ``ServicePrincipal`` (default), ``User``, ``Group``."""
+    reader_principal_types: NotRequired[Mapping[str, str]]
+    """Per-reader type where readers mix kinds, keyed by principal id (e.g. ``{"<group object id>": "Group"}``);
+    readers not listed get ``principal_type``."""
 
 
 class GcpArgs(TypedDict):

@@ -117,7 +117,7 @@ def _grant_readers(
         azure_native.authorization.RoleAssignment(
             f"{name}-reader-{suffix}",
             principal_id=reader,
-            principal_type=options.principal_type,
+            principal_type=options.type_of(reader),
             role_definition_id=role_definition_id,
             scope=scope,  # this secret only, not the vault
             role_assignment_name=assignment_name,

@@ -6,6 +6,7 @@ The secret goes into exactly one vault: an existing one (``azure.vault_id``, or 
 ``azure.resource_group_name``). Options Key Vault cannot honour are refused, naming the alternative.
 """
 
+import dataclasses
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ BLOCK_FIELDS = (
     "expires",
     "not_before",
     "principal_type",
+    "reader_principal_types",
 )
 VAULT_FIELDS = ("name", "location", "sku", "soft_delete_retention_days", "tenant_id", "network")
 NETWORK_FIELDS = ("default_action", "ip_rules", "subnet_ids", "bypass")
@@ -124,6 +126,14 @@ class AzureKeyVaultOptions:
     not_before: Optional[int]
     """Not-before time in seconds since the epoch."""
     principal_type: str
+    reader_principal_types: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Principal type per reader id (lower case), for readers whose type is not ``principal_type``."""
+
+    def type_of(self, reader: Any) -> str:
+        """The principal type to grant ``reader`` as."""
+        if isinstance(reader, str):
+            return self.reader_principal_types.get(reader.lower(), self.principal_type)
+        return self.principal_type
 
 
 def utc_now() -> datetime:
@@ -385,4 +395,22 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> AzureKeyVaultOption
         expires=expires,
         not_before=not_before,
         principal_type=check.choice("azure.principal_type", block.get("principal_type", "ServicePrincipal"), PRINCIPAL_TYPES),
+        reader_principal_types=_reader_principal_types(common, block.get("reader_principal_types")),
     )
+
+
+def _reader_principal_types(common: CommonSpec, raw: Any) -> dict[str, str]:
+    """Validate ``azure.reader_principal_types``: every key one of ``readers`` (given as a string), every value a type."""
+    field_name = f"{BLOCK}.reader_principal_types"
+    if raw is None:
+        return {}
+    types = check.mapping(field_name, raw)
+    known = {r.lower() for r in common.readers if isinstance(r, str)}
+    result: dict[str, str] = {}
+    for reader, kind in types.items():
+        if not isinstance(reader, str) or reader.lower() not in known:
+            raise SecureApiKeyError(
+                f"{field_name}.{reader}", "is not one of readers", "principal ids listed in readers (as plain strings)"
+            )
+        result[reader.lower()] = check.choice(f"{field_name}.{reader}", kind, PRINCIPAL_TYPES)
+    return result
