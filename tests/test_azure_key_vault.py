@@ -451,6 +451,31 @@ def test_principal_type_is_passed_through(engine: MockEngine) -> None:
     assert engine.one(ROLE_ASSIGNMENT).plain("principalType") == "Group"
 
 
+WORKSPACE = f"/subscriptions/{SUB}/resourceGroups/rg-ops/providers/Microsoft.OperationalInsights/workspaces/ops-logs"
+STORAGE = f"/subscriptions/{SUB}/resourceGroups/rg-ops/providers/Microsoft.Storage/storageAccounts/opsaudit"
+DIAGNOSTIC = "azure-native:monitor:DiagnosticSetting"
+
+
+@pytest.mark.parametrize(
+    "audit",
+    [{"workspace_id": WORKSPACE}, {"storage_account_id": STORAGE}, {"workspace_id": WORKSPACE, "storage_account_id": STORAGE}],
+)
+def test_a_created_vault_sends_its_audit_log_where_asked(engine: MockEngine, audit: dict[str, str]) -> None:
+    deploy(engine, azure={**_AZ, "create_vault": {"audit": audit}})
+    setting = engine.one(DIAGNOSTIC)
+    assert setting.plain("resourceUri") == engine.one(VAULT).id
+    destinations = {key: setting.plain(key) for key in ("workspaceId", "storageAccountId") if key in setting.inputs}
+    expected = {"workspace_id": "workspaceId", "storage_account_id": "storageAccountId"}
+    assert destinations == {expected[field]: value for field, value in audit.items()}
+    assert setting.plain("logs") == [{"categoryGroup": "audit", "enabled": True}]
+    assert setting.parent_urn == engine.one("ai-keys:index:SecureApiKey").urn
+
+
+def test_no_audit_destination_no_diagnostic_setting(engine: MockEngine) -> None:
+    deploy(engine, azure=_AZ)
+    assert engine.find(DIAGNOSTIC) == []
+
+
 def test_readers_of_mixed_kinds_each_get_their_own_type(engine: MockEngine) -> None:
     group, user = "0a1b2c3d-0000-4000-8000-00000000000a", "0a1b2c3d-0000-4000-8000-00000000000b"
     deploy(
@@ -636,6 +661,13 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
         {"readers": [APP], "azure": {**_AZ, "reader_principal_types": {"0a1b2c3d-0000-4000-8000-00000000000a": "Group"}}},
         "azure.reader_principal_types.0a1b2c3d-0000-4000-8000-00000000000a",
         "principal ids listed in readers",
+    ),
+    ("audit without destination", {"azure": {**_AZ, "create_vault": {"audit": {}}}}, "azure.create_vault.audit", "workspace_id"),
+    (
+        "audit workspace not a workspace id",
+        {"azure": {**_AZ, "create_vault": {"audit": {"workspace_id": STORAGE}}}},
+        "azure.create_vault.audit.workspace_id",
+        "Log Analytics workspace",
     ),
     (
         "reader principal type unknown",

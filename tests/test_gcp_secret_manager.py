@@ -414,6 +414,28 @@ class TestRotation:
         assert (when - _gcp_rotation.ANCHOR).total_seconds() % period == offset % period
 
 
+class TestAudit:
+    AUDIT = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
+
+    def test_data_access_logs_for_secret_manager_when_asked(self, engine: MockEngine) -> None:
+        build(engine, gcp={"project": "my-project", "audit_data_access": True})
+        audit = engine.one(self.AUDIT, "gemini-audit")
+        assert audit.plain("project") == "my-project"
+        assert audit.plain("service") == "secretmanager.googleapis.com"
+        assert audit.plain("auditLogConfigs") == [{"logType": "DATA_READ"}, {"logType": "ADMIN_READ"}]
+        assert audit.id == "my-project/audit_config/secretmanager.googleapis.com"
+
+    @pytest.mark.parametrize("block", [{}, {"audit_data_access": False}])
+    def test_left_alone_by_default(self, engine: MockEngine, block: dict[str, Any]) -> None:
+        build(engine, gcp=block)
+        assert engine.find(self.AUDIT) == []
+
+    def test_refused_when_not_a_boolean(self, engine: MockEngine) -> None:
+        with pytest.raises(SecureApiKeyError, match=r"args\.gcp\.audit_data_access: must be"):
+            build(engine, gcp={"audit_data_access": "yes"})
+        assert engine.resources == []
+
+
 class TestReaders:
     def test_each_reader_may_access_this_secret_only(self, engine: MockEngine) -> None:
         members = [
@@ -608,7 +630,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     (
         "unknown gcp option",
         {"gcp": {"region": "us-central1"}},
-        r"args\.gcp\.region: is not a known option; allowed: annotations, project",
+        r"args\.gcp\.region: is not a known option; allowed: annotations, audit_data_access, project, version_destroy_ttl",
     ),
     ("bad project", {"gcp": {"project": "My Project"}}, r"args\.gcp\.project: .*a GCP project id"),
     (

@@ -44,7 +44,7 @@ BLOCK_FIELDS = {
         "principal_type",
         "reader_principal_types",
     ),
-    "gcp": ("project", "annotations", "version_destroy_ttl"),
+    "gcp": ("project", "annotations", "version_destroy_ttl", "audit_data_access"),
 }
 
 

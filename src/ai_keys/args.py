@@ -180,6 +180,16 @@ class AzureNetworkArgs(TypedDict):
     """``AzureServices`` (default) or ``None``: whether trusted Azure services bypass the firewall."""
 
 
+class AzureAuditArgs(TypedDict):
+    """Where the created vault sends its audit log (Key Vault's ``audit`` log category group: every read, write
+    and failed attempt); give at least one destination."""
+
+    workspace_id: NotRequired[pulumi.Input[str]]
+    """ARM id of a Log Analytics workspace."""
+    storage_account_id: NotRequired[pulumi.Input[str]]
+    """ARM id of a storage account (long-term, low-cost retention)."""
+
+
 class AzureVaultArgs(TypedDict):
     """A Key Vault the component creates, secure by default."""
 
@@ -196,6 +206,8 @@ class AzureVaultArgs(TypedDict):
     """Entra tenant id; default: the deploying identity's tenant."""
     network: NotRequired[AzureNetworkArgs]
     """Firewall rules. Default: deny all but trusted Azure services."""
+    audit: NotRequired[AzureAuditArgs]
+    """Send the vault's audit log to a Log Analytics workspace and/or a storage account (a diagnostic setting)."""
 
 
 class AzureArgs(TypedDict):
@@ -231,6 +243,10 @@ class GcpArgs(TypedDict):
     """Secret annotations (unlike labels, any text up to 16 KiB in total)."""
     version_destroy_ttl: NotRequired[str]
     """Delay before a destroyed version is really destroyed, e.g. ``"86400s"``."""
+    audit_data_access: NotRequired[bool]
+    """Turn on Data Access audit logs (``DATA_READ``, ``ADMIN_READ``) for Secret Manager in the project, so every
+    read of a key is logged (default false). Project-wide and authoritative for the service: set it on one key
+    per project."""
 
 
 class SecureApiKeyArgs(TypedDict):

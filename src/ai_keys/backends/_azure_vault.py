@@ -9,7 +9,7 @@ import pulumi
 import pulumi_azure_native as azure_native
 
 from ..errors import SecureApiKeyError
-from ..spec.azure_key_vault import AzureKeyVaultOptions, AzureVaultOptions, parse_vault_id
+from ..spec.azure_key_vault import AzureAuditOptions, AzureKeyVaultOptions, AzureVaultOptions, parse_vault_id
 from . import _azure_names
 from ._inputs import str_input
 
@@ -144,4 +144,19 @@ def _create(
         tags=dict(tags) or None,
         opts=pulumi.ResourceOptions(parent=parent),
     )
+    if vault_options.audit is not None:
+        _audit_log(name, vault, vault_options.audit, parent)
     return VaultRef(name=vault.name, resource_group_name=group, id=vault.id, vault=vault)
+
+
+def _audit_log(name: str, vault: azure_native.keyvault.Vault, audit: AzureAuditOptions, parent: pulumi.Resource) -> None:
+    """A diagnostic setting sending the vault's ``audit`` category group (every data-plane access) out."""
+    azure_native.monitor.DiagnosticSetting(
+        f"{name}-audit",
+        name="ai-keys-audit",
+        resource_uri=vault.id,
+        workspace_id=audit.workspace_id,
+        storage_account_id=audit.storage_account_id,
+        logs=[azure_native.monitor.DiagnosticsLogSettingsArgs(category_group="audit", enabled=True)],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

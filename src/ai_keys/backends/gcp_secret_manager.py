@@ -64,6 +64,8 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
         opts=pulumi.ResourceOptions(parent=parent, depends_on=prerequisites),
     )
     version = _version(name, spec, secret, value, parent)
+    if options.audit_data_access:
+        _audit_data_access(name, options.project, parent)
     for index, reader in enumerate(spec.readers):
         # IAM member resources are non-authoritative: deleting one removes that member's binding even if another
         # resource still declares it. Named by position, removing or reordering readers would move a member to a
@@ -145,4 +147,18 @@ def _version(
         # With rotation on, the rotator owns the value and the versions' states: never write the config value
         # back, and never re-enable this first version after the rotator has disabled it.
         opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["secret_data", "enabled"] if rotating else None),
+    )
+
+
+def _audit_data_access(name: str, project: "Optional[pulumi.Input[str]]", parent: pulumi.Resource) -> None:
+    """Data Access audit logs are off by default: without them nobody can tell who read a key."""
+    gcp.projects.IAMAuditConfig(
+        f"{name}-audit",
+        project=project,
+        service=SECRET_MANAGER_SERVICE,
+        audit_log_configs=[
+            gcp.projects.IAMAuditConfigAuditLogConfigArgs(log_type="DATA_READ"),  # AccessSecretVersion: the key reads
+            gcp.projects.IAMAuditConfigAuditLogConfigArgs(log_type="ADMIN_READ"),  # metadata reads and listings
+        ],
+        opts=pulumi.ResourceOptions(parent=parent),
     )

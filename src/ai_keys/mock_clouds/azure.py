@@ -152,6 +152,13 @@ def _event_subscription(name: str, inputs: State, _: dict[str, State]) -> tuple[
     return f"{scope}/providers/Microsoft.EventGrid/eventSubscriptions/{subscription}", state
 
 
+def _diagnostic_setting(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State]:
+    scope = str(_plain(inputs.get("resourceUri", "")))
+    setting = _autoname(name, inputs, "name", top_level=False)
+    state = {**inputs, "name": setting, "type": "Microsoft.Insights/diagnosticSettings", "azureApiVersion": "2021-05-01-preview"}
+    return f"{scope}/providers/Microsoft.Insights/diagnosticSettings/{setting}", state
+
+
 def _user_assigned_identity(name: str, inputs: State, states: dict[str, State]) -> tuple[str, State]:
     group = str(_plain(inputs.get("resourceGroupName", "")))
     identity = _autoname(name, inputs, "resourceName")
@@ -174,6 +181,7 @@ _FILLERS: dict[str, Filler] = {
     "azure-native:keyvault:Secret": _secret,
     "azure-native:authorization:RoleAssignment": _role_assignment,
     "azure-native:eventgrid:EventSubscription": _event_subscription,
+    "azure-native:monitor:DiagnosticSetting": _diagnostic_setting,
 }
 
 

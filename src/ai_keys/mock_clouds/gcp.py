@@ -139,7 +139,15 @@ def _service_account(name: str, inputs: State, _: dict[str, State]) -> tuple[str
     }
 
 
+def _audit_config(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State]:
+    # The provider's id for a project audit config: "PROJECT/audit_config/SERVICE".
+    project = _project(inputs)
+    service = str(_plain(inputs.get("service", "")))
+    return f"{project}/audit_config/{service}", {**inputs, "project": project, "etag": stable_id("etag", name, length=12)}
+
+
 _FILLERS: dict[str, Filler] = {
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": _audit_config,
     "gcp:serviceaccount/account:Account": _service_account,
     "gcp:secretmanager/secret:Secret": _secret,
     "gcp:secretmanager/secretVersion:SecretVersion": _secret_version,

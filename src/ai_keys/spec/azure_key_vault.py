@@ -30,7 +30,10 @@ BLOCK_FIELDS = (
     "principal_type",
     "reader_principal_types",
 )
-VAULT_FIELDS = ("name", "location", "sku", "soft_delete_retention_days", "tenant_id", "network")
+VAULT_FIELDS = ("name", "location", "sku", "soft_delete_retention_days", "tenant_id", "network", "audit")
+AUDIT_FIELDS = ("workspace_id", "storage_account_id")
+_WORKSPACE_ID = r"/subscriptions/[^/]+/resource[gG]roups/[^/]+/providers/Microsoft\.OperationalInsights/workspaces/[^/]+"
+_STORAGE_ACCOUNT_ID = r"/subscriptions/[^/]+/resource[gG]roups/[^/]+/providers/Microsoft\.Storage/storageAccounts/[^/]+"
 NETWORK_FIELDS = ("default_action", "ip_rules", "subnet_ids", "bypass")
 
 MAX_VALUE_BYTES = 25 * 1024
@@ -97,6 +100,14 @@ class AzureNetworkOptions:
 
 
 @dataclass(frozen=True)
+class AzureAuditOptions:
+    """Destinations of the created vault's audit log; at least one is set."""
+
+    workspace_id: Optional[Any]
+    storage_account_id: Optional[Any]
+
+
+@dataclass(frozen=True)
 class AzureVaultOptions:
     """A vault the component creates."""
 
@@ -108,6 +119,7 @@ class AzureVaultOptions:
     purge_protection: bool
     tenant_id: Optional[Any]
     network: AzureNetworkOptions
+    audit: Optional[AzureAuditOptions] = None
 
 
 @dataclass(frozen=True)
@@ -304,6 +316,28 @@ def _create_vault(common: CommonSpec, raw: Any) -> AzureVaultOptions:
         if tenant is not None
         else None,
         network=_network(block.get("network")),
+        audit=_audit(block["audit"]) if block.get("audit") is not None else None,
+    )
+
+
+def _audit(raw: Any) -> AzureAuditOptions:
+    path = "azure.create_vault.audit"
+    block = check.mapping(path, raw)
+    check.known_keys(path, block, AUDIT_FIELDS)
+    workspace, storage = block.get("workspace_id"), block.get("storage_account_id")
+    if workspace is None and storage is None:
+        raise SecureApiKeyError(path, "names no destination", f"{path}.workspace_id and/or {path}.storage_account_id")
+    return AzureAuditOptions(
+        workspace_id=check.input_str(
+            f"{path}.workspace_id", workspace, pattern=_WORKSPACE_ID, allowed="the ARM id of a Log Analytics workspace"
+        )
+        if workspace is not None
+        else None,
+        storage_account_id=check.input_str(
+            f"{path}.storage_account_id", storage, pattern=_STORAGE_ACCOUNT_ID, allowed="the ARM id of a storage account"
+        )
+        if storage is not None
+        else None,
     )
 
 

@@ -13,6 +13,7 @@ from ..errors import SecureApiKeyError
 from . import _checks as check
 from .common import CommonSpec, refuse_given, refuse_other_blocks, refuse_rotation_fields, require_value, utf8_size
 
+GCP_FIELDS = ("project", "annotations", "version_destroy_ttl", "audit_data_access")
 MAX_VALUE_BYTES = 65_536
 SECRET_ID_PATTERN = r"[A-Za-z0-9_-]{1,255}"
 LOCATION_PATTERN = r"[a-z]+-[a-z]+[0-9]{1,2}"
@@ -97,6 +98,8 @@ class GcpSecretManagerOptions:
     version_destroy_ttl: Optional[str]
     encryption: Optional[GcpEncryption]
     rotation: Optional[GcpRotation]
+    audit_data_access: bool = False
+    """Whether to turn on Secret Manager's Data Access audit logs in the project."""
 
 
 def gcp_labels(tags: Mapping[str, str]) -> dict[str, str]:
@@ -361,7 +364,7 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> GcpSecretManagerOpt
         )
     _check_readers(common)
     block = check.mapping("gcp", args.get("gcp") or {})
-    check.known_keys("gcp", block, ("project", "annotations", "version_destroy_ttl"))
+    check.known_keys("gcp", block, GCP_FIELDS)
     project = block.get("project")
     checked_project = (
         check.input_str("gcp.project", project, pattern=PROJECT_PATTERN, max_len=100, allowed="a GCP project id")
@@ -384,4 +387,5 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> GcpSecretManagerOpt
         version_destroy_ttl=destroy_ttl,
         encryption=encryption,
         rotation=rotation,
+        audit_data_access=check.boolean("gcp.audit_data_access", block.get("audit_data_access", False)),
     )
