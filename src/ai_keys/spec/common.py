@@ -292,21 +292,18 @@ def checked_value(value: Any, *, max_bytes: int, field_name: str = "value") -> p
     The deploy-time check runs inside ``apply`` on a secret Output, so its result stays secret and its
     error never contains the value.
     """
-    if isinstance(value, str):
-        if value.strip() == "":
-            raise SecureApiKeyError(field_name, "is empty", "a non-empty string")
-        check_value_size(value, max_bytes, field_name)
-        return pulumi.Output.secret(value)  # fully checked already: no deploy-time step needed
 
-    def _at_deploy(resolved: Any) -> str:
-        if not isinstance(resolved, str):
-            raise SecureApiKeyError(field_name, f"resolved to {check.type_name(resolved)}", "a string")
-        if resolved.strip() == "":
-            raise SecureApiKeyError(field_name, "resolved to an empty string", "a non-empty string")
-        check_value_size(resolved, max_bytes, field_name)
-        return resolved
+    def checked(text: Any, *, at_deploy: bool) -> str:
+        if not isinstance(text, str):
+            raise SecureApiKeyError(field_name, f"resolved to {check.type_name(text)}", "a string")
+        if text.strip() == "":
+            raise SecureApiKeyError(field_name, "resolved to an empty string" if at_deploy else "is empty", "a non-empty string")
+        check_value_size(text, max_bytes, field_name)
+        return text
 
-    return pulumi.Output.secret(pulumi.Output.from_input(value).apply(_at_deploy))
+    if isinstance(value, str):  # known now: checked now, no deploy-time step needed
+        return pulumi.Output.secret(checked(value, at_deploy=False))
+    return pulumi.Output.secret(pulumi.Output.from_input(value).apply(lambda resolved: checked(resolved, at_deploy=True)))
 
 
 def utf8_size(value: str, field_name: str) -> int:
