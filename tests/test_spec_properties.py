@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ai_keys import SecureApiKey, SecureApiKeyError
 from ai_keys.args import Backend
-from ai_keys.spec import build_spec
+from ai_keys.spec import aws_api_gateway, azure_key_vault, build_spec, gcp_secret_manager
 from ai_keys.spec.common import ENCRYPTION_FIELDS, ROTATION_FIELDS, TOP_LEVEL_FIELDS
 from ai_keys.testing import mock_pulumi
 
@@ -32,19 +32,9 @@ BLOCK_FIELDS = {
     "rotation": ROTATION_FIELDS,
     "encryption": ENCRYPTION_FIELDS,
     "aws": ("force_overwrite_replica_secret",),
-    "api_gateway": ("enabled", "customer_id", "usage_plan_id", "usage_plan", "store_in_secrets_manager"),
-    "azure": (
-        "resource_group_name",
-        "vault_id",
-        "vault_name",
-        "create_vault",
-        "content_type",
-        "expires",
-        "not_before",
-        "principal_type",
-        "reader_principal_types",
-    ),
-    "gcp": ("project", "annotations", "version_destroy_ttl", "audit_data_access"),
+    "api_gateway": aws_api_gateway.BLOCK_FIELDS,
+    "azure": azure_key_vault.BLOCK_FIELDS,
+    "gcp": gcp_secret_manager.GCP_FIELDS,
 }
 
 
