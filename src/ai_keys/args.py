@@ -2,7 +2,7 @@
 
 These TypedDicts are the public contract in every Pulumi language: the multi-language schema is
 inferred from them, so every field carries a docstring and no field uses a Union type.
-Numbers and names that decide which resources exist are plain values (not ``Input``) because they are
+Numbers and names that decide which resources exist are plain values (not `Input`) because they are
 validated before any resource is registered.
 """
 
@@ -51,14 +51,14 @@ class Backend(str, Enum):
 
 class RotationArgs(TypedDict):
     """How and when the key is rotated. With rotation on, the component owns the initial value only:
-    later changes to ``value`` are ignored so the next deploy never writes back an old key."""
+    later changes to `value` are ignored so the next deploy never writes back an old key."""
 
     every_days: NotRequired[int]
     """Rotate every N days (AWS 1-1000; Azure sets the expiry N days ahead; GCP rotation period)."""
     schedule_expression: NotRequired[str]
-    """AWS only: a ``rate()`` or ``cron()`` expression instead of ``every_days`` (at most every 4 hours)."""
+    """AWS only: a `rate()` or `cron()` expression instead of `every_days` (at most every 4 hours)."""
     duration: NotRequired[str]
-    """AWS only: the rotation window, e.g. ``"3h"``."""
+    """AWS only: the rotation window, e.g. `"3h"`."""
     rotate_immediately: NotRequired[bool]
     """AWS only: rotate as soon as rotation is configured (default false: the stored value stays until
     the first scheduled rotation)."""
@@ -66,11 +66,11 @@ class RotationArgs(TypedDict):
     """AWS: ARN of the rotation Lambda (required for rotation on AWS). The component allows Secrets
     Manager to invoke it for this secret only."""
     azure_webhook_url: NotRequired[pulumi.Input[str]]
-    """Azure: a webhook that receives ``Microsoft.KeyVault.SecretNearExpiry`` events (secret)."""
+    """Azure: a webhook that receives `Microsoft.KeyVault.SecretNearExpiry` events (secret)."""
     azure_function_id: NotRequired[pulumi.Input[str]]
-    """Azure: resource id of an Azure Function that receives ``SecretNearExpiry`` events."""
+    """Azure: resource id of an Azure Function that receives `SecretNearExpiry` events."""
     gcp_topic_id: NotRequired[pulumi.Input[str]]
-    """GCP: an existing Pub/Sub topic (``projects/P/topics/T``) for rotation notices; default: one is created."""
+    """GCP: an existing Pub/Sub topic (`projects/P/topics/T`) for rotation notices; default: one is created."""
 
 
 class EncryptionArgs(TypedDict):
@@ -79,7 +79,7 @@ class EncryptionArgs(TypedDict):
     create_key: NotRequired[bool]
     """Create a dedicated key (with automatic key rotation) for this secret and each replica."""
     key_id: NotRequired[pulumi.Input[str]]
-    """Bring your own key: AWS KMS key id, ARN or alias; GCP CryptoKey id in ``global`` (automatic
+    """Bring your own key: AWS KMS key id, ARN or alias; GCP CryptoKey id in `global` (automatic
     replication) or in the primary location."""
     replica_key_ids: NotRequired[Mapping[str, pulumi.Input[str]]]
     """Bring your own key per replica region (AWS) or location (GCP), keyed by region/location."""
@@ -109,16 +109,16 @@ class QuotaArgs(TypedDict):
     limit: int
     """Maximum number of requests in the period (>= 1)."""
     period: str
-    """``DAY``, ``WEEK`` or ``MONTH``."""
+    """`DAY`, `WEEK` or `MONTH`."""
     offset: NotRequired[int]
-    """Requests subtracted from the first period (0 <= offset < limit; not allowed for ``DAY``)."""
+    """Requests subtracted from the first period (0 <= offset < limit; not allowed for `DAY`)."""
 
 
 class MethodThrottleArgs(TypedDict):
     """Throttling for one method of a stage."""
 
     path: str
-    """Resource path and method, e.g. ``/completions/POST`` (``/*/*`` for all)."""
+    """Resource path and method, e.g. `/completions/POST` (`/*/*` for all)."""
     rate_limit: float
     """Requests per second (0-10000)."""
     burst_limit: int
@@ -131,7 +131,7 @@ class ApiStageArgs(TypedDict):
     api_id: pulumi.Input[str]
     """Id of the REST API."""
     stage: pulumi.Input[str]
-    """Name of the stage, e.g. ``prod``."""
+    """Name of the stage, e.g. `prod`."""
     throttles: NotRequired[Sequence[MethodThrottleArgs]]
     """Per-method throttling inside this stage."""
 
@@ -152,7 +152,7 @@ class UsagePlanArgs(TypedDict):
 
 
 class ApiGatewayArgs(TypedDict):
-    """Options only the ``aws-api-gateway`` backend has."""
+    """Options only the `aws-api-gateway` backend has."""
 
     enabled: NotRequired[bool]
     """Whether the key may be used (default true)."""
@@ -164,24 +164,24 @@ class ApiGatewayArgs(TypedDict):
     """Create a usage plan for this key (throttle, quota, API stages)."""
     store_in_secrets_manager: NotRequired[bool]
     """Also store the key's value in a Secrets Manager secret so the client's app reads it with
-    ``secret_ref``; ``readers``, ``encryption``, ``rotation`` and ``replica_regions`` then apply to it."""
+    `secret_ref`; `readers`, `encryption`, `rotation` and `replica_regions` then apply to it."""
 
 
 class AzureNetworkArgs(TypedDict):
     """Firewall of a vault the component creates."""
 
     default_action: NotRequired[str]
-    """``Deny`` (default) or ``Allow`` for traffic no rule matches."""
+    """`Deny` (default) or `Allow` for traffic no rule matches."""
     ip_rules: NotRequired[Sequence[str]]
     """IPv4 addresses or CIDR ranges allowed through."""
     subnet_ids: NotRequired[Sequence[pulumi.Input[str]]]
     """Resource ids of subnets allowed through."""
     bypass: NotRequired[str]
-    """``AzureServices`` (default) or ``None``: whether trusted Azure services bypass the firewall."""
+    """`AzureServices` (default) or `None`: whether trusted Azure services bypass the firewall."""
 
 
 class AzureAuditArgs(TypedDict):
-    """Where the created vault sends its audit log (Key Vault's ``audit`` log category group: every read, write
+    """Where the created vault sends its audit log (Key Vault's `audit` log category group: every read, write
     and failed attempt); give at least one destination."""
 
     workspace_id: NotRequired[pulumi.Input[str]]
@@ -194,12 +194,12 @@ class AzureVaultArgs(TypedDict):
     """A Key Vault the component creates, secure by default."""
 
     name: NotRequired[str]
-    """Vault name (3-24, letter first, ``[a-zA-Z0-9-]``, no ``--``); default: auto-named. Globally unique
+    """Vault name (3-24, letter first, `[a-zA-Z0-9-]`, no `--`); default: auto-named. Globally unique
     and reserved for the soft-delete retention after deletion."""
     location: NotRequired[pulumi.Input[str]]
     """Azure region; default: the resource group's."""
     sku: NotRequired[str]
-    """``standard`` (default) or ``premium`` (HSM-backed keys)."""
+    """`standard` (default) or `premium` (HSM-backed keys)."""
     soft_delete_retention_days: NotRequired[int]
     """Days a deleted vault or secret can be recovered (7-90, default 90). Set at creation only."""
     tenant_id: NotRequired[pulumi.Input[str]]
@@ -214,24 +214,24 @@ class AzureArgs(TypedDict):
     """Options only Azure Key Vault has."""
 
     resource_group_name: NotRequired[pulumi.Input[str]]
-    """Resource group of the vault (required unless ``vault_id`` is given)."""
+    """Resource group of the vault (required unless `vault_id` is given)."""
     vault_id: NotRequired[pulumi.Input[str]]
     """ARM id of an existing vault to store the secret in."""
     vault_name: NotRequired[pulumi.Input[str]]
-    """Name of an existing vault (with ``resource_group_name``)."""
+    """Name of an existing vault (with `resource_group_name`)."""
     create_vault: NotRequired[AzureVaultArgs]
     """Create a dedicated vault for this key instead of using an existing one."""
     content_type: NotRequired[str]
-    """Content type hint of the secret (<= 255 characters), e.g. ``text/plain``."""
+    """Content type hint of the secret (<= 255 characters), e.g. `text/plain`."""
     expires: NotRequired[str]
-    """Expiry as an RFC 3339 time, e.g. ``2027-01-01T00:00:00Z`` (informational in Key Vault)."""
+    """Expiry as an RFC 3339 time, e.g. `2027-01-01T00:00:00Z` (informational in Key Vault)."""
     not_before: NotRequired[str]
     """Not-before time as an RFC 3339 time."""
     principal_type: NotRequired[str]
-    """Type of the reader principals: ``ServicePrincipal`` (default), ``User``, ``Group``."""
+    """Type of the reader principals: `ServicePrincipal` (default), `User`, `Group`."""
     reader_principal_types: NotRequired[Mapping[str, str]]
-    """Per-reader type where readers mix kinds, keyed by principal id (e.g. ``{"<group object id>": "Group"}``);
-    readers not listed get ``principal_type``."""
+    """Per-reader type where readers mix kinds, keyed by principal id (e.g. `{"<group object id>": "Group"}`);
+    readers not listed get `principal_type`."""
 
 
 class GcpArgs(TypedDict):
@@ -242,9 +242,9 @@ class GcpArgs(TypedDict):
     annotations: NotRequired[Mapping[str, str]]
     """Secret annotations (unlike labels, any text up to 16 KiB in total)."""
     version_destroy_ttl: NotRequired[str]
-    """Delay before a destroyed version is really destroyed, e.g. ``"86400s"``."""
+    """Delay before a destroyed version is really destroyed, e.g. `"86400s"`."""
     audit_data_access: NotRequired[bool]
-    """Turn on Data Access audit logs (``DATA_READ``, ``ADMIN_READ``) for Secret Manager in the project, so every
+    """Turn on Data Access audit logs (`DATA_READ`, `ADMIN_READ`) for Secret Manager in the project, so every
     read of a key is logged (default false). Project-wide and authoritative for the service: set it on one key
     per project."""
 
@@ -253,11 +253,11 @@ class SecureApiKeyArgs(TypedDict):
     """Arguments of a SecureApiKey: one set for every backend."""
 
     backend: Backend
-    """Where to store the key: ``aws-secrets-manager``, ``aws-api-gateway``, ``azure-key-vault`` or
-    ``gcp-secret-manager``."""
+    """Where to store the key: `aws-secrets-manager`, `aws-api-gateway`, `azure-key-vault` or
+    `gcp-secret-manager`."""
     value: NotRequired[pulumi.Input[str]]
-    """The key. Always handled as a Pulumi secret. Required except on ``aws-api-gateway``, where AWS
-    generates one when omitted. Use ``config.require_secret(...)``."""
+    """The key. Always handled as a Pulumi secret. Required except on `aws-api-gateway`, where AWS
+    generates one when omitted. Use `config.require_secret(...)`."""
     description: NotRequired[pulumi.Input[str]]
     """What the key is for."""
     name: NotRequired[str]
@@ -265,7 +265,7 @@ class SecureApiKeyArgs(TypedDict):
     replacement never waits for a deleted name's recovery window."""
     readers: NotRequired[Sequence[pulumi.Input[str]]]
     """Identities allowed to read this key and nothing else: AWS principal ARNs, Azure principal object
-    ids, GCP IAM members (``serviceAccount:...``)."""
+    ids, GCP IAM members (`serviceAccount:...`)."""
     rotation: NotRequired[RotationArgs]
     """Rotation schedule."""
     encryption: NotRequired[EncryptionArgs]
@@ -276,14 +276,14 @@ class SecureApiKeyArgs(TypedDict):
     """Tags (AWS, Azure) or labels (GCP, lower-cased and checked against GCP label rules)."""
     deletion_protection: NotRequired[bool]
     """Guard against deletion (default true): AWS recovery window, Azure purge protection on a vault the
-    component creates, GCP ``deletion_protection``."""
+    component creates, GCP `deletion_protection`."""
     recovery_window_days: NotRequired[int]
     """AWS: days a deleted secret can be restored (0 or 7-30; default 30, or 0 without deletion protection)."""
     aws: NotRequired[AwsArgs]
     """Options only AWS Secrets Manager has."""
     api_gateway: NotRequired[ApiGatewayArgs]
-    """Options of the ``aws-api-gateway`` backend."""
+    """Options of the `aws-api-gateway` backend."""
     azure: NotRequired[AzureArgs]
-    """Options of the ``azure-key-vault`` backend."""
+    """Options of the `azure-key-vault` backend."""
     gcp: NotRequired[GcpArgs]
-    """Options of the ``gcp-secret-manager`` backend."""
+    """Options of the `gcp-secret-manager` backend."""
