@@ -133,7 +133,7 @@ def test_secret_from_the_environment_is_passed_as_a_secret_and_never_printed(
 
 
 def test_env_key_names_follow_the_documented_mapping() -> None:
-    from ai_keys._preview_project import env_secrets
+    from ai_keys.preview._project import env_secrets
 
     found = env_secrets(
         {

@@ -15,7 +15,7 @@ expanded by Pulumi to a component's children, and input dependencies: B takes an
 is B's parent. Its length counts resources, so a lone resource has a chain of 1 and an empty program 0.
 Ties go to the chain that ends first in the printed order.
 
-Config: see :mod:`ai_keys._preview_project` (``Pulumi.<stack>.yaml``, ``--config``, ``--secret``,
+Config: see :mod:`ai_keys.preview._project` (``Pulumi.<stack>.yaml``, ``--config``, ``--secret``,
 ``AI_KEYS_PREVIEW_SECRET_<KEY>``). Secret values never appear in any output: the program sees them as
 Pulumi secrets, the report masks every secret, and every printed text is scrubbed of the known values.
 """
@@ -37,7 +37,7 @@ from typing import Any, Optional, TextIO
 import pulumi
 from pulumi.runtime import rpc
 
-from ._preview_project import (
+from ._project import (
     EXIT_PROGRAM,
     EXIT_USAGE,
     PLACEHOLDER_SECRET,
@@ -49,7 +49,7 @@ from ._preview_project import (
     load_project,
     parse_pair,
 )
-from ._preview_render import (
+from ._render import (
     SECRET,
     UNKNOWN,
     Diagnostic,
@@ -59,8 +59,8 @@ from ._preview_render import (
     render_text,
     scrub,
 )
-from .errors import AiKeysError
-from .testing import MockEngine, RegisteredResource, mock_pulumi, resolve_output
+from ..errors import AiKeysError
+from ..testing import MockEngine, RegisteredResource, mock_pulumi, resolve_output
 
 __all__ = [
     "PLACEHOLDER_SECRET",
