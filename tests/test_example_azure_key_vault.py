@@ -4,7 +4,7 @@ from pathlib import Path
 
 from pulumi.runtime import rpc
 
-from ai_keys.mock_clouds import azure as azure_mock
+from ai_keys.testing.mock_clouds import azure as azure_mock
 from ai_keys.runtime.refs import AzureSecretRef, parse_secret_ref
 from ai_keys.testing import MockEngine, run_program
 

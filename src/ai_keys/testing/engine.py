@@ -1,15 +1,4 @@
-"""A mock Pulumi engine for tests, examples and the offline preview.
-
-``mock_pulumi()`` gives every use a fresh event loop, a :class:`RecordingMonitor` and config; it records
-every registered resource with its type, name, parent, inputs (secret markers preserved) and the
-resource options the engine would see (``ignore_changes``, ``additional_secret_outputs``, dependencies,
-``protect``...). Mock outputs echo the inputs and add the ids, ARNs and URIs each cloud really returns,
-so outputs such as ``secret_ref`` resolve to realistic values.
-
-    with mock_pulumi(config={"openai_api_key": "..."}, secret_keys=["openai_api_key"]) as engine:
-        engine.run(lambda: SecureApiKey("openai", {...}))
-        secret = engine.one("aws:secretsmanager/secret:Secret")
-"""
+"""The mock engine: a recording monitor and mocks that echo inputs with realistic cloud outputs."""
 
 import asyncio
 import inspect
@@ -106,6 +95,8 @@ class RegisteredResource:
     """The ``delete_before_replace`` option."""
     dependencies: list[str] = field(default_factory=list)
     """URNs this resource depends on (explicit ``depends_on`` and input dependencies)."""
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """Per input (wire name): the URNs its value came from."""
     provider: str = ""
     """Provider reference used for this resource."""
 
@@ -160,6 +151,7 @@ class RecordingMonitor(MockMonitor):
             replace_on_changes=list(request.replaceOnChanges),
             delete_before_replace=bool(request.deleteBeforeReplace),
             dependencies=list(request.dependencies),
+            property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
             provider=request.provider,
         )
         with self._lock:
