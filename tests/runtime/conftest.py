@@ -9,7 +9,9 @@
 Every backend counts the reads it serves, so tests can assert how many times the cache went out.
 """
 
+import base64
 import collections
+import importlib.util
 import json
 import logging
 import socket
@@ -24,6 +26,7 @@ from urllib.parse import urlsplit
 
 import boto3
 import drongo.services  # noqa: F401  (registers drongo's services)
+import google_crc32c
 import pytest
 import requests
 from azure.core.credentials import AccessToken
@@ -45,6 +48,19 @@ with warnings.catch_warnings():
     # google-api-core announces its Python support schedule at import; not what these tests are about.
     warnings.simplefilter("ignore", FutureWarning)
     from google.cloud import secretmanager
+
+
+def _load_fault_proxy() -> Any:
+    # Loaded by path: tests import with --import-mode=importlib, and the fault benchmark loads it too.
+    spec = importlib.util.spec_from_file_location("ai_keys_fault_proxy", __file__.replace("conftest.py", "fault_proxy.py"))
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+FaultProxy = _load_fault_proxy().FaultProxy
 
 AWS_REGION = "us-east-1"
 GCP_PROJECT = "ai-keys-test"
@@ -164,6 +180,12 @@ def moto_endpoint() -> Iterator[str]:
     server.stop()
 
 
+@pytest.fixture
+def fault_proxy() -> Any:
+    """The :class:`FaultProxy` class (``tests/runtime/fault_proxy.py``)."""
+    return FaultProxy
+
+
 @pytest.fixture(scope="session")
 def aws_admin(moto_endpoint: str) -> Any:
     return _aws_client(moto_endpoint)
@@ -216,7 +238,7 @@ class GcpFaults:
     def reset(self) -> None:
         with self.lock:
             self.reads: collections.Counter[str] = collections.Counter()
-            self.fail_next: List[int] = []
+            self.fail_next: List[Any] = []  # HTTP statuses, or "cut", "html", "crc-good", "crc-bad"
             self.outage: Optional[str] = None  # None, "503" or "drop"
 
     def take(self, path: str) -> Optional[str]:
@@ -239,7 +261,28 @@ _GCP_STATUS = {
     429: "RESOURCE_EXHAUSTED",
     500: "INTERNAL",
     503: "UNAVAILABLE",
+    507: "UNKNOWN",
+    520: "UNKNOWN",
+    599: "UNKNOWN",
 }
+# Faults that change drongo's own answer rather than replace it.
+_GCP_REWRITES = ("cut", "html", "crc-good", "crc-bad")
+
+
+def _rewrite_gcp(fault: str, payload: bytes) -> "tuple[int, Dict[str, str], bytes, int]":
+    """(status, headers, body, declared length) for ``fault`` applied to drongo's JSON answer."""
+    headers = {"Content-Type": "application/json"}
+    if fault == "html":
+        html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+        return 200, {"Content-Type": "text/html"}, html, len(html)
+    if fault == "cut":
+        return 200, headers, payload[: len(payload) // 2], len(payload)
+    answer = json.loads(payload)
+    data = base64.b64decode(answer["payload"]["data"])
+    crc = google_crc32c.value(data) ^ (1 if fault == "crc-bad" else 0)
+    answer["payload"]["dataCrc32c"] = str(crc)
+    body = json.dumps(answer).encode()
+    return 200, headers, body, len(body)
 
 
 def _gcp_handler(faults: GcpFaults) -> type:
@@ -254,12 +297,35 @@ def _gcp_handler(faults: GcpFaults) -> type:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
+                if fault in _GCP_REWRITES:
+                    self._rewrite = fault
+                    self._dispatch()
+                    return
                 if fault is not None:
                     status = int(fault)
                     body = {"error": {"code": status, "message": "injected", "status": _GCP_STATUS[status]}}
                     self._write((status, {"Content-Type": "application/json"}, json.dumps(body)))
                     return
             self._dispatch()
+
+        _rewrite: Optional[str] = None
+
+        def _write(self, response: Any) -> None:
+            fault, self._rewrite = self._rewrite, None
+            if fault is None or response[0] != 200:
+                super()._write(response)
+                return
+            body = response[2].encode() if isinstance(response[2], str) else response[2]
+            status, headers, payload, length = _rewrite_gcp(fault, body)
+            self.send_response(status)
+            for key, value in {**headers, "Content-Length": str(length)}.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(payload)
+            if length != len(payload):
+                self.close_connection = True
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
 
         do_GET = do_POST = do_PATCH = do_DELETE = _faulty_dispatch  # noqa: N815 - http.server's names
 
@@ -342,7 +408,7 @@ class KeyVaultStub(HttpTransport):  # type: ignore[type-arg]
         self.secrets: Dict[str, List[Tuple[str, str]]] = {}  # name -> [(version, value)], newest last
         self.reads: collections.Counter[str] = collections.Counter()
         self.challenges = 0
-        self.fail_next: List[int] = []
+        self.fail_next: List[Any] = []  # HTTP statuses, or "cut" / "html"
         self.outage = False
         self.deny = False
         self._lock = threading.Lock()
@@ -389,8 +455,10 @@ class KeyVaultStub(HttpTransport):  # type: ignore[type-arg]
             self.reads[name] += 1
             if self.outage:
                 raise ServiceRequestError("connection refused (stub outage)")
-            failure = self.fail_next.pop(0) if self.fail_next else None
+            failure: Any = self.fail_next.pop(0) if self.fail_next else None
             versions = list(self.secrets.get(name, []))
+        if failure in ("cut", "html"):
+            return self._broken(request, failure, versions)
         if failure is not None:
             code = {403: "Forbidden", 429: "Throttled", 500: "InternalServerError", 503: "ServiceUnavailable"}
             headers = {"Retry-After": "1"} if failure == 429 else {}
@@ -420,6 +488,19 @@ class KeyVaultStub(HttpTransport):  # type: ignore[type-arg]
             },
         }
         return self._respond(request, 200, body)
+
+    def _broken(self, request: Any, fault: str, versions: List[Tuple[str, str]]) -> Any:
+        """A 200 whose JSON body is cut in half, or an HTML page with status 200."""
+        if fault == "html":
+            response = self._respond(request, 200, {})
+            response.content_type = "text/html"
+            response.headers["Content-Type"] = "text/html"
+            response._content = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+            return response
+        full = json.dumps({"value": versions[-1][1] if versions else "", "id": request.url}).encode()
+        response = self._respond(request, 200, {})
+        response._content = full[: len(full) // 2]
+        return response
 
     @staticmethod
     def _respond(request: Any, status: int, body: Dict[str, Any], headers: Optional[Dict[str, str]] = None) -> Any:

@@ -299,7 +299,8 @@ def test_outage_serves_the_last_good_value_then_recovers(
         (400, "DecryptionFailure", SecretAccessDeniedError),
         (403, "403", SecretAccessDeniedError),
         (400, "ResourceNotFoundException", SecretNotFoundError),
-        (400, "ValidationException", SecretReadError),
+        (400, "ValidationException", SecretUnavailableError),
+        (502, "", SecretUnavailableError),
     ],
 )
 def test_error_codes_map_to_the_right_error(status: int, code: str, expected: type[SecretReadError]) -> None:

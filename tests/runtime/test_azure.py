@@ -14,10 +14,10 @@ from azure.keyvault.secrets import SecretClient
 
 from ai_keys.runtime import (
     KeyCache,
+    MissingCredentialsError,
     SdkClientFactory,
     SecretAccessDeniedError,
     SecretNotFoundError,
-    SecretReadError,
     SecretUnavailableError,
     azure,
     parse_secret_ref,
@@ -177,6 +177,7 @@ def test_one_client_per_vault_including_sovereign_clouds(
 
 
 IMDS_DOWN = "ManagedIdentityCredential authentication unavailable, no response from the IMDS endpoint."
+NO_IDENTITY = "DefaultAzureCredential failed to retrieve a token from the included credentials.\nAttempted credentials: ..."
 
 
 def caused_by(error: Exception, cause: Exception) -> Exception:
@@ -276,12 +277,12 @@ def test_a_token_endpoint_answer_is_retried_only_when_transient(kv_stub: Any, st
     ("error", "expected"),
     [
         (ServiceRequestError("connection refused"), SecretUnavailableError),
-        (HttpResponseError(message="busy", response=None), SecretReadError),
+        (HttpResponseError(message="busy", response=None), SecretUnavailableError),
         (ResourceNotFoundError("gone"), SecretNotFoundError),
-        (CredentialUnavailableError(IMDS_DOWN), SecretUnavailableError),
+        (CredentialUnavailableError(IMDS_DOWN), MissingCredentialsError),
         (caused_by(ClientAuthenticationError("token request failed"), ServiceRequestError("reset")), SecretUnavailableError),
         (caused_by(ClientAuthenticationError("token request failed"), TimeoutError("timed out")), SecretUnavailableError),
-        (ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token"), SecretAccessDeniedError),
+        (ClientAuthenticationError(NO_IDENTITY), MissingCredentialsError),
         (caused_by(ClientAuthenticationError("invalid client secret"), ValueError("AADSTS7000215")), SecretAccessDeniedError),
         (AuthenticationRequiredError(["https://vault.azure.net/.default"]), SecretAccessDeniedError),
     ],

@@ -10,7 +10,14 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 
 from ai_keys.errors import BackendNotInstalledError
-from ai_keys.runtime import KeyCache, MissingExtraError, SdkClientFactory, SecretAccessDeniedError, resolve
+from ai_keys.runtime import (
+    KeyCache,
+    MissingCredentialsError,
+    MissingExtraError,
+    SdkClientFactory,
+    SecretAccessDeniedError,
+    resolve,
+)
 
 SDK_MODULES = (
     "boto3",
@@ -108,7 +115,7 @@ def test_default_gcp_client_uses_application_default_credentials(monkeypatch: py
     assert len(calls) == 1
 
 
-def test_missing_application_default_credentials_is_an_access_denied_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_application_default_credentials_is_a_missing_credentials_error(monkeypatch: pytest.MonkeyPatch) -> None:
     # The client library looks for credentials while the client is built, before any read.
     def no_credentials(*args: Any, **kwargs: Any) -> Any:
         raise google.auth.exceptions.DefaultCredentialsError("Your default credentials were not found.")
@@ -118,9 +125,10 @@ def test_missing_application_default_credentials_is_an_access_denied_error(monke
     cache = KeyCache(sleep=sleeps.append)
     ref = "projects/p-12345/secrets/k"
     for _ in range(2):  # the failed build is not remembered: the next read tries again
-        with pytest.raises(SecretAccessDeniedError, match="no Application Default Credentials were found") as info:
+        with pytest.raises(MissingCredentialsError, match="give the app Application Default Credentials") as info:
             cache.get(ref)
-        assert isinstance(info.value.__cause__, google.auth.exceptions.DefaultCredentialsError)
+        assert not isinstance(info.value, SecretAccessDeniedError)
+        assert isinstance(info.value.__cause__.__cause__, google.auth.exceptions.DefaultCredentialsError)
         assert info.value.secret_ref == ref
         assert info.value.code == "DefaultCredentialsError"
-    assert sleeps == []  # not retried
+    assert len(sleeps) == 6  # retried (the metadata server may come back), three times per read

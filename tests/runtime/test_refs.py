@@ -108,7 +108,8 @@ def test_gcp_names_parse_and_default_to_latest(ref: str, project: str, secret: s
         "projects/my-proj-1/locations/us-central1/secrets/s/versions/1",
         "projects/my-proj-1/secrets/s/versions/1/extra",
         "sm://my-proj-1/s",
-        " arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbC123",
+        "openai-key",
+        "a1b2c3d4e5f",
     ],
 )
 def test_other_strings_are_refused_naming_every_accepted_form(ref: str) -> None:
@@ -186,3 +187,34 @@ _NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 def test_every_valid_arn_round_trips(name: str, region: str, account: str) -> None:
     ref = f"arn:aws:secretsmanager:{region}:{account}:secret:{name}"
     assert parse_secret_ref(ref) == AwsSecretRef(ref, "aws", region, account, name)
+
+
+ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbC123"
+
+
+@pytest.mark.parametrize(
+    ("ref", "where"),
+    [
+        (ARN + "\n", "a trailing newline"),
+        (ARN + "\r\n", "a trailing newline"),
+        (" " + ARN, "spaces around it"),
+        ("projects/my-proj-1/secrets/s\n", "a trailing newline"),
+    ],
+)
+def test_a_reference_with_whitespace_around_it_says_so(ref: str, where: str) -> None:
+    with pytest.raises(UnknownSecretRefError) as info:
+        parse_secret_ref(ref)
+    message = str(info.value)
+    assert where in message
+    assert "strip" in message
+    assert repr(ref.strip()) in message  # the reference itself, quoted to help find it
+
+
+@pytest.mark.parametrize("key_id", ["a1b2c3d4e5", "0123456789", "abcdefghij"])
+def test_an_api_gateway_key_id_gets_the_specific_message(key_id: str) -> None:
+    with pytest.raises(UnknownSecretRefError) as info:
+        parse_secret_ref(key_id)
+    message = str(info.value)
+    assert "API Gateway API key id" in message
+    assert "store_in_secrets_manager" in message
+    assert key_id not in message

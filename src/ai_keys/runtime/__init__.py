@@ -17,6 +17,7 @@ from typing import Optional
 from .cache import CacheStats, KeyCache
 from .clients import AwsClient, AzureClient, ClientFactory, GcpClient, SdkClientFactory
 from .errors import (
+    MissingCredentialsError,
     MissingExtraError,
     SecretAccessDeniedError,
     SecretNotFoundError,
@@ -39,6 +40,7 @@ __all__ = [
     "GcpClient",
     "GcpSecretRef",
     "KeyCache",
+    "MissingCredentialsError",
     "MissingExtraError",
     "SdkClientFactory",
     "SecretAccessDeniedError",
@@ -62,7 +64,8 @@ def resolve(secret_ref: str, *, cache: Optional[KeyCache] = None) -> str:
     Reads through ``cache``, or the process-wide default :class:`KeyCache` (TTL 5 minutes, 1024
     keys, last good value served for up to an hour while the backend fails). Raises
     :class:`UnknownSecretRefError`, :class:`SecretNotFoundError`, :class:`SecretAccessDeniedError`,
-    :class:`SecretUnavailableError` or :class:`MissingExtraError`.
+    :class:`SecretUnavailableError` (:class:`MissingCredentialsError` when the app has no credentials)
+    or :class:`MissingExtraError`.
     """
     return (_default_cache if cache is None else cache).get(secret_ref)
 

@@ -1,13 +1,19 @@
 """Read a key from AWS Secrets Manager (extra ``runtime-aws``: boto3)."""
 
-from typing import Any
+from typing import Any, Callable, Optional
 
 from ._decode import decode_utf8
 from ._imports import require
-from .errors import SecretAccessDeniedError, SecretNotFoundError, SecretReadError, SecretUnavailableError
+from .errors import (
+    SecretAccessDeniedError,
+    SecretNotFoundError,
+    SecretReadError,
+    SecretUnavailableError,
+    missing_credentials,
+)
 from .refs import AwsSecretRef
 
-__all__ = ["new_client", "read"]
+__all__ = ["new_client", "open_client", "read"]
 
 CLOUD = "aws"
 _NOT_FOUND = frozenset({"ResourceNotFoundException"})
@@ -24,23 +30,6 @@ _DENIED = frozenset(
         "SignatureDoesNotMatch",
         "InvalidSignatureException",
         "MissingAuthenticationToken",
-    }
-)
-_THROTTLED = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "SlowDown",
-        "InternalServiceError",
-        "InternalFailure",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "RequestTimeout",
-        "RequestTimeoutException",
     }
 )
 
@@ -61,23 +50,47 @@ def new_client(region: str, *, timeout_seconds: float) -> Any:
     return boto3.session.Session().client("secretsmanager", region_name=region, config=config)
 
 
+def open_client(get_client: Callable[[], Any], ref: AwsSecretRef) -> Any:
+    """``get_client()``, with a credential provider failing at build time reported as missing credentials.
+
+    boto3 resolves credentials when the client is built: a container credentials endpoint that fails
+    raises ``CredentialRetrievalError`` there, not at the read.
+    """
+    exceptions = require("botocore.exceptions", CLOUD)
+    try:
+        return get_client()
+    except (exceptions.NoCredentialsError, exceptions.PartialCredentialsError, exceptions.CredentialRetrievalError) as exc:
+        raise missing_credentials(ref.raw, CLOUD, type(exc).__name__) from exc
+    except exceptions.BotoCoreError as exc:
+        raise SecretUnavailableError(ref.raw, CLOUD, type(exc).__name__, retryable=True) from exc
+
+
 def read(client: Any, ref: AwsSecretRef) -> str:
     """Return the AWSCURRENT value of the secret ``ref`` names.
 
     The stage is passed explicitly: it is the documented default, and some emulators only honour a
     rotation's stage move when asked for the stage by name.
+
+    Only the service's own answers "not found", "access denied" and "cannot decrypt" are definitive.
+    Anything else (throttling, 5xx, network, a body cut short or not JSON, an unexpected SDK error) is
+    transient. ``NoCredentialsError`` means the client was built without credentials (e.g. the instance
+    metadata service was down): it is reported as :class:`MissingCredentialsError`, so the caller can
+    rebuild the client.
     """
     exceptions = require("botocore.exceptions", CLOUD)
+    failure: Optional[SecretReadError] = None
     try:
         response = client.get_secret_value(SecretId=ref.arn, VersionStage="AWSCURRENT")
     except exceptions.ClientError as exc:
         raise _from_client_error(ref, exc) from exc
-    except (exceptions.ConnectionError, exceptions.HTTPClientError, exceptions.CredentialRetrievalError) as exc:
+    except (exceptions.NoCredentialsError, exceptions.PartialCredentialsError, exceptions.CredentialRetrievalError) as exc:
+        raise missing_credentials(ref.raw, CLOUD, type(exc).__name__) from exc
+    except exceptions.BotoCoreError as exc:  # connection, read timeout, a stream cut short, a parser error
         raise SecretUnavailableError(ref.raw, CLOUD, type(exc).__name__, retryable=True) from exc
-    except (exceptions.NoCredentialsError, exceptions.PartialCredentialsError) as exc:
-        raise SecretAccessDeniedError(
-            ref.raw, CLOUD, type(exc).__name__, hint="no AWS credentials were found by the default chain"
-        ) from exc
+    except Exception as exc:
+        failure = SecretUnavailableError(ref.raw, CLOUD, type(exc).__name__, retryable=True)
+    if failure is not None:
+        raise failure  # outside the except block: the SDK's exception must not become its __context__
     return _text(ref, response)
 
 
@@ -94,12 +107,12 @@ def _from_client_error(ref: AwsSecretRef, exc: Any) -> SecretReadError:
             code,
             hint="the app's identity needs secretsmanager:GetSecretValue on this secret (and kms:Decrypt on its customer key)",
         )
-    if code in _THROTTLED or status == 429 or status >= 500:
-        return SecretUnavailableError(ref.raw, CLOUD, code, retryable=True)
     if code == "InvalidRequestException":
         # GetSecretValue answers this for a secret scheduled for deletion.
         return SecretNotFoundError(ref.raw, CLOUD, code, hint="the secret may be scheduled for deletion")
-    return SecretReadError(ref.raw, CLOUD, code)
+    # Not one of the service's definitive answers: an error page, a proxy's answer, a code this reader
+    # does not know. Retried, and the last good value is served meanwhile.
+    return SecretUnavailableError(ref.raw, CLOUD, code, retryable=True)
 
 
 def _text(ref: AwsSecretRef, response: Any) -> str:
@@ -109,4 +122,6 @@ def _text(ref: AwsSecretRef, response: Any) -> str:
     binary = response.get("SecretBinary")
     if isinstance(binary, (bytes, bytearray)):
         return decode_utf8(bytes(binary), ref.raw, CLOUD)
-    raise SecretNotFoundError(ref.raw, CLOUD, "NoValue", hint="the current version holds no value")
+    # GetSecretValue always answers a value or an error: a 200 without one is a body cut short or not
+    # JSON (an HTML page from a proxy), which botocore parses into an empty response.
+    raise SecretUnavailableError(ref.raw, CLOUD, "MalformedResponse", retryable=True, hint="the response held no value")

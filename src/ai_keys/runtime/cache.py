@@ -7,10 +7,13 @@ refreshes, stale reads during a refresh, eviction, bookkeeping) happens under on
 held during a backend call.
 """
 
+import contextlib
 import logging
+import os
 import random
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Callable, Dict, Optional
 
@@ -39,6 +42,10 @@ class CacheStats:
     """Keys dropped because ``max_entries`` was reached (least recently used first)."""
     served_during_refresh: int = 0
     """Reads of an expired key answered at once with its previous value while another thread refreshed it."""
+    refreshes: int = 0
+    """Backend reads started (one per miss or expiry, its retries not counted)."""
+    slow_refreshes: int = 0
+    """Refreshes still unanswered after ``refresh_timeout_seconds``: the reader got the last good value."""
 
 
 class _Entry:
@@ -57,17 +64,29 @@ class _Entry:
 
 
 class _Flight:
-    """The one backend fetch in progress for a key; readers with no usable previous value wait on it."""
+    """The one backend fetch in progress for a key; readers with no usable previous value wait on it.
 
-    __slots__ = ("done", "error", "value")
+    ``cancelled`` is set by ``invalidate``/``clear`` of that key: the fetch may have read the old value,
+    so its result is handed to the readers already waiting but never stored.
+    """
+
+    __slots__ = ("cancelled", "done", "error", "value")
 
     def __init__(self) -> None:
         self.done = threading.Event()
         self.value: Optional[str] = None
         self.error: Optional[BaseException] = None
+        self.cancelled = False
 
-    def result(self, secret_ref: str) -> str:
-        self.done.wait()
+    def result(self, secret_ref: str, timeout: Optional[float] = None) -> str:
+        if not self.done.wait(timeout):
+            raise SecretUnavailableError(
+                secret_ref,
+                "-",
+                "Timeout",
+                retryable=True,
+                hint=f"the backend did not answer within {timeout:g} s (refresh_timeout_seconds)",
+            )
         if self.value is not None:
             return self.value
         if isinstance(self.error, Exception):
@@ -96,6 +115,12 @@ class KeyCache:
     * If a refresh still fails transiently, the refreshing reader gets the last good value too
       (counted in ``stats().stale_served``), and it is served for up to ``max_stale_seconds`` past its
       expiry; the backend is tried again every ``stale_retry_seconds``.
+    * One refresh is bounded: no retry starts after ``refresh_timeout_seconds``, and a reader that holds
+      a last good value gets it once the refresh has taken that long (the refresh goes on in the
+      background and stores its result). A reader with nothing to serve waits at most that long plus
+      one attempt (the client's timeout) and then gets :class:`SecretUnavailableError`.
+    * ``invalidate(ref)`` affects that key only: a fetch of another key in flight still stores its result.
+    * After ``fork`` the child starts with no fetch in flight and a fresh lock (values are kept).
     * Values never appear in ``repr``, logs or error messages.
 
     ``fetcher`` replaces how values are read (any ``Fetcher``); ``client_factory`` keeps the default
@@ -114,6 +139,7 @@ class KeyCache:
         retries: int = 3,
         backoff_base_seconds: float = 0.1,
         backoff_max_seconds: float = 2.0,
+        refresh_timeout_seconds: float = 5.0,
         fetcher: Optional[Fetcher] = None,
         client_factory: Optional[ClientFactory] = None,
         clock: Callable[[], float] = time.monotonic,
@@ -126,6 +152,7 @@ class KeyCache:
         _check(max_stale_seconds >= 0, "max_stale_seconds", "must be >= 0")
         _check(stale_retry_seconds > 0, "stale_retry_seconds", "must be > 0")
         _check(retries >= 0, "retries", "must be >= 0")
+        _check(refresh_timeout_seconds > 0, "refresh_timeout_seconds", "must be > 0")
         _check(
             0 <= backoff_base_seconds <= backoff_max_seconds, "backoff_base_seconds", "must be >= 0 and <= backoff_max_seconds"
         )
@@ -139,6 +166,7 @@ class KeyCache:
         self.retries = int(retries)
         self.backoff_base_seconds = float(backoff_base_seconds)
         self.backoff_max_seconds = float(backoff_max_seconds)
+        self.refresh_timeout_seconds = float(refresh_timeout_seconds)
         self._fetcher: Fetcher = fetcher if fetcher is not None else CloudFetcher(client_factory)
         self._clock = clock
         self._sleep = sleep
@@ -147,10 +175,9 @@ class KeyCache:
         self._entries: Dict[str, _Entry] = {}
         self._flights: Dict[str, _Flight] = {}
         self._lock = threading.Lock()
-        # Bumped by invalidate()/clear(): a fetch that started before must not store its result.
-        self._epoch = 0
         self._fetches = self._failures = self._stale_served = self._evictions = 0
-        self._served_during_refresh = 0
+        self._served_during_refresh = self._refreshes = self._slow_refreshes = 0
+        _CACHES.add(self)
 
     def get(self, secret_ref: str) -> str:
         """Return the value ``secret_ref`` points to, from the cache when fresh, else from its backend.
@@ -170,16 +197,19 @@ class KeyCache:
         """Forget ``secret_ref``'s value: the next read fetches it again."""
         with self._lock:
             self._entries.pop(secret_ref, None)
-            # A fetch already in flight may have read the old value: later readers must not wait on it.
-            self._flights.pop(secret_ref, None)
-            self._epoch += 1
+            # A fetch already in flight may have read the old value: later readers must not wait on it,
+            # and it must not store what it read. Other keys' fetches are left alone.
+            flight = self._flights.pop(secret_ref, None)
+            if flight is not None:
+                flight.cancelled = True
 
     def clear(self) -> None:
         """Forget every value."""
         with self._lock:
             self._entries.clear()
+            for flight in self._flights.values():
+                flight.cancelled = True
             self._flights.clear()
-            self._epoch += 1
 
     def stats(self) -> CacheStats:
         """A snapshot of the cache's counters."""
@@ -191,6 +221,8 @@ class KeyCache:
                 self._stale_served,
                 self._evictions,
                 self._served_during_refresh,
+                self._refreshes,
+                self._slow_refreshes,
             )
 
     def __len__(self) -> int:
@@ -223,15 +255,40 @@ class KeyCache:
             leader = flight is None
             if flight is None:
                 flight = self._flights[secret_ref] = _Flight()
-            epoch = self._epoch
+                self._refreshes += 1
         if not leader:
-            return flight.result(secret_ref)
-        return self._lead(secret_ref, flight, entry, epoch)
+            return flight.result(secret_ref, self.refresh_timeout_seconds)
+        if entry is not None and now < entry.stale_until:
+            return self._refresh_in_background(secret_ref, flight, entry)
+        return self._lead(secret_ref, flight, entry)
 
-    def _lead(self, secret_ref: str, flight: _Flight, previous: Optional[_Entry], epoch: int) -> str:
+    def _refresh_in_background(self, secret_ref: str, flight: _Flight, previous: _Entry) -> str:
+        """Refresh in a worker thread; give the reader the result, or the last good value if it is slow.
+
+        A hanging backend then holds no reader for longer than ``refresh_timeout_seconds``.
+        """
+        worker = threading.Thread(target=self._lead_quietly, args=(secret_ref, flight, previous), name="ai-keys-refresh")
+        worker.daemon = True
+        worker.start()
+        if flight.done.wait(self.refresh_timeout_seconds):
+            return flight.result(secret_ref)
+        with self._lock:
+            self._slow_refreshes += 1
+            previous.last_used = self._clock()
+        _LOG.warning(
+            "refreshing %s is taking over %.3g s; serving its last good value meanwhile", secret_ref, self.refresh_timeout_seconds
+        )
+        return previous.value
+
+    def _lead_quietly(self, secret_ref: str, flight: _Flight, previous: _Entry) -> None:
+        # Whatever it raised is in flight.error for the readers; a worker thread has no caller to tell.
+        with contextlib.suppress(BaseException):
+            self._lead(secret_ref, flight, previous)
+
+    def _lead(self, secret_ref: str, flight: _Flight, previous: Optional[_Entry]) -> str:
         """Refresh ``secret_ref`` for everyone waiting on ``flight``; the caller waits for the result."""
         try:
-            flight.value = self._refresh(secret_ref, previous, epoch)
+            flight.value = self._refresh(secret_ref, previous, flight)
             return flight.value
         except BaseException as exc:
             flight.error = exc
@@ -242,7 +299,7 @@ class KeyCache:
                     del self._flights[secret_ref]
             flight.done.set()
 
-    def _refresh(self, secret_ref: str, previous: Optional[_Entry], epoch: int) -> str:
+    def _refresh(self, secret_ref: str, previous: Optional[_Entry], flight: _Flight) -> str:
         try:
             value = self._fetch(secret_ref)
         except SecretReadError as exc:
@@ -251,7 +308,7 @@ class KeyCache:
                 retry_at = min(now + self.stale_retry_seconds, previous.stale_until)
                 with self._lock:
                     self._stale_served += 1
-                    if self._epoch == epoch:
+                    if not flight.cancelled:
                         self._store(secret_ref, _Entry(previous.value, retry_at, previous.stale_until, now))
                 _LOG.warning(
                     "refreshing %s failed (%s); serving its last good value, for up to %.0f s more",
@@ -261,7 +318,7 @@ class KeyCache:
                 )
                 return previous.value
             with self._lock:
-                if self._epoch == epoch:
+                if not flight.cancelled:
                     self._entries.pop(secret_ref, None)
             raise
         with self._lock:
@@ -272,12 +329,13 @@ class KeyCache:
                 # later refreshes every full TTL keep them spread at one backend call per TTL at most.
                 ttl *= 1.0 - self.jitter * self._rng.random()
             expires_at = now + ttl
-            if self._epoch == epoch:
+            if not flight.cancelled:
                 self._store(secret_ref, _Entry(value, expires_at, expires_at + self.max_stale_seconds, now))
         return value
 
     def _fetch(self, secret_ref: str) -> str:
         attempt = 0
+        deadline = self._clock() + self.refresh_timeout_seconds
         while True:
             try:
                 value = self._fetcher(secret_ref)
@@ -287,15 +345,12 @@ class KeyCache:
                     self._failures += 1
                 if not exc.retryable:
                     raise
-                if attempt >= self.retries:
-                    raise SecretUnavailableError(
-                        secret_ref,
-                        exc.cloud,
-                        exc.code,
-                        retryable=True,
-                        hint=f"gave up after {attempt + 1} attempts",
-                    ) from exc
                 delay = self._backoff(attempt)
+                if attempt >= self.retries or self._clock() + delay >= deadline:
+                    # Keep the kind (e.g. MissingCredentialsError) and its hint: they say what to fix.
+                    kind = type(exc) if isinstance(exc, SecretUnavailableError) else SecretUnavailableError
+                    hint = "; ".join(h for h in (exc.hint, f"gave up after {attempt + 1} attempts") if h)
+                    raise kind(secret_ref, exc.cloud, exc.code, retryable=True, hint=hint) from exc
                 attempt += 1
                 _LOG.debug("reading %s failed (%s); retry %d of %d in %.3f s", secret_ref, exc.code, attempt, self.retries, delay)
                 self._sleep(delay)
@@ -326,3 +381,18 @@ class KeyCache:
 def _check(ok: bool, name: str, rule: str) -> None:
     if not ok:
         raise ValueError(f"KeyCache {name} {rule}")
+
+
+_CACHES: "weakref.WeakSet[KeyCache]" = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    # Only the forking thread survives in the child: fetches other threads had in flight will never
+    # finish there, and the lock may have been held by one of them.
+    for cache in list(_CACHES):
+        cache._lock = threading.Lock()
+        cache._flights = {}
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)

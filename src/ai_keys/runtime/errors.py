@@ -10,6 +10,7 @@ from typing import Optional
 from ..errors import AiKeysError, BackendNotInstalledError
 
 __all__ = [
+    "MissingCredentialsError",
     "MissingExtraError",
     "SecretAccessDeniedError",
     "SecretNotFoundError",
@@ -34,6 +35,7 @@ class SecretReadError(AiKeysError):
         self.cloud = cloud
         self.code = code
         self.retryable = retryable
+        self.hint = hint
         message = f"{self.reason} {secret_ref} ({cloud}: {code})"
         if hint:
             message += f"; {hint}"
@@ -41,14 +43,20 @@ class SecretReadError(AiKeysError):
 
     def __reduce__(self) -> "tuple[object, ...]":
         # Keeps the error picklable (multiprocessing, task queues) despite the keyword-only args.
-        return (_rebuild, (type(self), self.secret_ref, self.cloud, self.code, self.retryable, self.args))
+        return (_rebuild, (type(self), self.secret_ref, self.cloud, self.code, self.retryable, self.args, self.hint))
 
 
 def _rebuild(
-    cls: "type[SecretReadError]", secret_ref: str, cloud: str, code: str, retryable: bool, args: "tuple[object, ...]"
+    cls: "type[SecretReadError]",
+    secret_ref: str,
+    cloud: str,
+    code: str,
+    retryable: bool,
+    args: "tuple[object, ...]",
+    hint: Optional[str] = None,
 ) -> SecretReadError:
     error = cls.__new__(cls)
-    error.secret_ref, error.cloud, error.code, error.retryable = secret_ref, cloud, code, retryable
+    error.secret_ref, error.cloud, error.code, error.retryable, error.hint = secret_ref, cloud, code, retryable, hint
     error.args = args
     return error
 
@@ -69,6 +77,32 @@ class SecretUnavailableError(SecretReadError):
     """The backend failed transiently (throttling, 5xx, network) and no last good value could be served."""
 
     reason = "secret backend unavailable for"
+
+
+class MissingCredentialsError(SecretUnavailableError):
+    """The app has no credentials for the cloud (none configured, or the metadata or token service did not
+    answer). Not "access denied": retried, the last good value is served meanwhile, and the SDK client is
+    rebuilt on the next attempt so it recovers once the credentials are there. The message says how to fix it.
+    """
+
+    reason = "no credentials to read"
+
+
+CREDENTIALS_FIX = {
+    "aws": "give the app AWS credentials: an IAM role (EC2 instance profile, ECS task role, Lambda role, EKS "
+    "pod identity or IRSA), or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or AWS_PROFILE; check that the "
+    "instance metadata or container credentials endpoint answers",
+    "azure": "give the app an Azure identity DefaultAzureCredential finds: a managed identity, workload "
+    "identity, AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or `az login` on a developer machine",
+    "gcp": "give the app Application Default Credentials: an attached service account (GCE, Cloud Run, GKE "
+    "Workload Identity), GOOGLE_APPLICATION_CREDENTIALS, or `gcloud auth application-default login`",
+}
+"""What to do when a cloud's default credential chain finds nothing, per cloud."""
+
+
+def missing_credentials(secret_ref: str, cloud: str, code: str) -> MissingCredentialsError:
+    """A :class:`MissingCredentialsError` for ``cloud`` whose hint is that cloud's fix."""
+    return MissingCredentialsError(secret_ref, cloud, code, retryable=True, hint=CREDENTIALS_FIX[cloud])
 
 
 class UnknownSecretRefError(AiKeysError, ValueError):

@@ -46,6 +46,8 @@ _GCP = re.compile(
 # Vault: other URLs can be secrets themselves (webhook URLs, URLs with credentials or tokens in them).
 _REF_PREFIXES = ("arn:", "projects/")
 _URL_PREFIXES = ("https://", "http://")
+# An API Gateway API key id (what an aws-api-gateway key's secret_ref is without store_in_secrets_manager).
+_API_GATEWAY_KEY_ID = re.compile(r"[a-z0-9]{10}")
 _VAULT_URL = re.compile(
     r"https?://[a-z0-9-]+\.(?:" + "|".join(re.escape(domain) for domain in AZURE_VAULT_DOMAINS) + r")(?::\d+)?(?:/[^@]*)?",
     re.IGNORECASE,
@@ -113,7 +115,30 @@ def parse_secret_ref(secret_ref: str) -> SecretRef:
     match = _GCP.fullmatch(secret_ref)
     if match:
         return GcpSecretRef(secret_ref, match["project"], match["secret"], match["version"] or "latest")
-    raise UnknownSecretRefError(f"{_describe(secret_ref)} is not a secret reference; expected {_forms()}")
+    raise UnknownSecretRefError(_refusal(secret_ref))
+
+
+def _refusal(secret_ref: str) -> str:
+    """Why ``secret_ref`` is refused, with the specific fix for the common mistakes."""
+    stripped = secret_ref.strip()
+    if stripped != secret_ref and stripped and _parses(stripped):
+        where = "a trailing newline" if secret_ref.rstrip(" \t") != secret_ref.rstrip() else "spaces around it"
+        return (
+            f"{_describe(stripped)} has {where} (read from a file or `echo` output?); strip the whitespace "
+            "before passing it, e.g. resolve(os.environ['KEY_REF'].strip())"
+        )
+    if _API_GATEWAY_KEY_ID.fullmatch(secret_ref):
+        return (
+            "the secret_ref given (10 characters) looks like an API Gateway API key id: an 'aws-api-gateway' key "
+            "without store_in_secrets_manager has no stored copy to read. Set store_in_secrets_manager: true and "
+            "pass the new secret_ref (the secret's ARN), or read the key with "
+            "`aws apigateway get-api-key --api-key <api_key_id> --include-value`"
+        )
+    return f"{_describe(secret_ref)} is not a secret reference; expected {_forms()}"
+
+
+def _parses(secret_ref: str) -> bool:
+    return any(pattern.fullmatch(secret_ref) for pattern in (_AWS, _AZURE, _GCP))
 
 
 def _describe(secret_ref: str) -> str:
