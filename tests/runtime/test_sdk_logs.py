@@ -81,7 +81,7 @@ def test_an_sdk_line_at_any_level_during_a_read_is_hidden(
         # What a chatty SDK or plugin might do: log the raw body at WARNING, as an argument and inline.
         text = http_response.content.decode()
         logging.getLogger("botocore.chatty").warning("got %s", text)
-        logging.getLogger("urllib3.chatty").error("inline: " + text)  # noqa: G003 - the point of the test
+        logging.getLogger("urllib3.chatty").error("inline: " + text)
 
     def build(region: str) -> Any:
         client = new_aws_client(moto_endpoint, region)
