@@ -17,6 +17,7 @@ from ai_keys.testing import RegisteredResource
 from .conftest import CANARY
 
 REPO = Path(__file__).parent.parent
+FAILED_NOTE = "note: the program failed; this is what it registered before the failure"
 EXAMPLE = REPO / "examples" / "aws-secrets-manager"
 
 KEY_PROGRAM = """
@@ -237,6 +238,11 @@ def test_nested_exported_secrets_are_masked(tmp_path: Path, capsys: pytest.Captu
     }
 
 
+LEAK_ERROR = (
+    "ai-keys preview: error: {count} secret leak(s): a secret's value reaches an output or input that is not a secret, "
+    "which a real deploy stores in plaintext; see Leaks\n"
+)
+
 LEAKY_PROGRAM = """
 import json
 import pulumi
@@ -261,14 +267,18 @@ def test_secret_values_in_plain_strings_are_scrubbed_before_truncating_or_escapi
     fragments = [part for part in secret.replace('"', "\n").splitlines() if part]
     for extra in ([], ["--json"]):
         code, out, err = preview(capsys, str(project), "--secret", f"token={secret}", *extra)
-        assert (code, err) == (0, "")
+        assert (code, err) == (1, LEAK_ERROR.format(count=3))
         for fragment in fragments:
             assert fragment not in out
             assert fragment[:-2] not in out  # not even the part left before a "..." cut
-    document = preview_json(capsys, str(project), "--secret", f"token={secret}")
+    code, out, _ = preview(capsys, str(project), "--secret", f"token={secret}", "--json")
+    document = json.loads(out)
     tags = by_name(document)["b"]["inputs"]["tags"]
-    assert tags == {"long": "x" * 80 + "[secret]", "doc": '{"k": "[secret]"}', "exact": "[secret]"}
+    assert tags == {"long": "x" * 80 + "[LEAK]", "doc": '{"k": "[LEAK]"}', "exact": "[LEAK]"}
     assert document["diagnostics"] == [{"severity": "warning", "message": "using [secret]"}]
+    assert [leak["where"] for leak in document["leaks"]] == [
+        f"resource 'b' (aws:s3/bucket:Bucket) input {path!r}" for path in ("tags.doc", "tags.exact", "tags.long")
+    ]
 
 
 def test_a_multi_line_secret_in_the_error_line_is_scrubbed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -278,7 +288,8 @@ def test_a_multi_line_secret_in_the_error_line_is_scrubbed(tmp_path: Path, capsy
     """
     project = make_project(tmp_path / "boom", program)
     code, out, err = preview(capsys, str(project), "--secret", "token=LINE-ONE-SECRET\nLINE-TWO-SECRET")
-    assert (code, out) == (1, "")
+    assert code == 1
+    assert FAILED_NOTE in out
     assert err == "ai-keys preview: error: __main__.py line 3: program failed: RuntimeError: bad token [secret]\n"
 
 
@@ -439,7 +450,9 @@ def test_program_that_raises_is_a_one_line_error_without_traceback_and_without_s
     """
     project = make_project(tmp_path / "boom", program)
     code, out, err = preview(capsys, str(project), "--secret", f"openai_api_key={CANARY}")
-    assert (code, out) == (1, "")
+    assert code == 1
+    assert FAILED_NOTE in out
+    assert CANARY not in out
     assert err == "ai-keys preview: error: __main__.py line 4: program failed: RuntimeError: could not use [secret] second line\n"
     code, _, err = preview(capsys, str(project), "--secret", f"openai_api_key={CANARY}", "--traceback")
     assert code == 1
@@ -459,7 +472,8 @@ def test_secure_api_key_error_prints_its_message(tmp_path: Path, capsys: pytest.
     """
     project = make_project(tmp_path / "invalid", program)
     code, out, err = preview(capsys, str(project), "--secret", f"k={CANARY}")
-    assert (code, out) == (1, "")
+    assert code == 1
+    assert FAILED_NOTE in out
     assert err.startswith("ai-keys preview: error: __main__.py line 5: SecureApiKey args.rotation")
     assert err.count("\n") == 1
     assert CANARY not in err
@@ -511,23 +525,30 @@ def test_repeated_runs_import_each_projects_own_modules_and_restore_the_process(
     assert not (first / "__pycache__").exists()
 
 
-def test_packages_from_a_virtualenv_inside_the_project_stay_loaded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_program_runs_in_its_own_process_with_the_projects_modules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     program = """
+    import os
     import sys
     from pathlib import Path
+    import pulumi
     sys.path.append(str(Path("venv/lib/site-packages").resolve()))
     import preview_fake_dependency
     import helpers
+    pulumi.export("pid", os.getpid())
+    pulumi.export("name", helpers.NAME + preview_fake_dependency.SUFFIX)
     """
     project = make_project(
-        tmp_path / "venvapp", program, {"helpers.py": "", "venv/lib/site-packages/preview_fake_dependency.py": ""}
+        tmp_path / "venvapp",
+        program,
+        {"helpers.py": "NAME = 'from-helpers'\n", "venv/lib/site-packages/preview_fake_dependency.py": "SUFFIX = '-and-venv'\n"},
     )
-    try:
-        preview_json(capsys, str(project))
-        assert "preview_fake_dependency" in sys.modules  # installed packages are not unloaded
-        assert "helpers" not in sys.modules  # the program's own modules are
-    finally:
-        sys.modules.pop("preview_fake_dependency", None)
+    outputs = preview_json(capsys, str(project))["outputs"]
+    assert outputs["name"] == "from-helpers-and-venv"
+    assert outputs["pid"] != os.getpid()
+    assert "preview_fake_dependency" not in sys.modules
+    assert "helpers" not in sys.modules
 
 
 def test_failed_run_does_not_break_the_next_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -574,10 +595,10 @@ def test_previews_the_aws_secrets_manager_example(capsys: pytest.CaptureFixture[
     assert CANARY not in out
     lines = out.splitlines()
     assert lines[0] == "ai-keys offline preview (mock engine; no cloud calls): project 'ai-keys-aws-secrets-manager', stack 'dev'"
-    assert "+-- ai-keys:index:SecureApiKey  openai" in lines
-    assert "|   +-- aws:secretsmanager/secret:Secret  openai-secret" in lines
-    assert "`-- aws:iam/role:Role  summarizer" in lines
-    assert "|   |       secretString: [secret]" in lines
+    roots = [line for line in lines if line.startswith(("+-- ", "`-- "))]
+    assert roots == ["+-- aws:iam/role:Role  summarizer", "`-- ai-keys:index:SecureApiKey  openai"]
+    assert "    +-- aws:secretsmanager/secret:Secret  openai-secret" in lines
+    assert "            secretString: [secret]" in lines
     document = preview_json(capsys, str(EXAMPLE), "--secret", f"openai_api_key={CANARY}")
     resources = by_name(document)
     assert resources["openai-version"]["inputs"]["secretString"] == "[secret]"
@@ -587,3 +608,254 @@ def test_previews_the_aws_secrets_manager_example(capsys: pytest.CaptureFixture[
     assert document["resource_count"] == len(document["resources"]) == 11
     # component -> its customer key -> the secret encrypted with it -> the secret's first version
     assert document["longest_chain"] == {"length": 4, "resources": ["openai", "openai-key", "openai-secret", "openai-version"]}
+
+
+# ---------------------------------------------------------------- leaks, offline sandbox, time limit
+
+
+def test_a_secret_exported_or_passed_in_plaintext_is_a_leak_not_a_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = """
+    import pulumi
+    import pulumi_aws as aws
+    config = pulumi.Config()
+    pulumi.export("leak", config.require("openai_api_key"))  # plain text: a real deploy stores it unencrypted
+    pulumi.export("kept", config.require_secret("openai_api_key"))
+    aws.s3.Bucket("logs", tags={"key": "Bearer " + config.require("openai_api_key")})
+    aws.s3.Bucket("fine", tags={"key": config.require_secret("openai_api_key")})
+    """
+    project = make_project(tmp_path / "leaks", program)
+    code, out, err = preview(capsys, str(project), "--secret", f"openai_api_key={CANARY}")
+    assert (code, err) == (1, LEAK_ERROR.format(count=2))
+    assert CANARY not in out
+    lines = out.splitlines()
+    assert "    leak: [LEAK]" in lines
+    assert "    kept: [secret]" in lines
+    assert "Leaks (a real deploy would store these in plaintext):" in lines
+    assert "    LEAK: output 'leak' holds the value of secret config 'demo:openai_api_key'" in lines
+    assert (
+        "    LEAK: resource 'logs' (aws:s3/bucket:Bucket) input 'tags.key' holds the value of secret config 'demo:openai_api_key'"
+        in lines
+    )
+    document = json.loads(preview(capsys, str(project), "--secret", f"openai_api_key={CANARY}", "--json")[1])
+    assert by_name(document)["logs"]["inputs"]["tags"] == {"key": "Bearer [LEAK]"}
+    assert by_name(document)["fine"]["inputs"]["tags"] == "[secret]"
+    assert len(document["leaks"]) == 2
+
+
+def test_a_secret_the_program_made_itself_is_found_where_it_leaks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = """
+    import pulumi
+    import pulumi_aws as aws
+    token = "generated-" + "x7Kq9-Zr2"
+    secret = aws.secretsmanager.Secret("s")
+    aws.secretsmanager.SecretVersion("v", secret_id=secret.id, secret_string=pulumi.Output.secret(token))
+    pulumi.export("plain", token)
+    """
+    project = make_project(tmp_path / "made", program)
+    document = json.loads(preview(capsys, str(project), "--json")[1])
+    assert document["outputs"]["plain"] == "[LEAK]"
+    assert document["leaks"] == [
+        {
+            "where": "output 'plain'",
+            "secret": "the secret at resource 'v' (aws:secretsmanager/secretVersion:SecretVersion) input 'secretString'",
+        }
+    ]
+
+
+def test_output_written_around_python_and_by_subprocesses_is_scrubbed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = """
+    import os
+    import subprocess
+    import sys
+    import pulumi
+    token = pulumi.Config().get("token")
+    os.write(1, f"fd1 {token}\\n".encode())
+    os.write(2, f"fd2 {token}\\n".encode())
+    sys.__stdout__.write(f"dunder {token}\\n")
+    sys.__stdout__.flush()
+    subprocess.run([sys.executable, "-c", "import sys; print('child', sys.argv[1])", token], check=True)
+    """
+    project = make_project(tmp_path / "fds", program)
+    code, out, err = preview(capsys, str(project), "--secret", f"token={CANARY}", "--json")
+    assert code == 0
+    json.loads(out)
+    assert CANARY not in out + err
+    assert sorted(err.splitlines()) == ["child [secret]", "dunder [secret]", "fd1 [secret]", "fd2 [secret]"]
+
+
+def test_json_stays_valid_whatever_the_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = """
+    import pulumi
+    import pulumi_aws as aws
+    aws.s3.Bucket("b", force_destroy=True)
+    pulumi.export("flag", pulumi.Config().require_secret("flag"))
+    """
+    project = make_project(tmp_path / "flags", program)
+    for value in ("true", "null", '"name"', "Bucket", "{\n"):
+        code, out, _ = preview(capsys, str(project), "--secret", f"flag={value}", "--json")
+        assert code == 0, value
+        document = json.loads(out)
+        assert by_name(document)["b"]["custom"] is True
+        assert document["outputs"]["flag"] == "[secret]"
+
+
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY",
+    "AZURE_CLIENT_SECRET": "azure-client-secret-value",
+    "ARM_CLIENT_SECRET": "arm-client-secret-value",
+    "GOOGLE_APPLICATION_CREDENTIALS": "/home/me/key.json",
+    "CLOUDSDK_AUTH_ACCESS_TOKEN": "ya29.token",
+    "PULUMI_ACCESS_TOKEN": "pul-0123456789",
+    "GITHUB_TOKEN": "ghp_0123456789",
+}
+
+
+def test_the_program_sees_no_cloud_credentials_and_an_empty_home(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = f"""
+    import os
+    from pathlib import Path
+    import pulumi
+    pulumi.export("names", sorted(n for n in os.environ if n in {sorted(CREDENTIALS)!r}))
+    pulumi.export("home", sorted(p.name for p in Path.home().iterdir()))
+    pulumi.export("kept", os.environ.get("MY_APP_STAGE"))
+    """
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MY_APP_STAGE", "staging")
+    (tmp_path / "home" / ".aws").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    project = make_project(tmp_path / "creds", program)
+    assert preview_json(capsys, str(project))["outputs"] == {"names": [], "home": [], "kept": "staging"}
+
+
+def test_the_program_cannot_reach_the_network(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+    import threading
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    received: list[bytes] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                continue
+            with connection:
+                received.append(connection.recv(1024))
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    program = f"""
+    import socket
+    import subprocess
+    import sys
+    import pulumi
+    token = pulumi.Config().get("token")
+    # A subprocess too: it must not get through either.
+    subprocess.run([sys.executable, "-c", "import socket; socket.create_connection(('127.0.0.1', {port}), 2).sendall(b'sub')"])
+    socket.create_connection(("127.0.0.1", {port}), timeout=2).sendall(token.encode())
+    """
+    project = make_project(tmp_path / "net", program)
+    try:
+        code, _, err = preview(capsys, str(project), "--secret", f"token={CANARY}")
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+    assert code == 1
+    assert [data for data in received if data != b"sub"] == []
+    if _network_namespaces():  # where the kernel gives the program a network of its own, its subprocesses are cut off too
+        assert received == []
+    assert err.splitlines()[-1] == (
+        "ai-keys preview: error: __main__.py line 9: the preview is offline: the program tried to connect to "
+        f"127.0.0.1:{port}; nothing may leave the machine during a preview"
+    )
+    assert CANARY not in err
+
+
+def _network_namespaces() -> bool:
+    probe = "from ai_keys.preview._sandbox import isolate_network; print(isolate_network())"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)  # noqa: S603
+    return done.stdout.strip() == "True"
+
+
+def test_a_main_outside_the_project_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "elsewhere.py").write_text("raise SystemExit('ran code from outside the project')\n", encoding="utf-8")
+    project = make_project(tmp_path / "app", "")
+    (project / "Pulumi.yaml").write_text("name: demo\nruntime: python\nmain: ../elsewhere.py\n", encoding="utf-8")
+    code, out, err = preview(capsys, str(project))
+    assert (code, out) == (2, "")
+    assert err == f"ai-keys preview: error: {project / 'Pulumi.yaml'}: 'main' points outside the project ('../elsewhere.py')\n"
+
+
+def test_help_says_the_preview_executes_the_projects_code(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["preview", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "This EXECUTES THE PROJECT'S CODE" in text
+    assert "--timeout SECONDS" in text
+
+
+def test_a_failing_program_still_reports_what_it_registered(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = """
+    import pulumi_aws as aws
+    aws.s3.Bucket("first")
+    aws.s3.Bucket("second")
+    raise RuntimeError("broken after two buckets")
+    """
+    project = make_project(tmp_path / "partial", program)
+    code, out, err = preview(capsys, str(project))
+    assert code == 1
+    assert err == "ai-keys preview: error: __main__.py line 5: program failed: RuntimeError: broken after two buckets\n"
+    lines = out.splitlines()
+    assert FAILED_NOTE in lines
+    assert "+-- aws:s3/bucket:Bucket  first" in lines
+    assert "`-- aws:s3/bucket:Bucket  second" in lines
+    document = json.loads(preview(capsys, str(project), "--json")[1])
+    assert (document["complete"], document["resource_count"]) == (False, 2)
+
+
+def test_a_program_that_never_ends_is_stopped_at_the_time_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = """
+    import time
+    import pulumi_aws as aws
+    aws.s3.Bucket("before-the-loop")
+    while True:
+        try:
+            time.sleep(0.05)
+        except Exception:
+            pass
+    """
+    project = make_project(tmp_path / "forever", program)
+    code, out, err = preview(capsys, str(project), "--timeout", "3")
+    assert code == 1
+    assert err == "ai-keys preview: error: the program did not finish within 3 seconds; pass --timeout SECONDS to allow more\n"
+    assert "`-- aws:s3/bucket:Bucket  before-the-loop" in out.splitlines()
+    assert main(["preview", str(project), "--timeout", "0"]) == 2
+    assert "expected a positive number of seconds" in capsys.readouterr().err
+
+
+def test_siblings_are_listed_in_dependency_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = """
+    import pulumi
+    import pulumi_aws as aws
+    group = pulumi.ComponentResource("test:index:Group", "a-group")
+    later = aws.s3.Bucket("z-bucket")
+    aws.s3.BucketVersioning(
+        "a-versioning", bucket=later.id, versioning_configuration={"status": "Enabled"}, opts=pulumi.ResourceOptions(parent=group)
+    )
+    aws.s3.Bucket("m-bucket")
+    """
+    project = make_project(tmp_path / "order", program)
+    document = preview_json(capsys, str(project))
+    assert [r["name"] for r in document["resources"]] == ["m-bucket", "z-bucket", "a-group", "a-versioning"]

@@ -17,6 +17,18 @@ __all__ = ["build_parser", "main"]
 _ASSIGNMENT = re.compile(r"(\S+?=)\S+")
 _UNRECOGNIZED = "unrecognized arguments: "
 _FLAG = re.compile(r"--?[A-Za-z][A-Za-z0-9-]*")
+_DEFAULT_TIMEOUT = 120.0  # ai_keys.preview.DEFAULT_TIMEOUT, kept here so --help does not import Pulumi
+
+
+def _seconds(text: str) -> float:
+    """A ``--timeout`` value: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
 
 
 def _masked_argument(argument: str) -> str:
@@ -51,14 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
         "preview",
         help="run a Pulumi Python program under the mock engine and print what it would create",
         description=(
-            "Run the Pulumi Python program in PATH under the ai-keys mock engine (no cloud calls, no credentials) "
-            "and print its resource tree, stack outputs, resource count and longest dependency chain. "
-            "Secret values are always shown as [secret]."
+            "Run the Pulumi Python program in PATH under the ai-keys mock engine and print its resource tree, "
+            "stack outputs, leaks, resource count and longest dependency chain. This EXECUTES THE PROJECT'S CODE: "
+            "preview only projects you trust. It runs in a child process with cloud credential variables removed, "
+            "an empty HOME, outgoing network connections refused and a time limit. Secret values are shown as "
+            "[secret]; a secret's value found in a non-secret output or input is reported as a LEAK."
         ),
         epilog=(
             "Secret config can also come from environment variables AI_KEYS_PREVIEW_SECRET_<KEY> "
             "(e.g. AI_KEYS_PREVIEW_SECRET_OPENAI_API_KEY sets openai_api_key). "
-            "Exit status: 0 ok, 1 the program failed, 2 bad usage, path, project or missing config."
+            "Exit status: 0 ok, 1 the program failed, timed out, logged an error or leaks a secret, "
+            "2 bad usage, path, project or missing config."
         ),
     )
     preview.add_argument("path", metavar="PATH", help="Pulumi project directory (Pulumi.yaml with runtime: python)")
@@ -69,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("--json", action="store_true", help="print a JSON document instead of the tree")
     preview.add_argument("--traceback", action="store_true", help="print the traceback when the program fails")
+    preview.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=_DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop the program after this many seconds (default: {_DEFAULT_TIMEOUT:g})",
+    )
     return parser
 
 
@@ -88,6 +110,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         secrets=args.secret,
         as_json=args.json,
         show_traceback=args.traceback,
+        timeout=args.timeout,
     )
 
 

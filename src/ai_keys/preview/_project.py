@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from ._render import PreviewResult
+
 __all__ = [
     "ENV_SECRET_PREFIX",
     "EXIT_PROGRAM",
@@ -50,6 +52,10 @@ class PreviewError(Exception):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.result: Optional[PreviewResult] = None
+        """When the program failed: what it registered before the failure."""
+        self.program_traceback = ""
+        """When the program raised: its traceback, scrubbed."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +231,9 @@ def _program(root: Path, project_file: Path, main: Any) -> tuple[Path, Path]:
     if not isinstance(main, str) or not main.strip():
         raise PreviewError(f"{project_file}: 'main' must be a path", EXIT_USAGE)
     target = (root / main.strip()).resolve()
+    if not target.is_relative_to(root):
+        # The preview runs what 'main' names: never code from outside the project it was pointed at.
+        raise PreviewError(f"{project_file}: 'main' points outside the project ({main.strip()!r})", EXIT_USAGE)
     if target.is_dir():
         program = target / "__main__.py"
         if not program.is_file():

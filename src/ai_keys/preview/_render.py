@@ -11,16 +11,21 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 __all__ = [
+    "LEAK",
     "SECRET",
     "UNKNOWN",
     "Diagnostic",
+    "Leak",
     "Masked",
     "PreviewResource",
     "PreviewResult",
+    "from_wire",
     "render_json",
     "render_text",
     "scrub",
+    "scrub_document",
     "to_document",
+    "to_wire",
 ]
 
 HEADLINE = "offline preview (mock engine; no cloud calls)"
@@ -41,6 +46,11 @@ SECRET = Masked("[secret]")
 """Shown instead of every secret value."""
 UNKNOWN = Masked("[unknown]")
 """Shown for values not known until deployment."""
+LEAK = Masked("[LEAK]")
+"""Shown instead of a secret's value found in plaintext where it is not a secret (see :class:`Leak`)."""
+
+_MASKS = {str(m): m for m in (SECRET, UNKNOWN, LEAK)}
+_WIRE_MASK = "\x00"  # prefix of a mask on the wire from the program's process; never part of a scrubbed text
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,19 @@ class Diagnostic:
 
 
 @dataclass(frozen=True)
+class Leak:
+    """A secret's value found in plaintext in a stack output or resource input that is not a secret.
+
+    A real deploy would store that output or input unencrypted in the state. Says where, never the value.
+    """
+
+    where: str
+    """The output or input, e.g. ``output 'leak'`` or ``resource 'logs' (aws:s3/bucket:Bucket) input 'tags.k'``."""
+    secret: str
+    """Which secret it is, e.g. ``secret config 'demo:openai_api_key'``."""
+
+
+@dataclass(frozen=True)
 class PreviewResult:
     """Everything one offline preview found, masked."""
 
@@ -82,7 +105,7 @@ class PreviewResult:
     stack: str
     """Stack name."""
     resources: Sequence[PreviewResource]
-    """Every resource except the stack, dependencies first, siblings by name."""
+    """Every resource except the stack, in tree order: parents first, siblings in dependency order."""
     outputs: Mapping[str, Any]
     """Stack outputs, secrets replaced by :data:`SECRET`."""
     chain: Sequence[PreviewResource]
@@ -91,6 +114,10 @@ class PreviewResult:
     """Config keys that got the placeholder secret (``secure:`` stack values)."""
     diagnostics: Sequence[Diagnostic] = field(default_factory=tuple)
     """Warnings and errors the program logged."""
+    leaks: Sequence[Leak] = field(default_factory=tuple)
+    """Secrets' values found in plaintext in outputs or inputs that are not secrets."""
+    complete: bool = True
+    """False when the program failed: the result holds what it registered before the failure."""
 
 
 def to_document(result: PreviewResult) -> dict[str, Any]:
@@ -118,17 +145,111 @@ def to_document(result: PreviewResult) -> dict[str, Any]:
         "longest_chain": {"length": len(result.chain), "resources": [r.name for r in result.chain]},
         "placeholders": list(result.placeholders),
         "diagnostics": [{"severity": d.severity, "message": d.message} for d in result.diagnostics],
+        "leaks": [{"where": leak.where, "secret": leak.secret} for leak in result.leaks],
+        "complete": result.complete,
     }
 
 
-def render_json(result: PreviewResult) -> str:
-    """:func:`to_document` as indented JSON."""
-    return json.dumps(to_document(result), indent=2)
+def render_json(result: PreviewResult, secrets: Iterable[str] = ()) -> str:
+    """:func:`to_document` as indented JSON, every string in it scrubbed of ``secrets`` first.
+
+    Scrubbing the strings rather than the printed text keeps the JSON valid whatever the secrets are
+    (a secret ``true`` does not turn ``"custom": true`` into ``"custom": [secret]``).
+    """
+    return json.dumps(scrub_document(to_document(result), list(secrets)), indent=2)
+
+
+def scrub_document(value: Any, secrets: Sequence[str]) -> Any:
+    """``value`` (JSON-able data) with :func:`scrub` applied to every string and mapping key in it."""
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, Mapping):
+        return {scrub(str(k), secrets): scrub_document(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub_document(v, secrets) for v in value]
+    return value
+
+
+def to_wire(result: PreviewResult) -> dict[str, Any]:
+    """``result`` as JSON-able data for the trip from the program's process, masks tagged."""
+    return {
+        "project": result.project,
+        "stack": result.stack,
+        "resources": [_wire_resource(r) for r in result.resources],
+        "outputs": _tag(dict(result.outputs)),
+        "chain": [r.urn for r in result.chain],
+        "placeholders": list(result.placeholders),
+        "diagnostics": [[d.severity, d.message] for d in result.diagnostics],
+        "leaks": [[leak.where, leak.secret] for leak in result.leaks],
+        "complete": result.complete,
+    }
+
+
+def from_wire(data: Mapping[str, Any]) -> PreviewResult:
+    """The :class:`PreviewResult` :func:`to_wire` encoded; ``KeyError``/``TypeError``/``ValueError`` when malformed."""
+    resources = [
+        PreviewResource(
+            type=str(r["type"]),
+            name=str(r["name"]),
+            urn=str(r["urn"]),
+            parent_urn=None if r["parent_urn"] is None else str(r["parent_urn"]),
+            custom=bool(r["custom"]),
+            id=None if r["id"] is None else str(r["id"]),
+            inputs=_untag(dict(r["inputs"])),
+        )
+        for r in data["resources"]
+    ]
+    by_urn = {r.urn: r for r in resources}
+    return PreviewResult(
+        project=str(data["project"]),
+        stack=str(data["stack"]),
+        resources=resources,
+        outputs=_untag(dict(data["outputs"])),
+        chain=[by_urn[str(urn)] for urn in data["chain"]],
+        placeholders=tuple(str(p) for p in data["placeholders"]),
+        diagnostics=tuple(Diagnostic(str(s), str(m)) for s, m in data["diagnostics"]),
+        leaks=tuple(Leak(str(w), str(s)) for w, s in data["leaks"]),
+        complete=bool(data["complete"]),
+    )
+
+
+def _wire_resource(resource: PreviewResource) -> dict[str, Any]:
+    return {
+        "type": resource.type,
+        "name": resource.name,
+        "urn": resource.urn,
+        "parent_urn": resource.parent_urn,
+        "custom": resource.custom,
+        "id": resource.id,
+        "inputs": _tag(dict(resource.inputs)),
+    }
+
+
+def _tag(value: Any) -> Any:
+    if isinstance(value, Masked):
+        return _WIRE_MASK + value
+    if isinstance(value, Mapping):
+        return {k: _tag(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_tag(v) for v in value]
+    return value
+
+
+def _untag(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_WIRE_MASK):
+        return _MASKS.get(value[len(_WIRE_MASK) :], SECRET)
+    if isinstance(value, Mapping):
+        return {str(k): _untag(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_untag(v) for v in value]
+    return value
 
 
 def render_text(result: PreviewResult, placeholder: str) -> str:
     """The human-readable report: headline, resource tree, outputs, count and longest chain."""
     lines = [f"ai-keys {HEADLINE}: project {result.project!r}, stack {result.stack!r}"]
+    if not result.complete:
+        lines.append("note: the program failed; this is what it registered before the failure")
     if result.placeholders:
         lines.append(
             f"note: secure config values cannot be decrypted offline; used the placeholder secret {placeholder!r} for: "
@@ -153,6 +274,9 @@ def render_text(result: PreviewResult, placeholder: str) -> str:
     if result.diagnostics:
         lines += ["", "Diagnostics:"]
         lines += [f"    {d.severity}: {_one_line(d.message)}" for d in result.diagnostics]
+    if result.leaks:
+        lines += ["", "Leaks (a real deploy would store these in plaintext):"]
+        lines += [f"    LEAK: {_one_line(leak.where)} holds the value of {_one_line(leak.secret)}" for leak in result.leaks]
     lines += ["", f"Resources: {len(result.resources)}"]
     chain = " -> ".join(r.name for r in result.chain) if result.chain else "(none)"
     lines.append(f"Longest dependency chain: {len(result.chain)}: {chain}")
