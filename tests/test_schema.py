@@ -51,6 +51,16 @@ def short_diff(expected: str, actual: str) -> str:
     return "\n".join(lines)
 
 
+SECRET_PATHS = sorted(
+    [f"{TOKEN}.inputProperties.value", f"{TOKEN}.properties.value", "ai-keys:index:RotationArgs.azureWebhookUrl"]
+)
+
+
+def secret_properties(document: dict[str, Any]) -> list[str]:
+    """The paths of every property marked ``"secret": true``."""
+    return sorted(path for path, prop in walk_properties(document) if prop.get("secret") is True)
+
+
 def walk_properties(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every (path, property spec) of the component's inputs and outputs and of every object type."""
     resource = document["resources"][TOKEN]
@@ -111,6 +121,17 @@ class TestSchemaContract:
     def test_the_value_input_and_output_are_documented_as_secret(self, component: dict[str, Any]) -> None:
         assert "secret" in component["inputProperties"]["value"]["description"].lower()
         assert "secret" in component["properties"]["value"]["description"].lower()
+
+    def test_the_value_and_the_webhook_url_are_marked_secret_and_nothing_else(self, generated: dict[str, Any]) -> None:
+        assert secret_properties(generated) == SECRET_PATHS
+        assert secret_properties(json.loads(SNAPSHOT.read_text(encoding="utf-8"))) == SECRET_PATHS
+
+    def test_descriptions_are_markdown_without_rest_markup_or_source_indentation(self, generated: dict[str, Any]) -> None:
+        texts = [prop["description"] for _, prop in walk_properties(generated)]
+        texts += [spec["description"] for spec in generated["types"].values()]
+        texts.append(generated["resources"][TOKEN]["description"])
+        assert [text for text in texts if "``" in text or re.search(r":(class|func|data|mod|attr):`", text)] == []
+        assert [text for text in texts if "\n    " in text] == []
 
     def test_outputs_are_the_uniform_set_every_backend_fills(self, component: dict[str, Any]) -> None:
         assert sorted(component["properties"]) == [
@@ -174,6 +195,8 @@ class TestPluginEntryPoint:
                 process.stderr.close()
         assert info.version == __version__
         assert served == generated
+        # The flags other languages' SDKs wrap secrets by come from the running provider, not only the snapshot.
+        assert secret_properties(served) == SECRET_PATHS
 
 
 # --- The Pulumi YAML example, checked against the generated schema (no CLI, no cloud) ---
