@@ -10,9 +10,9 @@ import pytest
 from pulumi.runtime import rpc
 
 from ai_keys import SecureApiKey, SecureApiKeyError
-from ai_keys.testing.mock_clouds import azure as azure_mock
 from ai_keys.spec import azure_key_vault as azure_spec
 from ai_keys.testing import MockEngine, RegisteredResource, mock_pulumi, resolve_output
+from ai_keys.testing.mock_clouds import azure as azure_mock
 
 from .conftest import CANARY
 
@@ -502,12 +502,21 @@ def test_role_assignment_names_are_deterministic_across_runs_and_distinct_per_pr
         assert engine.one(ROLE_ASSIGNMENT).plain("roleAssignmentName") != runs[0][APP]
 
 
-def test_reader_given_as_output(engine: MockEngine) -> None:
-    deploy(engine, readers=[pulumi.Output.from_input(APP)])
+def test_reader_given_as_output_is_named_by_the_user(engine: MockEngine) -> None:
+    deploy(engine, readers_by_name={"summarizer": pulumi.Output.from_input(APP)})
     assignment = engine.one(ROLE_ASSIGNMENT)
-    assert assignment.name == "openai-reader-0"  # not known before deploy: named by position
+    assert assignment.name == "openai-reader-summarizer"  # the name given, never a list position
     assert assignment.plain("principalId") == APP
     assert GUID.fullmatch(assignment.plain("roleAssignmentName"))
+
+
+def test_reader_given_as_output_in_the_list_is_refused_before_registration() -> None:
+    with mock_pulumi() as engine:
+        with pytest.raises(SecureApiKeyError) as refused:
+            deploy(engine, readers=[APP, pulumi.Output.from_input(OTHER_APP)])
+        assert refused.value.field == "readers[1]"
+        assert "readers_by_name" in str(refused.value)
+        assert [r for r in engine.resources if r.type != "ai-keys:index:SecureApiKey"] == []
 
 
 def test_no_readers_no_role_assignments(engine: MockEngine) -> None:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from pulumi.runtime import rpc
 
-from ai_keys.testing.mock_clouds import azure as azure_mock
 from ai_keys.runtime.refs import AzureSecretRef, parse_secret_ref
 from ai_keys.testing import MockEngine, run_program
+from ai_keys.testing.mock_clouds import azure as azure_mock
 
 from .conftest import CANARY
 

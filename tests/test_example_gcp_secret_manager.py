@@ -30,7 +30,7 @@ def test_example_stores_the_key_replicated_with_created_keys_rotation_and_a_read
         "gcp:pubsub/topicIAMMember:TopicIAMMember",
         SECRET,
         "gcp:secretmanager/secretVersion:SecretVersion",
-        "gcp:secretmanager/secretIamMember:SecretIamMember",
+        "gcp:secretmanager/secretIamBinding:SecretIamBinding",
     ):
         assert expected in types
     secret = engine.one(SECRET)
@@ -43,8 +43,8 @@ def test_example_stores_the_key_replicated_with_created_keys_rotation_and_a_read
     assert secret.plain("rotation", "rotationPeriod") == "7776000s"
     assert secret.plain("labels") == {"team": "ml", "app": "summarizer"}
     assert secret.plain("annotations") == {"description": "Gemini key for the summarizer on Cloud Run"}
-    reader = engine.one("gcp:secretmanager/secretIamMember:SecretIamMember")
-    assert reader.plain("member") == "serviceAccount:gemini-app@my-project.iam.gserviceaccount.com"
+    reader = engine.one("gcp:secretmanager/secretIamBinding:SecretIamBinding")
+    assert reader.plain("members") == ["serviceAccount:gemini-app@my-project.iam.gserviceaccount.com"]
     assert reader.plain("role") == "roles/secretmanager.secretAccessor"
     outputs = engine.stack_outputs
     assert set(outputs) == {"gemini_key_ref", "gemini_key_kms_key", "gemini_key_reader"}
@@ -64,8 +64,8 @@ def test_example_reader_and_locations_come_from_config() -> None:
             "locations": '["us-east1", "us-west1"]',
         }
     )
-    member = engine.one("gcp:secretmanager/secretIamMember:SecretIamMember").plain("member")
-    assert member == "serviceAccount:summarizer@my-project.iam.gserviceaccount.com"
+    members = engine.one("gcp:secretmanager/secretIamBinding:SecretIamBinding").plain("members")
+    assert members == ["serviceAccount:summarizer@my-project.iam.gserviceaccount.com"]
     replicas = engine.one(SECRET).plain("replication", "userManaged", "replicas")
     assert [r["location"] for r in replicas] == ["us-east1", "us-west1"]
     assert {k.name for k in engine.find(KEY)} == {"gemini-key-us-east1", "gemini-key-us-west1"}

@@ -26,7 +26,7 @@ def test_the_key_is_stored_in_all_three_clouds_for_one_identity_each() -> None:
     identity = engine.one("azure-native:managedidentity:UserAssignedIdentity", "assistant")
     assert engine.one("azure-native:authorization:RoleAssignment").plain("principalId") == identity.outputs["principalId"]
     account = engine.one("gcp:serviceaccount/account:Account", "assistant")
-    assert engine.one("gcp:secretmanager/secretIamMember:SecretIamMember").plain("member") == account.outputs["member"]
+    assert engine.one("gcp:secretmanager/secretIamBinding:SecretIamBinding").plain("members") == [account.outputs["member"]]
     assert leaks(engine) == []
 
 

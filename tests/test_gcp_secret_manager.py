@@ -21,7 +21,8 @@ from .conftest import CANARY
 
 SECRET = "gcp:secretmanager/secret:Secret"
 VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
-READER = "gcp:secretmanager/secretIamMember:SecretIamMember"
+READERS = "gcp:secretmanager/secretIamBinding:SecretIamBinding"
+WAIT = "time:index/sleep:Sleep"
 KEY_RING = "gcp:kms/keyRing:KeyRing"
 KEY = "gcp:kms/cryptoKey:CryptoKey"
 KEY_GRANT = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
@@ -31,13 +32,20 @@ PUBLISHER = "gcp:pubsub/topicIAMMember:TopicIAMMember"
 COMPONENT = "ai-keys:index:SecureApiKey"
 
 APP = "serviceAccount:cloud-run@my-project.iam.gserviceaccount.com"
-READER_NAME_OF_APP = f"gemini-reader-{APP}"
 AGENT_MEMBER = "serviceAccount:service-123456789012@gcp-sa-secretmanager.iam.gserviceaccount.com"
 GLOBAL_KEY = "projects/kms-project/locations/global/keyRings/secrets/cryptoKeys/gemini"
 US_KEY = "projects/kms-project/locations/us-central1/keyRings/secrets/cryptoKeys/gemini"
 EU_KEY = "projects/kms-project/locations/europe-west1/keyRings/secrets/cryptoKeys/gemini"
 SECRET_ID = re.compile(r"projects/mock-project/secrets/gemini-secret-[a-z0-9]{7}")
 NINETY_DAYS = 90 * 86_400
+
+
+def waited_for(engine: MockEngine, secret: RegisteredResource) -> set[str]:
+    """The grants the secret waits for: through a Sleep that lets IAM propagate first."""
+    wait = engine.one(WAIT)
+    assert wait.urn in secret.dependencies
+    assert wait.plain("createDuration") == "60s"
+    return set(wait.dependencies)
 
 
 def build(engine: MockEngine, **args: Any) -> SecureApiKey:
@@ -116,7 +124,7 @@ class TestPlainKey:
     def test_project_may_be_an_output(self, engine: MockEngine) -> None:
         build(engine, gcp={"project": pulumi.Output.from_input("other-project")}, readers=[APP])
         assert engine.one(SECRET).plain("project") == "other-project"
-        assert engine.one(READER).plain("project") == "other-project"
+        assert engine.one(READERS).plain("project") == "other-project"
 
     def test_description_is_stored_as_an_annotation_next_to_yours(self, engine: MockEngine) -> None:
         build(engine, description="Gemini key for the summarizer", gcp={"annotations": {"owner.team": "ml", "ticket": "ML-42"}})
@@ -134,7 +142,7 @@ class TestPlainKey:
         build(engine, deletion_protection=False, encryption={"create_key": True})
         assert engine.one(SECRET).plain("deletionProtection") is False
         assert engine.one(VERSION).plain("deletionPolicy") == "DELETE"
-        assert engine.one(KEY).plain("deletionPolicy") == "DELETE"
+        assert engine.one(KEY).plain("deletionPolicy") == "ABANDON"  # versions may still be encrypted with it
 
     def test_preview_mode_registers_the_same_resources(self, preview_engine: MockEngine) -> None:
         key = build(preview_engine)
@@ -249,7 +257,7 @@ class TestEncryption:
         assert grant.plain("member") == AGENT_MEMBER == agent.outputs["member"]
         secret = engine.one(SECRET)
         assert secret.plain("replication") == {"auto": {"customerManagedEncryption": {"kmsKeyName": kms_key.id}}}
-        assert grant.urn in secret.dependencies  # the agent may use the key before the secret exists
+        assert grant.urn in waited_for(engine, secret)  # the agent may use the key before the secret exists
         assert resolve_output(key.kms_key_id).value == kms_key.id
 
     def test_create_key_for_user_managed_replication_makes_a_key_per_location(self, engine: MockEngine) -> None:
@@ -274,7 +282,7 @@ class TestEncryption:
         }
         grants = engine.find(KEY_GRANT)
         assert {g.plain("cryptoKeyId") for g in grants} == {k.id for k in keys.values()}
-        assert {g.urn for g in grants} <= set(secret.dependencies)
+        assert {g.urn for g in grants} <= waited_for(engine, secret)
         assert len(engine.find(AGENT)) == 1
         assert resolve_output(key.kms_key_id).value == keys["us-central1"].id  # the first location's key
 
@@ -286,7 +294,7 @@ class TestEncryption:
         assert (grant.plain("cryptoKeyId"), grant.plain("member")) == (GLOBAL_KEY, AGENT_MEMBER)
         secret = engine.one(SECRET)
         assert secret.plain("replication") == {"auto": {"customerManagedEncryption": {"kmsKeyName": GLOBAL_KEY}}}
-        assert grant.urn in secret.dependencies
+        assert grant.urn in waited_for(engine, secret)
         assert resolve_output(key.kms_key_id).value == GLOBAL_KEY
 
     def test_keys_you_bring_per_location(self, engine: MockEngine) -> None:
@@ -311,9 +319,10 @@ class TestEncryption:
         assert len(grants) == 2
         assert [g.retain_on_delete for g in grants] == [True, True]
 
-    def test_the_grant_on_a_created_key_goes_with_the_component(self, engine: MockEngine) -> None:
+    def test_the_grant_on_a_created_key_outlives_the_component_too(self, engine: MockEngine) -> None:
+        # Versions written before a switch of key stay encrypted with the old one: its grant must stay.
         build(engine, encryption={"create_key": True})
-        assert engine.one(KEY_GRANT).retain_on_delete is None
+        assert engine.one(KEY_GRANT).retain_on_delete is True
 
     def test_readers_get_no_key_grant_because_the_agent_decrypts(self, engine: MockEngine) -> None:
         build(engine, encryption={"create_key": True}, readers=[APP])
@@ -345,7 +354,7 @@ class TestRotation:
         assert rotation["rotationPeriod"] == "7776000s"
         when = datetime.strptime(rotation["nextRotationTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
         assert self.NOW + timedelta(minutes=15) <= when <= self.NOW + timedelta(days=90, minutes=15)
-        assert publisher.urn in secret.dependencies
+        assert publisher.urn in waited_for(engine, secret)
         assert publisher.retain_on_delete is None  # the topic is the component's own: the grant goes with it
         assert secret.ignore_changes == []  # turning rotation on later must send next_rotation_time too
         assert engine.find(KEY_GRANT) == []
@@ -366,7 +375,7 @@ class TestRotation:
         build(engine, rotation={"every_days": 30}, encryption={"create_key": True})
         assert len(engine.find(AGENT)) == 1
         secret = engine.one(SECRET)
-        assert {engine.one(PUBLISHER).urn, engine.one(KEY_GRANT).urn} <= set(secret.dependencies)
+        assert {engine.one(PUBLISHER).urn, engine.one(KEY_GRANT).urn} <= waited_for(engine, secret)
 
     def test_next_rotation_time_does_not_drift_between_deploys(self, monkeypatch: pytest.MonkeyPatch) -> None:
         def deployed_at(now: datetime) -> str:
@@ -437,45 +446,28 @@ class TestAudit:
 
 
 class TestReaders:
-    def test_each_reader_may_access_this_secret_only(self, engine: MockEngine) -> None:
-        members = [
-            APP,
-            "group:ml-oncall@example.com",
-            "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/*",
-        ]
+    def test_one_binding_lets_exactly_the_readers_access_this_secret_only(self, engine: MockEngine) -> None:
+        members = [APP, "group:ml-oncall@example.com", "user:jane@example.com"]
         build(engine, readers=members)
         secret = engine.one(SECRET)
-        readers = [engine.one(READER, f"gemini-reader-{member}") for member in members]
-        for reader, member in zip(readers, members, strict=True):
-            assert reader.plain("secretId") == secret.id
-            assert reader.plain("role") == "roles/secretmanager.secretAccessor"
-            assert reader.plain("member") == member
-            assert reader.parent_urn == engine.one(COMPONENT).urn
-            assert reader.outputs["etag"].startswith("BwY")
+        binding = engine.one(READERS, "gemini-readers")
+        assert binding.plain("secretId") == secret.id
+        assert binding.plain("role") == "roles/secretmanager.secretAccessor"
+        assert binding.plain("members") == members
+        assert binding.parent_urn == engine.one(COMPONENT).urn
+        assert engine.find("gcp:secretmanager/secretIamMember:SecretIamMember") == []
 
-    def test_readers_may_be_outputs(self, engine: MockEngine) -> None:
-        members = [APP, "user:jane@example.com", "domain:example.com"]
-        build(engine, readers=[pulumi.Output.from_input(APP), *members[1:]])
-        # Known members name their resource; a member known only at deploy time is named by its position.
-        names = ["gemini-reader-0", "gemini-reader-user:jane@example.com", "gemini-reader-domain:example.com"]
-        assert [engine.one(READER, name).plain("member") for name in names] == members
+    def test_readers_may_be_outputs_and_named(self, engine: MockEngine) -> None:
+        build(
+            engine,
+            readers=[pulumi.Output.from_input(APP), "user:jane@example.com"],
+            readers_by_name={"oncall": pulumi.Output.from_input("group:ml-oncall@example.com")},
+        )
+        assert engine.one(READERS).plain("members") == [APP, "user:jane@example.com", "group:ml-oncall@example.com"]
 
-    def test_removing_or_reordering_readers_never_moves_a_member_to_another_resource(self) -> None:
-        # IAM members are non-authoritative: if a member moved to another resource, deleting the old resource
-        # would revoke a reader that is still listed. Each known member keeps its own resource.
-        other = "group:ml-oncall@example.com"
-        third = "user:jane@example.com"
-
-        def members_by_resource(readers: list[str]) -> dict[str, str]:
-            with mock_pulumi() as engine:
-                build(engine, readers=readers)
-                return {r.name: r.plain("member") for r in engine.find(READER)}
-
-        before = members_by_resource([APP, other, third])
-        after = members_by_resource([third, other])
-        assert len(before) == 3
-        assert set(after.items()) <= set(before.items())  # the same resource for the same member, none moved
-        assert set(before) - set(after) == {f"gemini-reader-{APP}"}  # only the removed member's resource goes
+    def test_no_binding_without_readers(self, engine: MockEngine) -> None:
+        build(engine)
+        assert engine.find(READERS) == []
 
 
 class TestResourceOptionsReachChildren:
@@ -488,7 +480,7 @@ class TestResourceOptionsReachChildren:
             )
         )
         kids = children(engine)
-        assert len(kids) == 7
+        assert len(kids) == 8
         assert all(child.protect is True for child in kids)
         assert all(child.retain_on_delete is True for child in kids)
 
@@ -504,9 +496,10 @@ class TestResourceOptionsReachChildren:
         engine.run(program)
         provider = engine.one("pulumi:providers:gcp", "eu")
         kids = engine.children(engine.one(COMPONENT))
-        assert {child.type for child in kids} == {SECRET, VERSION, AGENT, TOPIC, PUBLISHER}
+        assert {child.type for child in kids} == {SECRET, VERSION, AGENT, TOPIC, PUBLISHER, WAIT}
         for child in kids:
-            assert child.provider.startswith(provider.urn)
+            if child.type != WAIT:  # the wait belongs to the time provider, not to GCP
+                assert child.provider.startswith(provider.urn)
 
 
 BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
@@ -630,7 +623,8 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     (
         "unknown gcp option",
         {"gcp": {"region": "us-central1"}},
-        r"args\.gcp\.region: is not a known option; allowed: annotations, audit_data_access, project, version_destroy_ttl",
+        r"args\.gcp\.region: is not a known option; allowed: annotations, audit_data_access, iam_propagation_seconds, "
+        r"project, version_destroy_ttl",
     ),
     ("bad project", {"gcp": {"project": "My Project"}}, r"args\.gcp\.project: .*a GCP project id"),
     (
@@ -738,8 +732,7 @@ def test_a_value_output_that_is_too_long_fails_at_deploy_without_showing_it() ->
 def test_a_public_reader_given_as_an_output_fails_at_deploy() -> None:
     message, names = deploy_error(lambda: {"readers": [APP, pulumi.Output.from_input("allUsers")]})
     assert "SecureApiKey args.readers[1]: is allUsers, which would make the key readable by anyone" in message
-    assert names.count(READER_NAME_OF_APP) == 1  # the known reader was registered
-    assert "gemini-reader-1" not in names  # the public one never was
+    assert "gemini-readers" not in names  # no grant at all, not even the known reader's
 
 
 def test_no_plaintext_value_in_non_secret_inputs_outputs_or_logs(engine: MockEngine, caplog: pytest.LogCaptureFixture) -> None:

@@ -44,7 +44,8 @@ azure_key = SecureApiKey(
     {
         **common,
         "backend": "azure-key-vault",
-        "readers": [azure_app.principal_id],
+        # Known only at deploy time: named, so later edits of readers never move its grant.
+        "readers_by_name": {"assistant": azure_app.principal_id},
         "azure": {"resource_group_name": resource_group.name, "create_vault": {}},
     },
 )

@@ -71,6 +71,9 @@ class RotationArgs(TypedDict):
     """Azure: resource id of an Azure Function that receives `SecretNearExpiry` events."""
     gcp_topic_id: NotRequired[pulumi.Input[str]]
     """GCP: an existing Pub/Sub topic (`projects/P/topics/T`) for rotation notices; default: one is created."""
+    azure_rotator_principal_id: NotRequired[pulumi.Input[str]]
+    """Azure: object id of the identity your rotation handler runs as. It gets "Key Vault Secrets Officer" on
+    this secret only, so it can write the new version (and nothing else in the vault)."""
 
 
 class EncryptionArgs(TypedDict):
@@ -243,6 +246,9 @@ class GcpArgs(TypedDict):
     """Secret annotations (unlike labels, any text up to 16 KiB in total)."""
     version_destroy_ttl: NotRequired[str]
     """Delay before a destroyed version is really destroyed, e.g. `"86400s"`."""
+    iam_propagation_seconds: NotRequired[int]
+    """Seconds to wait after granting the Secret Manager service agent its keys and topic, before creating
+    the secret (0-600, default 60): IAM grants take effect after seconds to minutes."""
     audit_data_access: NotRequired[bool]
     """Turn on Data Access audit logs (`DATA_READ`, `ADMIN_READ`) for Secret Manager in the project, so every
     read of a key is logged (default false). Project-wide and authoritative for the service: set it on one key
@@ -265,7 +271,12 @@ class SecureApiKeyArgs(TypedDict):
     replacement never waits for a deleted name's recovery window."""
     readers: NotRequired[Sequence[pulumi.Input[str]]]
     """Identities allowed to read this key and nothing else: AWS principal ARNs, Azure principal object
-    ids, GCP IAM members (`serviceAccount:...`)."""
+    ids, GCP IAM members (`serviceAccount:...`). Where a store makes a grant per reader (Azure; AWS with a key
+    you bring), a reader known only at deploy time goes in `readers_by_name` instead."""
+    readers_by_name: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Readers keyed by a name you choose (1-40 of `a-z`, `0-9`, `-`), e.g. `{"summarizer": role.arn}`. The
+    name, not the list position, keys the reader's grant across deploys, so readers known only at deploy time
+    can be added, removed and reordered without touching the others."""
     rotation: NotRequired[RotationArgs]
     """Rotation schedule."""
     encryption: NotRequired[EncryptionArgs]

@@ -1,14 +1,15 @@
 """Customer-managed KMS keys for a Secrets Manager secret: one per region the secret lives in."""
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 
-from ..spec import EncryptionSpec
+from ..spec import EncryptionSpec, KeySpec
 from ._inputs import str_input
 
 DEFAULT_KEY_ROTATION_DAYS = 365
@@ -30,9 +31,16 @@ def _alias_prefix(name: str) -> str:
 
 
 def create_keys(
-    name: str, encryption: EncryptionSpec, replica_regions: Sequence[str], tags: dict[str, str], parent: pulumi.Resource
+    name: str,
+    encryption: EncryptionSpec,
+    replica_regions: Sequence[str],
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+    *,
+    keep: bool = False,
 ) -> tuple[RegionalKey, dict[str, RegionalKey]]:
-    """The primary key and one key per replica region, created or brought by the user."""
+    """The primary key and one key per replica region, created or brought by the user. With ``keep``, a created
+    key the program stops using is left in AWS (``retain_on_delete``) instead of being scheduled for deletion."""
     if not encryption.create_key:
         primary = RegionalKey(None, pulumi.Output.from_input(str_input(encryption.key_id)), created=False)
         replicas = {
@@ -40,8 +48,8 @@ def create_keys(
         }
         return primary, replicas
     rotation_days = encryption.key_rotation_days or DEFAULT_KEY_ROTATION_DAYS
-    primary = _created_key(f"{name}-key", None, name, rotation_days, tags, parent)
-    replicas = {r: _created_key(f"{name}-key-{r}", r, name, rotation_days, tags, parent) for r in replica_regions}
+    primary = _created_key(f"{name}-key", None, name, rotation_days, tags, parent, keep)
+    replicas = {r: _created_key(f"{name}-key-{r}", r, name, rotation_days, tags, parent, keep) for r in replica_regions}
     return primary, replicas
 
 
@@ -52,6 +60,7 @@ def _created_key(
     rotation_days: int,
     tags: dict[str, str],
     parent: pulumi.Resource,
+    keep: bool,
 ) -> RegionalKey:
     key = aws.kms.Key(
         resource_name,
@@ -61,7 +70,7 @@ def _created_key(
         deletion_window_in_days=30,
         region=region,
         tags=tags or None,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True if keep else None),
     )
     aws.kms.Alias(
         f"{resource_name}-alias",
@@ -73,14 +82,14 @@ def _created_key(
     return RegionalKey(region, key.arn, created=True)
 
 
-def reader_grants(
-    name: str, key: RegionalKey, readers: Sequence[Any], secret_arn: "pulumi.Output[str]", parent: pulumi.Resource
-) -> None:
-    """A user's own key: grant each reader Decrypt, constrained to this secret's encryption context."""
+def reader_grants(name: str, key: RegionalKey, spec: KeySpec, secret_arn: "pulumi.Output[str]", parent: pulumi.Resource) -> None:
+    """A user's own key: grant each reader Decrypt, constrained to this secret's encryption context. Each grant
+    is keyed by the reader's name or principal (never its list position), so editing readers leaves the grants
+    of the readers that stay untouched."""
     suffix = f"-{key.region}" if key.region else ""
-    for index, reader in enumerate(readers):
+    for index, reader in enumerate(spec.readers):
         aws.kms.Grant(
-            f"{name}-reader-{index}-key-grant{suffix}",
+            f"{name}-reader-{grant_label(spec, index)}-key-grant{suffix}",
             key_id=key.key_arn,
             grantee_principal=reader,
             operations=["Decrypt"],
@@ -88,3 +97,14 @@ def reader_grants(
             region=key.region,
             opts=pulumi.ResourceOptions(parent=parent),
         )
+
+
+def grant_label(spec: KeySpec, index: int) -> str:
+    """The name given in ``readers_by_name``, or a short digest of a principal ARN (ARNs hold ``::``, which a
+    URN cannot)."""
+    if spec.reader_names[index] is not None:
+        return str(spec.reader_names[index])
+    key = spec.reader_key(index)
+    if key is None:  # refused by the rules before anything is registered
+        raise ValueError(f"{spec.reader_path(index)} has no stable key")
+    return hashlib.sha256(key.encode()).hexdigest()[:12]

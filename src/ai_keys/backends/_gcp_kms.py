@@ -28,7 +28,6 @@ def keys(
     project: "Optional[pulumi.Input[str]]",
     agent_member: "pulumi.Output[str]",
     labels: dict[str, str],
-    keep_keys: bool,
     parent: pulumi.Resource,
 ) -> LocationKeys:
     """Create (or take the user's) key in every location and grant the Secret Manager agent each of them."""
@@ -36,7 +35,7 @@ def keys(
     grants: list[gcp.kms.CryptoKeyIAMMember] = []
     for location in encryption.locations:
         if encryption.create_key:
-            key_ids[location] = _created_key(name, location, encryption, project, labels, keep_keys, parent)
+            key_ids[location] = _created_key(name, location, encryption, project, labels, parent)
         else:
             key_ids[location] = pulumi.Output.from_input(encryption.brought_keys[location])
         grants.append(
@@ -45,11 +44,11 @@ def keys(
                 crypto_key_id=key_ids[location],
                 role=ENCRYPTER_DECRYPTER,
                 member=agent_member,
-                # A key you bring is often shared by other secrets of the project, which rely on this same
-                # (non-authoritative) binding of the project's Secret Manager agent, and versions written before a
-                # switch to another key stay encrypted with it: deleting the grant would make those secrets
-                # unreadable. So the grant on your key is left in place when the component stops using it.
-                opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True if not encryption.create_key else None),
+                # Versions written before a switch to another key (or to Google's keys) stay encrypted with this
+                # one: Secret Manager applies a key change to new versions only. A key you bring is also often
+                # shared by other secrets, which rely on this same (non-authoritative) binding of the project's
+                # agent. Deleting the grant would make those versions unreadable, so it is always left in place.
+                opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True),
             )
         )
     return LocationKeys(key_ids, grants)
@@ -61,7 +60,6 @@ def _created_key(
     encryption: GcpEncryption,
     project: "Optional[pulumi.Input[str]]",
     labels: dict[str, str],
-    keep_keys: bool,
     parent: pulumi.Resource,
 ) -> "pulumi.Output[str]":
     ring = gcp.kms.KeyRing(
@@ -79,9 +77,9 @@ def _created_key(
         purpose="ENCRYPT_DECRYPT",
         rotation_period=encryption.key_rotation_period,
         labels=labels or None,
-        # Versions already written stay encrypted with this key even after the secret moves to another one:
-        # with deletion protection on, a key the program stops using is left in GCP, never destroyed.
-        deletion_policy="ABANDON" if keep_keys else "DELETE",
+        # Versions already written stay encrypted with this key even after the secret moves to another one, so
+        # a key the program stops using is left in GCP, never destroyed (key rings cannot be deleted anyway).
+        deletion_policy="ABANDON",
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return key.id

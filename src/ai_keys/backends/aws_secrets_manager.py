@@ -44,13 +44,15 @@ def store(
     name: str, spec: KeySpec, options: AwsSecretsManagerOptions, value: "pulumi.Output[str]", parent: pulumi.Resource
 ) -> StoredSecret:
     """Create the secret, its first version, and everything ``spec`` asks for around it."""
-    child = pulumi.ResourceOptions(parent=parent)
     tags = dict(spec.tags)
     primary_key, replica_keys = (
-        _aws_kms.create_keys(name, spec.encryption, spec.replica_regions, tags, parent)
+        # With rotation on, the version carrying only the initial label is not re-encrypted when the key changes:
+        # a created key must then outlive the component's use of it, or that version becomes unreadable.
+        _aws_kms.create_keys(name, spec.encryption, spec.replica_regions, tags, parent, keep=spec.rotation is not None)
         if spec.encryption is not None
         else (None, {})
     )
+    protected = guarded(spec)
     secret = aws.secretsmanager.Secret(
         f"{name}-secret",
         name=spec.name,
@@ -66,7 +68,13 @@ def store(
         or None,
         force_overwrite_replica_secret=options.force_overwrite_replica_secret or None,
         tags=tags or None,
-        opts=child,
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            protect=True if protected else None,
+            # Removing a replica region deletes that replica at once (no recovery window covers replicas), and the
+            # provider has no way to say "only additions": under protection any change of the regions is refused.
+            replace_on_changes=["replicas"] if protected and spec.replica_regions else None,
+        ),
     )
     version = _version(name, spec, secret, value, parent)
     if spec.readers:
@@ -75,6 +83,13 @@ def store(
         _rotation(name, spec, secret, version, parent)
     kms_key_arn: pulumi.Output[Optional[str]] = primary_key.key_arn if primary_key else pulumi.Output.from_input(None)
     return StoredSecret(secret, version, kms_key_arn)
+
+
+def guarded(spec: KeySpec) -> bool:
+    """Whether the secret is protected from deletion and replacement: with deletion protection (replicas have
+    no recovery window), and always with rotation on (a replacement would seed the new secret with the
+    initial value the state keeps, not the rotated one)."""
+    return spec.deletion_protection or spec.rotation is not None
 
 
 def _version(
@@ -142,7 +157,7 @@ def _grant_readers(
                 opts=child,
             )
         else:
-            _aws_kms.reader_grants(name, key, spec.readers, arn, parent)
+            _aws_kms.reader_grants(name, key, spec, arn, parent)
 
 
 def _replica_arn(primary_arn: "pulumi.Output[str]", region: str) -> "pulumi.Output[str]":

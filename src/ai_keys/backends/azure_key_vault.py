@@ -21,6 +21,8 @@ from .result import BackendResult
 
 SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6"
 """Built-in role "Key Vault Secrets User": read secret contents, nothing else."""
+SECRETS_OFFICER_ROLE_ID = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+"""Built-in role "Key Vault Secrets Officer": manage secrets (write new versions), for the rotation handler."""
 
 
 def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
@@ -37,8 +39,12 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
         else None
     )
     secret = _secret(name, spec, options, vault, secret_name, value, near_expiry, parent)
+    rotator = spec.rotation.azure_rotator_principal_id if spec.rotation is not None else None
+    rbac = _azure_vault.rbac_checked(vault, parent) if spec.readers or rotator is not None else None
     if spec.readers:
-        _grant_readers(name, spec, options, secret, client, _azure_vault.rbac_checked(vault, parent), parent)
+        _grant_readers(name, spec, options, secret, client, rbac, parent)
+    if rotator is not None:
+        _grant_rotator(name, rotator, secret, client, rbac, parent)
     properties = secret.properties
     return BackendResult(
         secret_id=secret.id,
@@ -82,6 +88,13 @@ def _secret(
             ignore_changes=_rotation_ignores(spec.rotation),
             # Key Vault announces expiry only for versions written after the subscription exists.
             depends_on=[near_expiry] if near_expiry is not None else None,
+            # A replacement would seed the new secret with the state's initial value and expiry once a rotator
+            # has written another: with rotation on, the secret is protected whatever deletion_protection says.
+            protect=True if spec.deletion_protection or spec.rotation is not None else None,
+            # azure-native deletes a secret through the data plane, which a created vault's firewall and RBAC
+            # refuse to the deploying identity. Deleting the vault takes its secrets with it (into soft delete), so
+            # a secret in a created vault is only dropped from the state.
+            retain_on_delete=True if vault.vault is not None else None,
         ),
     )
 
@@ -103,27 +116,58 @@ def _grant_readers(
     rbac: "Optional[pulumi.Output[bool]]",
     parent: pulumi.Resource,
 ) -> None:
-    role_definition_id = pulumi.Output.concat(
-        "/subscriptions/", client.subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", SECRETS_USER_ROLE_ID
-    )
     # In a vault brought by the user, the grants wait for the check that the vault honours role assignments.
     scope: pulumi.Output[str] = secret.id if rbac is None else pulumi.Output.all(secret.id, rbac).apply(lambda a: str(a[0]))
     for index, reader in enumerate(spec.readers):
-        # Known principals name their resource, so reordering `readers` never replaces a grant.
-        suffix = reader.lower() if isinstance(reader, str) else str(index)
-        assignment_name = pulumi.Output.all(scope, reader).apply(
-            lambda a: _azure_names.role_assignment_name(str(a[0]), str(a[1]), SECRETS_USER_ROLE_ID)
+        # Keyed by the reader's name or principal id, never its position: the role assignment's Azure name is
+        # derived from the principal, so a position-keyed grant moved to another principal would collide with
+        # the one that still holds that name.
+        key = spec.reader_key(index)
+        if key is None:  # refused by the rules before anything is registered
+            raise ValueError(f"{spec.reader_path(index)} has no stable key")
+        _role_assignment(
+            f"{name}-reader-{key.lower()}", reader, options.type_of(reader), SECRETS_USER_ROLE_ID, scope, client, parent
         )
-        azure_native.authorization.RoleAssignment(
-            f"{name}-reader-{suffix}",
-            principal_id=reader,
-            principal_type=options.type_of(reader),
-            role_definition_id=role_definition_id,
-            scope=scope,  # this secret only, not the vault
-            role_assignment_name=assignment_name,
-            # The Azure name is derived, so a replacement must free it before creating the new one.
-            opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
-        )
+
+
+def _grant_rotator(
+    name: str,
+    rotator: Any,
+    secret: azure_native.keyvault.Secret,
+    client: "pulumi.Output[azure_native.authorization.GetClientConfigResult]",
+    rbac: "Optional[pulumi.Output[bool]]",
+    parent: pulumi.Resource,
+) -> None:
+    """The rotation handler's identity may write new versions of this secret, and nothing else in the vault."""
+    scope: pulumi.Output[str] = secret.id if rbac is None else pulumi.Output.all(secret.id, rbac).apply(lambda a: str(a[0]))
+    _role_assignment(f"{name}-rotator", rotator, "ServicePrincipal", SECRETS_OFFICER_ROLE_ID, scope, client, parent)
+
+
+def _role_assignment(
+    resource_name: str,
+    principal: Any,
+    principal_type: str,
+    role_id: str,
+    scope: "pulumi.Output[str]",
+    client: "pulumi.Output[azure_native.authorization.GetClientConfigResult]",
+    parent: pulumi.Resource,
+) -> None:
+    role_definition_id = pulumi.Output.concat(
+        "/subscriptions/", client.subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role_id
+    )
+    assignment_name = pulumi.Output.all(scope, principal).apply(
+        lambda a: _azure_names.role_assignment_name(str(a[0]), str(a[1]), role_id)
+    )
+    azure_native.authorization.RoleAssignment(
+        resource_name,
+        principal_id=principal,
+        principal_type=principal_type,
+        role_definition_id=role_definition_id,
+        scope=scope,  # this secret only, not the vault
+        role_assignment_name=assignment_name,
+        # The Azure name is derived, so a replacement must free it before creating the new one.
+        opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
+    )
 
 
 def _version_of(uri_with_version: str) -> str:

@@ -5,6 +5,7 @@ from typing import Any, Optional
 
 import pulumi
 import pulumi_gcp as gcp
+import pulumiverse_time as time
 
 from ..spec import KeySpec, checked_value
 from ..spec.gcp_secret_manager import (
@@ -40,9 +41,7 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
     key_ids: dict[str, pulumi.Output[str]] = {}
     if options.encryption is not None:
         assert agent_member is not None
-        location_keys = _gcp_kms.keys(
-            name, options.encryption, options.project, agent_member, labels, spec.deletion_protection, parent
-        )
+        location_keys = _gcp_kms.keys(name, options.encryption, options.project, agent_member, labels, parent)
         key_ids = location_keys.key_ids
         prerequisites.extend(location_keys.grants)
     notices: Optional[_gcp_rotation.RotationNotices] = None
@@ -61,25 +60,19 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
         rotation=notices.args if notices else None,
         version_destroy_ttl=options.version_destroy_ttl,
         deletion_protection=spec.deletion_protection,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=prerequisites),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=_propagated(name, prerequisites, options.iam_propagation_seconds, parent),
+            # Deleting or replacing the secret deletes its reader binding and disables its version first; only
+            # then would the provider's deletion_protection refuse. The engine refuses such a plan up front.
+            protect=True if guarded(spec) else None,
+        ),
     )
     version = _version(name, spec, secret, value, parent)
     if options.audit_data_access:
         _audit_data_access(name, options.project, parent)
-    for index, reader in enumerate(spec.readers):
-        # IAM member resources are non-authoritative: deleting one removes that member's binding even if another
-        # resource still declares it. Named by position, removing or reordering readers would move a member to a
-        # resource that is replaced, and deleting the old one would revoke a reader that is still listed. Known
-        # members therefore name their resource; only readers given as Outputs are named by position.
-        suffix = reader if isinstance(reader, str) else str(index)
-        gcp.secretmanager.SecretIamMember(
-            f"{name}-reader-{suffix}",
-            secret_id=secret.id,
-            role=SECRET_ACCESSOR,
-            member=_member(index, reader),
-            project=options.project,
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
+    if spec.readers:
+        _grant_readers(name, spec, secret, options.project, parent)
     primary = (options.locations or (GLOBAL,))[0]  # the key of the first location the secret lives in
     kms_key_id: pulumi.Output[Optional[str]] = key_ids[primary] if key_ids else pulumi.Output.from_input(None)
     return BackendResult(
@@ -91,11 +84,52 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
     )
 
 
-def _member(index: int, reader: Any) -> "pulumi.Input[str]":
+def _grant_readers(name: str, spec: KeySpec, secret: gcp.secretmanager.Secret, project: Any, parent: pulumi.Resource) -> None:
+    """One authoritative binding of the accessor role on this secret, listing every reader.
+
+    Per-member resources are non-authoritative and keyed per reader: deleting one removes that member's binding
+    even when another resource still declares it, so a reordered or shortened list could revoke a reader that
+    stays. A single binding updates its member list in place whatever the order, and readers given as Outputs
+    need no stable key. It also makes the list exact: a grant of this role added to this secret outside the
+    program is removed on the next update.
+    """
+    members = [_member(spec.reader_path(index), reader) for index, reader in enumerate(spec.readers)]
+    gcp.secretmanager.SecretIamBinding(
+        f"{name}-readers",
+        secret_id=secret.id,
+        role=SECRET_ACCESSOR,
+        members=members,
+        project=project,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def _member(path: str, reader: Any) -> "pulumi.Input[str]":
     if isinstance(reader, str):
         return reader  # checked before anything was registered
     # A reader known only at deploy time gets the same check (allUsers must never slip through an Output).
-    return pulumi.Output.from_input(reader).apply(lambda member: checked_member(f"readers[{index}]", member))
+    return pulumi.Output.from_input(reader).apply(lambda member: checked_member(path, member))
+
+
+def guarded(spec: KeySpec) -> bool:
+    """Whether the secret is protected from deletion and replacement: with deletion protection, and always
+    with rotation on (a replacement would seed the new secret with the initial value, not the rotated one)."""
+    return spec.deletion_protection or spec.rotation is not None
+
+
+def _propagated(name: str, grants: list[pulumi.Resource], seconds: int, parent: pulumi.Resource) -> list[pulumi.Resource]:
+    """The grants, plus a wait for them to take effect: IAM is eventually consistent, and Secret Manager checks
+    the service agent's access to the keys and topic when the secret is created."""
+    if not grants or seconds == 0:
+        return grants
+    wait = time.Sleep(
+        f"{name}-iam-propagation",
+        create_duration=f"{seconds}s",
+        # A new grant (another key, another topic) waits again.
+        triggers={f"grant-{i}": grant.urn for i, grant in enumerate(grants)},
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=grants),
+    )
+    return [wait]
 
 
 def _replication(

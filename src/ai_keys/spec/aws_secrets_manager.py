@@ -8,7 +8,14 @@ from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
 from . import _checks as check
-from .common import CommonSpec, refuse_given, refuse_other_blocks, refuse_rotation_fields, require_value
+from .common import (
+    CommonSpec,
+    refuse_given,
+    refuse_other_blocks,
+    refuse_rotation_fields,
+    refuse_unnamed_output_readers,
+    require_value,
+)
 
 NAME_PATTERN = r"[A-Za-z0-9/_+=.@-]{1,512}"
 MAX_VALUE_BYTES = 65_536
@@ -44,15 +51,14 @@ class AwsSecretsManagerOptions:
     force_overwrite_replica_secret: bool
 
 
-def check_reader_arns(common: CommonSpec, field: str = "readers") -> None:
+def check_reader_arns(common: CommonSpec) -> None:
     for index, reader in enumerate(common.readers):
+        path = common.reader_path(index)
         if isinstance(reader, str):
             if "*" in reader:
-                raise SecureApiKeyError(
-                    f"{field}[{index}]", "must name one principal, not a wildcard", "an IAM role, user or account root ARN"
-                )
+                raise SecureApiKeyError(path, "must name one principal, not a wildcard", "an IAM role, user or account root ARN")
             check.text(
-                f"{field}[{index}]",
+                path,
                 reader,
                 pattern=PRINCIPAL_ARN_PATTERN,
                 max_len=2048,
@@ -69,6 +75,7 @@ def _check_rotation(common: CommonSpec) -> None:
         {
             "azure_webhook_url": "rotation.aws_lambda_arn",
             "azure_function_id": "rotation.aws_lambda_arn",
+            "azure_rotator_principal_id": "rotation.aws_lambda_arn (the Lambda's role needs secretsmanager:PutSecretValue)",
             "gcp_topic_id": "rotation.aws_lambda_arn",
         },
     )
@@ -188,6 +195,8 @@ def _check_encryption(common: CommonSpec) -> None:
                 "a KMS key in the replica's own region (KMS keys are regional)",
             )
     if common.readers:
+        if not encryption.create_key:
+            refuse_unnamed_output_readers(common, "each reader gets a KMS grant of its own on the key you bring")
         # Readers of a key the user brings get KMS grants, and CreateGrant takes a key id or key ARN, never an alias.
         named = [("encryption.key_id", encryption.key_id)]
         named += [(f"encryption.replica_key_ids.{r}", k) for r, k in encryption.replica_key_ids.items()]

@@ -16,7 +16,15 @@ from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
 from . import _checks as check
-from .common import CommonSpec, refuse_given, refuse_other_blocks, refuse_rotation_fields, require_value
+from . import common
+from .common import (
+    CommonSpec,
+    refuse_given,
+    refuse_other_blocks,
+    refuse_rotation_fields,
+    refuse_unnamed_output_readers,
+    require_value,
+)
 
 BLOCK = "azure"
 BLOCK_FIELDS = (
@@ -45,7 +53,7 @@ VAULT_NAME_PATTERN = r"(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]"
 VAULT_NAME_RULE = "3-24 characters of a-z, A-Z, 0-9 and '-', a letter first, a letter or digit last, no '--'"
 # Resource group names: 1-90 word characters, '-', '_', '.', '(' or ')', not ending in '.'.
 RESOURCE_GROUP_PATTERN = r"[\w.()-]{0,89}[\w()-]"
-GUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+GUID_PATTERN = common.GUID_PATTERN
 VAULT_ID_RE = re.compile(
     r"/subscriptions/(?P<subscription>" + GUID_PATTERN + r")/resourceGroups/(?P<resource_group>" + RESOURCE_GROUP_PATTERN + r")"
     r"/providers/Microsoft\.KeyVault/vaults/(?P<vault>" + VAULT_NAME_PATTERN + r")",
@@ -180,10 +188,11 @@ def _check_names(common: CommonSpec) -> None:
         check.text(
             "name", common.name, pattern=SECRET_NAME_PATTERN, max_len=127, allowed="1-127 characters of a-z, A-Z, 0-9 and '-'"
         )
+    refuse_unnamed_output_readers(common, "each reader gets a role assignment of its own")
     for index, reader in enumerate(common.readers):
         if check.is_known_str(reader):
             check.text(
-                f"readers[{index}]",
+                common.reader_path(index),
                 reader,
                 pattern=GUID_PATTERN,
                 max_len=36,
@@ -370,6 +379,23 @@ def _choose_vault(block: Mapping[str, Any]) -> str:
     return way
 
 
+def _check_rotator_reach(common: CommonSpec, vault: "Optional[AzureVaultOptions]") -> None:
+    """A rotation handler writes through the data plane, which a created vault's firewall guards: Azure
+    Functions and webhooks are not trusted services that may bypass it, so they need a rule of their own."""
+    rotator = common.rotation.azure_rotator_principal_id if common.rotation is not None else None
+    if rotator is None or vault is None:
+        return
+    network = vault.network
+    if network.default_action == "Deny" and not network.ip_rules and not network.subnet_ids:
+        raise SecureApiKeyError(
+            "rotation.azure_rotator_principal_id",
+            "could never write a new version: the created vault's firewall denies every address by default and "
+            "lists no ip_rules or subnet_ids",
+            "add the handler's outbound IP addresses to azure.create_vault.network.ip_rules, or its VNet integration "
+            "subnet to azure.create_vault.network.subnet_ids",
+        )
+
+
 def validate(common: CommonSpec, args: Mapping[str, Any]) -> AzureKeyVaultOptions:
     refuse_other_blocks(common, args, accepted=(BLOCK,))
     refuse_given(common, _REFUSALS)
@@ -406,6 +432,8 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> AzureKeyVaultOption
             "a not_before time earlier than the expiry",
         )
     content_type = block.get("content_type")
+    create_vault = _create_vault(common, block["create_vault"]) if way == "create_vault" else None
+    _check_rotator_reach(common, create_vault)
     return AzureKeyVaultOptions(
         resource_group_name=check.input_str(
             "azure.resource_group_name",
@@ -422,7 +450,7 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> AzureKeyVaultOption
         )
         if vault_name is not None
         else None,
-        create_vault=_create_vault(common, block["create_vault"]) if way == "create_vault" else None,
+        create_vault=create_vault,
         content_type=check.text("azure.content_type", content_type, max_len=MAX_CONTENT_TYPE)
         if content_type is not None
         else None,

@@ -21,6 +21,7 @@ TOP_LEVEL_FIELDS = (
     "description",
     "name",
     "readers",
+    "readers_by_name",
     "rotation",
     "encryption",
     "replica_regions",
@@ -47,8 +48,12 @@ ROTATION_FIELDS = (
     "azure_webhook_url",
     "azure_function_id",
     "gcp_topic_id",
+    "azure_rotator_principal_id",
 )
 ENCRYPTION_FIELDS = ("create_key", "key_id", "replica_key_ids", "key_rotation_days")
+MAX_READERS = 50
+GUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+READER_NAME_PATTERN = r"[a-z0-9][a-z0-9-]{0,39}"
 _REGION = r"[a-z]+(-[a-z]+)*\d?(-[a-z0-9]+)*"
 
 
@@ -64,6 +69,7 @@ class RotationSpec:
     azure_webhook_url: Optional[Any] = field(default=None, repr=False)  # often carries an access code
     azure_function_id: Optional[Any] = None
     gcp_topic_id: Optional[Any] = None
+    azure_rotator_principal_id: Optional[Any] = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class CommonSpec:
     description: Optional[Any]
     name: Optional[str]
     readers: tuple[Any, ...]
+    """Every reader: those of ``readers`` first, then those of ``readers_by_name``."""
     rotation: Optional[RotationSpec]
     encryption: Optional[EncryptionSpec]
     replica_regions: tuple[str, ...]
@@ -99,6 +106,25 @@ class CommonSpec:
     """Top-level fields the user set, so backends can refuse options they cannot honour."""
     resource_name: str = ""
     """The component's Pulumi name, which auto-named cloud names are derived from."""
+    reader_names: tuple[Optional[str], ...] = ()
+    """Per entry of ``readers``: the name given in ``readers_by_name``, or None for an entry of ``readers``."""
+
+    def reader_path(self, index: int) -> str:
+        """The field path of ``readers[index]`` as the user wrote it."""
+        name = self.reader_names[index] if index < len(self.reader_names) else None
+        if name is not None:
+            return f"readers_by_name.{name}"
+        return f"readers[{index}]"
+
+    def reader_key(self, index: int) -> Optional[str]:
+        """What keys the reader's own child resources across deploys: the name the user gave it, or the
+        principal itself when it is known now. None for an entry of ``readers`` known only at deploy time,
+        which must not be keyed by its list position (removing or reordering readers would move a grant)."""
+        name = self.reader_names[index] if index < len(self.reader_names) else None
+        if name is not None:
+            return name
+        reader = self.readers[index]
+        return reader if isinstance(reader, str) else None
 
 
 def parse_backend(value: Any) -> Backend:
@@ -171,6 +197,12 @@ def _rotation(raw: Any) -> RotationSpec:
             block.get("azure_function_id"),
             pattern=r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Web/sites/[^/]+/functions/[^/]+",
             allowed="an Azure Function resource id (.../providers/Microsoft.Web/sites/APP/functions/NAME)",
+        ),
+        azure_rotator_principal_id=_optional_input(
+            "rotation.azure_rotator_principal_id",
+            block.get("azure_rotator_principal_id"),
+            pattern=GUID_PATTERN,
+            allowed="the object (principal) id of the identity your rotation handler runs as, a GUID",
         ),
         gcp_topic_id=_optional_input(
             "rotation.gcp_topic_id",
@@ -248,10 +280,31 @@ def parse_common(args: Mapping[str, Any], resource_name: str = "") -> CommonSpec
     for block_name in BACKEND_BLOCKS:
         if block_name in args and args[block_name] is not None:
             check.mapping(block_name, args[block_name])
-    readers = check.sequence("readers", args.get("readers", []), max_items=50)
+    readers = check.sequence("readers", args.get("readers", []), max_items=MAX_READERS)
     for index, reader in enumerate(readers):
         check.input_str(f"readers[{index}]", reader, max_len=2048, allowed="a principal identifier string")
     check.no_duplicates("readers", readers)
+    named = check.mapping("readers_by_name", args.get("readers_by_name") or {})
+    for reader_name, reader in named.items():
+        check.text(
+            "readers_by_name",
+            reader_name,
+            pattern=READER_NAME_PATTERN,
+            max_len=40,
+            allowed="names of 1-40 lower-case letters, digits and '-', starting with a letter or digit",
+        )
+        check.input_str(f"readers_by_name.{reader_name}", reader, max_len=2048, allowed="a principal identifier string")
+    if len(readers) + len(named) > MAX_READERS:
+        raise SecureApiKeyError(
+            "readers_by_name", f"brings the readers to {len(readers) + len(named)}", f"at most {MAX_READERS} readers in all"
+        )
+    seen = {reader: f"readers[{index}]" for index, reader in enumerate(readers) if isinstance(reader, str)}
+    for reader_name, reader in named.items():
+        if isinstance(reader, str):
+            if reader in seen:
+                raise SecureApiKeyError(f"readers_by_name.{reader_name}", f"is {seen[reader]} again", "each principal once")
+            seen[reader] = f"readers_by_name.{reader_name}"
+    all_readers = [*readers, *named.values()]
     regions = check.sequence("replica_regions", args.get("replica_regions", []), max_items=20)
     for index, region in enumerate(regions):
         check.text(
@@ -273,7 +326,8 @@ def parse_common(args: Mapping[str, Any], resource_name: str = "") -> CommonSpec
         if args.get("description") is not None
         else None,
         name=name,
-        readers=tuple(readers),
+        readers=tuple(all_readers),
+        reader_names=tuple([None] * len(readers) + list(named)),
         rotation=_rotation(args["rotation"]) if args.get("rotation") is not None else None,
         encryption=_encryption(args["encryption"]) if args.get("encryption") is not None else None,
         replica_regions=tuple(regions),
@@ -348,6 +402,22 @@ def refuse_other_blocks(common: CommonSpec, args: Mapping[str, Any], accepted: t
                 block_name,
                 f"only applies to backend {owner.value}, not {common.backend.value}",
                 f"remove it, or set backend: {owner.value}",
+            )
+
+
+def refuse_unnamed_output_readers(common: CommonSpec, why: str) -> None:
+    """Refuse a reader of ``readers`` known only at deploy time where the backend makes a child per reader.
+
+    Such a child can only be keyed by the reader's list position, so removing or reordering readers would hand
+    one principal's grant to another (and on Azure fail outright): the user names the reader instead.
+    """
+    for index in range(len(common.readers)):
+        if common.reader_key(index) is None:
+            raise SecureApiKeyError(
+                common.reader_path(index),
+                f"is known only at deploy time, and on {common.backend.value} {why}, which must be named by something "
+                "that stays the same when readers are added, removed or reordered",
+                'give it a name of your choosing in readers_by_name instead, e.g. readers_by_name: {"app": <the output>}',
             )
 
 

@@ -13,7 +13,9 @@ from ..errors import SecureApiKeyError
 from . import _checks as check
 from .common import CommonSpec, refuse_given, refuse_other_blocks, refuse_rotation_fields, require_value, utf8_size
 
-GCP_FIELDS = ("project", "annotations", "version_destroy_ttl", "audit_data_access")
+GCP_FIELDS = ("project", "annotations", "version_destroy_ttl", "audit_data_access", "iam_propagation_seconds")
+DEFAULT_IAM_PROPAGATION_SECONDS = 60
+"""Google documents IAM changes as taking effect within seconds to minutes (usually under 60 s)."""
 MAX_VALUE_BYTES = 65_536
 SECRET_ID_PATTERN = r"[A-Za-z0-9_-]{1,255}"
 LOCATION_PATTERN = r"[a-z]+-[a-z]+[0-9]{1,2}"
@@ -100,6 +102,8 @@ class GcpSecretManagerOptions:
     rotation: Optional[GcpRotation]
     audit_data_access: bool = False
     """Whether to turn on Secret Manager's Data Access audit logs in the project."""
+    iam_propagation_seconds: int = DEFAULT_IAM_PROPAGATION_SECONDS
+    """How long the secret waits after the service agent's grants are made."""
 
 
 def gcp_labels(tags: Mapping[str, str]) -> dict[str, str]:
@@ -159,17 +163,17 @@ def checked_member(path: str, reader: Any) -> str:
 
 
 def _check_readers(common: CommonSpec) -> None:
-    seen: dict[str, int] = {}
+    seen: dict[str, str] = {}
     for index, reader in enumerate(common.readers):
         if isinstance(reader, str):  # an Output is checked once it resolves
-            checked_member(f"readers[{index}]", reader)
+            checked_member(common.reader_path(index), reader)
             # IAM compares member emails without case: two spellings would be one binding, which removing
             # either reader would revoke for both.
             if reader.lower() in seen:
                 raise SecureApiKeyError(
-                    f"readers[{index}]", f"is readers[{seen[reader.lower()]}] in another case", "each member once"
+                    common.reader_path(index), f"is {seen[reader.lower()]} in another case", "each member once"
                 )
-            seen[reader.lower()] = index
+            seen[reader.lower()] = common.reader_path(index)
 
 
 def _locations(common: CommonSpec) -> tuple[str, ...]:
@@ -268,6 +272,7 @@ def _rotation(common: CommonSpec) -> Optional[GcpRotation]:
             "aws_lambda_arn": topic_instead,
             "azure_webhook_url": topic_instead,
             "azure_function_id": topic_instead,
+            "azure_rotator_principal_id": "grant your Pub/Sub subscriber roles/secretmanager.secretVersionAdder on the secret",
         },
     )
     if rotation.every_days is None:  # pragma: no cover - common parsing plus the refusals above make this unreachable
@@ -388,4 +393,7 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> GcpSecretManagerOpt
         encryption=encryption,
         rotation=rotation,
         audit_data_access=check.boolean("gcp.audit_data_access", block.get("audit_data_access", False)),
+        iam_propagation_seconds=check.integer(
+            "gcp.iam_propagation_seconds", block.get("iam_propagation_seconds", DEFAULT_IAM_PROPAGATION_SECONDS), 0, 600
+        ),
     )
