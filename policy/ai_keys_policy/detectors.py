@@ -54,6 +54,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
+
+from .encodings import decode_base64_text, is_jwt, is_public_key
+from .names import mentions, name_words, says_public, says_secret
 
 __all__ = [
     "DEFAULT_ENTROPY_THRESHOLD",
@@ -61,7 +65,9 @@ __all__ = [
     "DEFAULT_MIN_ENTROPY_LENGTH",
     "KeyKind",
     "Match",
+    "find_key_by_name",
     "find_keys",
+    "find_keys_decoding",
     "looks_high_entropy",
     "looks_like_identifier",
     "redact_keys",
@@ -87,13 +93,31 @@ class KeyKind(Enum):
     OPENAI = "OpenAI API key"
     ANTHROPIC = "Anthropic API key"
     AWS_ACCESS_KEY_ID = "AWS access key id"
+    AWS_SECRET_ACCESS_KEY = "AWS secret access key"
     GOOGLE_API_KEY = "Google API key"
+    AZURE_AI_KEY = "Azure OpenAI / AI services key"
+    MISTRAL = "Mistral API key"
+    COHERE = "Cohere API key"
+    HUGGING_FACE = "Hugging Face token"
+    GROQ = "Groq API key"
+    TOGETHER = "Together AI API key"
+    PERPLEXITY = "Perplexity API key"
+    XAI = "xAI API key"
+    DEEPSEEK = "DeepSeek API key"
+    OPENROUTER = "OpenRouter API key"
+    REPLICATE = "Replicate API token"
     HIGH_ENTROPY = "high-entropy string (possible secret)"
 
     @property
     def label(self) -> str:
         """The human-readable name of the kind, e.g. ``"OpenAI API key"``."""
         return str(self.value)
+
+    @property
+    def rule(self) -> str:
+        """The name of the rule that reports this kind, as shown in messages: ``vendor-pattern:openai``
+        or ``entropy``."""
+        return "entropy" if self is KeyKind.HIGH_ENTROPY else "vendor-pattern:" + self.name.lower().replace("_", "-")
 
 
 @dataclass(frozen=True)
@@ -108,38 +132,116 @@ class Match:
 
     hint: str
     """The fixed prefix of the key's kind (at most four characters) followed by ``…``, e.g.
-    ``"sk-…"``; empty for :attr:`KeyKind.HIGH_ENTROPY`, which has no fixed prefix."""
+    ``"sk-…"``; empty for kinds without a fixed prefix."""
 
 
 _B = r"(?<![A-Za-z0-9_-])"  # token boundary: the key is not the tail of a longer token
+_E = r"(?![A-Za-z0-9_-])"  # ... nor the head of one
 
-# (kind, compiled pattern, number of leading characters that are the kind's fixed prefix)
+# (kind, compiled pattern, number of leading characters that are the kind's fixed prefix).
+# Order matters where shapes nest: sk-ant-, sk-or-v1- and DeepSeek's sk-<32 hex> before OpenAI.
 _PATTERNS: tuple[tuple[KeyKind, re.Pattern[str], int], ...] = (
     (KeyKind.ANTHROPIC, re.compile(_B + r"sk-ant-[A-Za-z0-9_-]{32,}"), 4),
+    (KeyKind.OPENROUTER, re.compile(_B + r"sk-or-v1-[0-9a-f]{64}" + _E), 4),
+    (KeyKind.DEEPSEEK, re.compile(_B + r"sk-[0-9a-f]{32}" + _E), 3),
     (
         KeyKind.OPENAI,
-        re.compile(_B + r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{32,})"),
+        re.compile(
+            _B + r"sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{40,}|(?![0-9a-f]{32}(?![A-Za-z0-9_-]))[A-Za-z0-9]{32,})"
+        ),
         3,
     ),
     (KeyKind.AWS_ACCESS_KEY_ID, re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"), 4),
-    (KeyKind.GOOGLE_API_KEY, re.compile(_B + r"AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])"), 4),
+    (KeyKind.GOOGLE_API_KEY, re.compile(_B + r"AIza[A-Za-z0-9_-]{35}" + _E), 4),
+    (KeyKind.HUGGING_FACE, re.compile(_B + r"hf_[A-Za-z0-9]{30,}" + _E), 3),
+    (KeyKind.GROQ, re.compile(_B + r"gsk_[A-Za-z0-9]{40,}" + _E), 4),
+    (KeyKind.TOGETHER, re.compile(_B + r"tgp_v1_[A-Za-z0-9_-]{40,}"), 4),
+    (KeyKind.PERPLEXITY, re.compile(_B + r"pplx-[A-Za-z0-9]{40,}" + _E), 4),
+    (KeyKind.XAI, re.compile(_B + r"xai-[A-Za-z0-9]{60,}" + _E), 4),
+    (KeyKind.REPLICATE, re.compile(_B + r"r8_[A-Za-z0-9]{30,}" + _E), 3),
 )
+# Every pattern starts with one of these literals: strings without any skip the patterns.
+_PREFILTER = re.compile(r"sk-|AKIA|ASIA|AIza|hf_|gsk_|tgp_|pplx-|xai-|r8_")
 
 
 def find_keys(text: str) -> list[Match]:
-    """Return the kinds of API key that occur anywhere in ``text``, each kind at most once.
+    """Return the kinds of API key with a fixed prefix that occur anywhere in ``text``, each kind at most once.
 
     >>> [m.kind.name for m in find_keys("no key here")]
     []
     """
+    if _PREFILTER.search(text) is None:
+        return []
+    return list(_find_keys(text))
+
+
+@lru_cache(maxsize=65536)
+def _find_keys(text: str) -> tuple[Match, ...]:
     found: list[Match] = []
     for kind, pattern, prefix_len in _PATTERNS:
         m = pattern.search(text)
         if m is not None:
             found.append(Match(kind, m.group(0)[:prefix_len] + "…"))
-    return found
+    return tuple(found)
 
 
+def find_keys_decoding(text: str) -> tuple[list[Match], bool]:
+    """:func:`find_keys` on ``text``, or on what it encodes when it is base64 of text.
+
+    Returns the matches and whether they were found in the decoded text.
+    """
+    found = find_keys(text)
+    if found:
+        return found, False
+    decoded = decode_base64_text(text)
+    return (find_keys(decoded), True) if decoded is not None else ([], False)
+
+
+# Vendor keys without a fixed prefix: recognised by their shape when the name says whose key it is.
+_AZURE_AI_RE = re.compile(r"[0-9a-fA-F]{32}")
+_ALNUM_32_RE = re.compile(r"[A-Za-z0-9]{32}")
+_ALNUM_40_RE = re.compile(r"[A-Za-z0-9]{40}")
+_HEX_64_RE = re.compile(r"[0-9a-f]{64}")
+_AWS_SECRET_RE = re.compile(r"[A-Za-z0-9/+]{40}")
+
+
+def find_key_by_name(name: str, value: str) -> Match | None:
+    """Recognise a vendor key that has no fixed prefix from its shape and the ``name`` it is stored under.
+
+    ================================ ===================================================================
+    Kind                             Shape, and what the name must mention
+    ================================ ===================================================================
+    Azure OpenAI / AI services key   32 hex digits; ``azure``, ``openai`` or ``cognitive`` and a
+                                     credential word (``AZURE_OPENAI_API_KEY``, ``AzureOpenAI__ApiKey``)
+    Mistral                          32 letters/digits; ``mistral``
+    Cohere                           40 letters/digits; ``cohere`` or ``CO_API_KEY``
+    Together AI (legacy)             64 hex digits; ``together``
+    AWS secret access key            40 of ``A-Za-z0-9/+``; ``secret access key``, ``aws`` + ``secret``
+                                     or exactly ``secretKey``/``secret_key``
+    ================================ ===================================================================
+    """
+    if not name or len(value) not in (32, 40, 64):
+        return None
+    kind: KeyKind | None = None
+    if len(value) == 32:
+        if _AZURE_AI_RE.fullmatch(value) and mentions(name, "azure", "openai", "cognitive") and says_secret(name):
+            kind = KeyKind.AZURE_AI_KEY
+        elif _ALNUM_32_RE.fullmatch(value) and mentions(name, "mistral"):
+            kind = KeyKind.MISTRAL
+    elif len(value) == 40:
+        joined = "".join(name_words(name))
+        if _ALNUM_40_RE.fullmatch(value) and (mentions(name, "cohere") or name_words(name)[-3:] == ("co", "api", "key")):
+            kind = KeyKind.COHERE
+        elif _AWS_SECRET_RE.fullmatch(value) and (
+            joined.endswith(("secretaccesskey", "secretkey")) or mentions(name, "awssecret")
+        ):
+            kind = KeyKind.AWS_SECRET_ACCESS_KEY
+    elif _HEX_64_RE.fullmatch(value) and mentions(name, "together"):
+        kind = KeyKind.TOGETHER
+    return Match(kind, "") if kind is not None else None
+
+
+@lru_cache(maxsize=65536)
 def redact_keys(text: str) -> str:
     """Return ``text``, or ``"<redacted>"`` when it contains a key (for names shown in messages)."""
     return "<redacted>" if find_keys(text) else text
@@ -160,6 +262,13 @@ _SEPARATORS_RE = re.compile(r"[-_./]+")
 # Splits "HTTPServerTimeout30s" into HTTP, Server, Timeout, 30, s. Linear: no nested quantifiers.
 _CAMEL_TOKEN_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+|[^A-Za-z0-9]+")
 _DIGEST_LENGTHS = frozenset({40, 64})
+_MD5_LENGTH = 32
+# Cloud ids: a short hex part (Pulumi auto-name suffixes, vpc-/subnet-/fs- ids), an upper-case id
+# (Route 53 zones, IAM unique ids, RDS resource ids) or a lower-case id (Cognito app clients,
+# storage accounts). Each must hold a digit, so plain words are left to the word rules.
+_ID_SEGMENT_RE = re.compile(r"(?=.*[0-9])(?:[0-9a-f]{1,17}|[0-9A-Z]{1,32}|[0-9a-z]{1,26})")
+# A host name: dot-separated labels ending in an alphabetic top-level domain.
+_HOST_RE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[a-z]{2,24}")
 
 
 def _reads_as_words(segment: str) -> bool:
@@ -194,15 +303,28 @@ def _reads_as_words(segment: str) -> bool:
     return word_chars * 2 >= len(segment)
 
 
-def looks_like_identifier(text: str) -> bool:
+def looks_like_identifier(text: str, *, cloud_ids: bool = True) -> bool:
     """Return True when ``text`` reads like a human-made name rather than random characters.
 
     The text is split on ``- _ . /``; every part longer than three characters must read as words,
-    acronyms and numbers. Examples: ``gpt-4o-mini-2024-07-18``,
+    acronyms and numbers, or (with ``cloud_ids``) be the id part of a cloud resource name: up to 17
+    hex digits, up to 32 upper-case letters and digits, or up to 26 lower-case letters and digits,
+    with at least one digit; one part of up to ten random characters may remain when it is less
+    than half the text. Examples: ``gpt-4o-mini-2024-07-18``,
     ``projects/p/secrets/s/versions/latest``, ``api.example.com``, ``MY_SERVICE_NAME``,
-    ``MyServiceNameV2``.
+    ``MyServiceNameV2``, ``user-uploads-70e2e61``, ``vpc-0a1b2c3d4e5f67890``,
+    ``Z0719462P6HTLUWSOGX2``.
     """
-    return all(len(part) <= 3 or _reads_as_words(part) for part in _SEPARATORS_RE.split(text))
+    unreadable = [
+        part
+        for part in _SEPARATORS_RE.split(text)
+        if not (len(part) <= 3 or _reads_as_words(part) or (cloud_ids and _ID_SEGMENT_RE.fullmatch(part)))
+    ]
+    if not unreadable:
+        return True
+    # One short random part among readable ones: a Cognito user pool id (us-east-1_AbC12dEfG), the
+    # suffix of a Secrets Manager name (openai-key-AbCdEf).
+    return cloud_ids and len(unreadable) == 1 and len(unreadable[0]) <= 10 and 2 * len(unreadable[0]) < len(text)
 
 
 def looks_high_entropy(
@@ -211,17 +333,29 @@ def looks_high_entropy(
     threshold: float = DEFAULT_ENTROPY_THRESHOLD,
     hex_threshold: float = DEFAULT_HEX_ENTROPY_THRESHOLD,
     min_length: int = DEFAULT_MIN_ENTROPY_LENGTH,
+    name: str | None = None,
 ) -> bool:
     """Return True when ``text`` looks like a random secret token.
 
-    The rules are listed in the module docstring.
+    ``name`` is the variable, setting or output the value is stored under, when there is one. The
+    rules are listed in the module docstring.
     """
     if len(text) < min_length or not _TOKEN_RE.fullmatch(text) or _UUID_RE.fullmatch(text):
         return False
+    if name and says_public(name):
+        return False
+    secret_name = bool(name) and says_secret(name or "")
     if _HEX_RE.fullmatch(text):
-        if len(text) < 32 or len(text) in _DIGEST_LENGTHS:
+        if len(text) < _MD5_LENGTH or len(text) in _DIGEST_LENGTHS:
             return False
+        if len(text) == _MD5_LENGTH and not secret_name:
+            return False  # an MD5 checksum, a Key Vault version, an ECS task id
         return shannon_entropy(text) >= hex_threshold
-    if looks_like_identifier(text):
+    if _HOST_RE.fullmatch(text) or is_jwt(text) or is_public_key(text):
+        return False
+    decoded = decode_base64_text(text)
+    if decoded is not None:
+        return False  # base64 of text: the text is judged instead (see ai_keys_policy.scan)
+    if looks_like_identifier(text, cloud_ids=not secret_name):
         return False
     return shannon_entropy(text) >= threshold

@@ -42,11 +42,11 @@ from .detectors import (
     DEFAULT_HEX_ENTROPY_THRESHOLD,
     DEFAULT_MIN_ENTROPY_LENGTH,
     KeyKind,
-    find_keys,
-    looks_high_entropy,
 )
 from .envvars import SECURE_ALTERNATIVES, env_vars
-from .props import UNKNOWN, get, is_present, iter_strings, parse_json, reveal, to_plain
+from .iam import public_read_statements
+from .props import UNKNOWN, get, is_present, parse_json, reveal, to_plain
+from .scan import EntropySettings, Finding, output_slots, scan
 
 __all__ = [
     "POLICIES",
@@ -107,42 +107,61 @@ _SECRET_FIX = (
 
 @dataclass(frozen=True)
 class KeyCheckConfig:
-    """Configuration of :data:`no_plaintext_api_keys` (see its ``config_schema``)."""
+    """Configuration of :data:`no_plaintext_api_keys` and :data:`no_plaintext_api_keys_in_outputs`."""
 
     entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD
-    """Minimum Shannon entropy (bits per character) of a flagged non-hex environment value."""
+    """Minimum Shannon entropy (bits per character) of a flagged non-hex value."""
 
     hex_entropy_threshold: float = DEFAULT_HEX_ENTROPY_THRESHOLD
-    """Minimum Shannon entropy (bits per character) of a flagged hex environment value."""
+    """Minimum Shannon entropy (bits per character) of a flagged hex value."""
 
     min_entropy_length: int = DEFAULT_MIN_ENTROPY_LENGTH
-    """Environment values shorter than this are never checked for entropy."""
+    """Values shorter than this are never checked for entropy."""
 
     check_entropy: bool = True
-    """Whether environment values are checked for entropy at all."""
+    """Whether values are checked for entropy at all."""
 
     allowed_env_var_names: tuple[str, ...] = ()
-    """Environment variable names (shell-style wildcards allowed) never checked for entropy."""
+    """Names of variables, settings, data keys and outputs (shell-style wildcards allowed) whose
+    values are never checked for entropy."""
+
+    allowed_values: tuple[str, ...] = ()
+    """Values (shell-style wildcards allowed) never checked for entropy."""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> KeyCheckConfig:
         """Build the configuration from the policy's config mapping (camelCase keys)."""
         default = cls()
-        allowed = config.get("allowedEnvVarNames", default.allowed_env_var_names)
-        if isinstance(allowed, str) or not isinstance(allowed, Sequence):
-            msg = "allowedEnvVarNames must be a list of strings"
-            raise TypeError(msg)
+        lists = {}
+        for key, fallback in (("allowedEnvVarNames", default.allowed_env_var_names), ("allowedValues", default.allowed_values)):
+            items = config.get(key, fallback)
+            if isinstance(items, str) or not isinstance(items, Sequence):
+                msg = f"{key} must be a list of strings"
+                raise TypeError(msg)
+            lists[key] = tuple(str(item) for item in items)
         return cls(
             entropy_threshold=float(config.get("entropyThreshold", default.entropy_threshold)),
             hex_entropy_threshold=float(config.get("hexEntropyThreshold", default.hex_entropy_threshold)),
             min_entropy_length=int(config.get("minEntropyLength", default.min_entropy_length)),
             check_entropy=bool(config.get("checkEntropy", default.check_entropy)),
-            allowed_env_var_names=tuple(str(name) for name in allowed),
+            allowed_env_var_names=lists["allowedEnvVarNames"],
+            allowed_values=lists["allowedValues"],
         )
 
     def allows(self, env_var_name: str) -> bool:
         """True when ``env_var_name`` matches one of :attr:`allowed_env_var_names`."""
         return any(fnmatch.fnmatchcase(env_var_name, pattern) for pattern in self.allowed_env_var_names)
+
+    def entropy_settings(self) -> EntropySettings:
+        """The settings of the entropy rule."""
+        return EntropySettings(
+            enabled=self.check_entropy,
+            threshold=self.entropy_threshold,
+            hex_threshold=self.hex_entropy_threshold,
+            min_length=self.min_entropy_length,
+            allowed_names=self.allowed_env_var_names,
+            allowed_values=self.allowed_values,
+        )
 
 
 KEY_CONFIG_SCHEMA = PolicyConfigSchema(
@@ -152,105 +171,88 @@ KEY_CONFIG_SCHEMA = PolicyConfigSchema(
             "minimum": 0,
             "maximum": 8,
             "default": DEFAULT_ENTROPY_THRESHOLD,
-            "description": "Minimum Shannon entropy (bits per character) of a flagged environment value.",
+            "description": "Minimum Shannon entropy (bits per character) of a flagged value.",
         },
         "hexEntropyThreshold": {
             "type": "number",
             "minimum": 0,
             "maximum": 4,
             "default": DEFAULT_HEX_ENTROPY_THRESHOLD,
-            "description": "Minimum Shannon entropy of a flagged environment value made of hex digits only.",
+            "description": "Minimum Shannon entropy of a flagged value made of hex digits only.",
         },
         "minEntropyLength": {
             "type": "integer",
             "minimum": 1,
             "default": DEFAULT_MIN_ENTROPY_LENGTH,
-            "description": "Environment values shorter than this are never checked for entropy.",
+            "description": "Values shorter than this are never checked for entropy.",
         },
         "checkEntropy": {
             "type": "boolean",
             "default": True,
-            "description": "Set to false to check environment values for known key patterns only.",
+            "description": "Set to false to check values for vendor key patterns only.",
         },
         "allowedEnvVarNames": {
             "type": "array",
             "items": {"type": "string"},
             "default": [],
             "description": (
-                "Environment variable names whose values are never checked for entropy; shell-style "
-                "wildcards such as GIT_* are allowed. Known key patterns are still reported."
+                "Names of environment variables, settings, data keys and outputs whose values are never "
+                "checked for entropy; shell-style wildcards such as GIT_* are allowed. Vendor key patterns "
+                "are still reported."
+            ),
+        },
+        "allowedValues": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": (
+                "Values never checked for entropy; shell-style wildcards such as build-* are allowed. "
+                "Vendor key patterns are still reported."
             ),
         },
     }
 )
-"""Configuration schema of :data:`no_plaintext_api_keys`."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A plaintext key found in a resource's properties. Holds no part of the value."""
-
-    path: str
-    """Property path of the value, e.g. ``environment.variables.OPENAI_API_KEY``."""
-
-    kind: KeyKind
-    """What was found."""
-
-    hint: str
-    """The fixed prefix of the key's kind followed by ``…`` (empty for high-entropy values)."""
-
-    env_var: str | None = None
-    """The environment variable's name when the value is one."""
+"""Configuration schema of the two mandatory policies."""
 
 
 def find_plaintext_keys(resource_type: str, props: Any, config: KeyCheckConfig | None = None) -> list[Finding]:
     """Return the plaintext keys in a resource's input properties.
 
-    ``props`` must be a :func:`ai_keys_policy.props.to_plain` structure. Known key patterns are
-    searched in every string; environment variables of supported types are also checked for
-    entropy. Values marked secret and unknown values are skipped.
+    ``props`` must be a :func:`ai_keys_policy.props.to_plain` structure. Vendor key patterns are
+    searched in every string (and in what base64 strings encode); the value slots of supported
+    types are also judged by the name-based vendor rules and the entropy rule (see
+    :mod:`ai_keys_policy.scan`). Values marked secret and unknown values are skipped.
     """
     config = config or KeyCheckConfig()
-    env = {var.path: var for var in env_vars(resource_type, props)}
-    findings: list[Finding] = []
-    for path, text in iter_strings(props):
-        var = env.get(path)
-        findings += [Finding(path, m.kind, m.hint, var.name if var else None) for m in find_keys(text)]
-    if config.check_entropy:
-        flagged = {f.path for f in findings}
-        for var in env.values():
-            if (
-                var.path not in flagged
-                and isinstance(var.value, str)
-                and not config.allows(var.name)
-                and looks_high_entropy(
-                    var.value,
-                    threshold=config.entropy_threshold,
-                    hex_threshold=config.hex_entropy_threshold,
-                    min_length=config.min_entropy_length,
-                )
-            ):
-                findings.append(Finding(var.path, KeyKind.HIGH_ENTROPY, "", var.name))
-    return findings
+    return scan(props, env_vars(resource_type, props), config.entropy_settings())
 
 
 def _redaction(finding: Finding) -> str:
-    return f" (value starts with '{finding.hint}', rest redacted)" if finding.hint else ""
+    decoded = " (base64-encoded)" if finding.decoded else ""
+    return decoded + (f" (value starts with '{finding.hint}', rest redacted)" if finding.hint else "")
+
+
+def _where(finding: Finding) -> str:
+    return finding.path if finding.env_var is None else f"{finding.what} {finding.env_var} ({finding.path})"
 
 
 def describe_finding(resource_type: str, resource_name: str, finding: Finding) -> str:
-    """Return the violation message for ``finding``; it never contains the value."""
-    where = finding.path if finding.env_var is None else f"environment variable {finding.env_var} ({finding.path})"
+    """Return the violation message for ``finding``: resource, property path and rule, never the value."""
     message = (
         f"Resource '{resource_name}' ({resource_type}) has what looks like a plaintext "
-        f"{finding.kind.label} in {where}{_redaction(finding)}. {_SECRET_FIX}."
+        f"{finding.kind.label} in {_where(finding)}{_redaction(finding)} [rule {finding.kind.rule}]. {_SECRET_FIX}."
     )
     alternative = SECURE_ALTERNATIVES.get(resource_type) if finding.env_var is not None else None
     if alternative:
         message += f" For this resource type: {alternative}."
     if finding.kind is KeyKind.HIGH_ENTROPY:
-        message += f" If it is not a secret, list {finding.env_var} in the policy's allowedEnvVarNames."
+        message += _allow_hint(finding)
     return message
+
+
+def _allow_hint(finding: Finding) -> str:
+    name = f"{finding.env_var} in the policy's allowedEnvVarNames or " if finding.env_var else ""
+    return f" If it is not a secret, list {name}the value (or a wildcard pattern) in allowedValues."
 
 
 def _validate_no_plaintext_keys(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -291,26 +293,30 @@ no_plaintext_api_keys = ResourceValidationPolicy(
 # --------------------------------------------------------------------------------------------------
 
 
-def find_plaintext_keys_in_outputs(outputs: Any) -> list[Finding]:
-    """Return the plaintext keys (known patterns only) in a stack's outputs.
+def find_plaintext_keys_in_outputs(outputs: Any, config: KeyCheckConfig | None = None) -> list[Finding]:
+    """Return the plaintext keys in a stack's outputs.
 
     ``outputs`` must be a :func:`ai_keys_policy.props.to_plain` structure; secret outputs are
-    skipped.
+    skipped. Each output is a value slot named by its output name.
     """
-    return [Finding(path, m.kind, m.hint) for path, text in iter_strings(outputs) for m in find_keys(text)]
+    config = config or KeyCheckConfig()
+    return scan(outputs, list(output_slots(outputs)), config.entropy_settings())
 
 
 def _validate_no_plaintext_keys_in_outputs(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    config = KeyCheckConfig.from_config(args.get_config())
     for resource in args.resources:
         if resource.resource_type != STACK:
             continue
-        for finding in find_plaintext_keys_in_outputs(to_plain(resource.props)):
-            report_violation(
+        for finding in find_plaintext_keys_in_outputs(to_plain(resource.props), config):
+            message = (
                 f"Stack output '{finding.path}' holds what looks like a plaintext {finding.kind.label}"
-                f"{_redaction(finding)}. Export it wrapped in pulumi.Output.secret(...), or export a "
-                "reference to the key (such as SecureApiKey.secret_ref) instead of the key.",
-                resource.urn,
+                f"{_redaction(finding)} [rule {finding.kind.rule}]. Export it wrapped in pulumi.Output.secret(...), "
+                "or export a reference to the key (such as SecureApiKey.secret_ref) instead of the key."
             )
+            if finding.kind is KeyKind.HIGH_ENTROPY:
+                message += _allow_hint(finding)
+            report_violation(message, resource.urn)
 
 
 no_plaintext_api_keys_in_outputs = StackValidationPolicy(
@@ -319,6 +325,7 @@ no_plaintext_api_keys_in_outputs = StackValidationPolicy(
     description="Stack outputs must not hold plaintext API keys: they are shown by `pulumi stack output`.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
+    config_schema=KEY_CONFIG_SCHEMA,
     tags=["secrets", "ai-keys"],
     validate=_validate_no_plaintext_keys_in_outputs,
     remediation_steps=(
@@ -473,47 +480,8 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _is_wildcard_principal(principal: Any) -> bool:
-    principal = reveal(principal)
-    if principal == "*":
-        return True
-    return isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))
-
-
-def _grants_read(statement: dict[str, Any]) -> bool:
-    """True when the statement's actions include secretsmanager:GetSecretValue."""
-
-    def covers(pattern: Any) -> bool:
-        pattern = reveal(pattern)
-        return isinstance(pattern, str) and fnmatch.fnmatchcase("secretsmanager:getsecretvalue", pattern.lower())
-
-    if "NotAction" in statement:
-        return not any(covers(p) for p in _as_list(statement["NotAction"]))
-    return any(covers(p) for p in _as_list(statement.get("Action")))
-
-
 def _aws_policy_problems(document: Any) -> list[str]:
-    document = reveal(document)
-    if isinstance(document, str):
-        document = parse_json(document)
-    if not isinstance(document, dict):
-        return []
-    problems = []
-    for i, statement in enumerate(_as_list(document.get("Statement"))):
-        statement = reveal(statement)
-        if (
-            isinstance(statement, dict)
-            and reveal(statement.get("Effect")) == "Allow"
-            and _is_wildcard_principal(statement.get("Principal"))
-            and not is_present(statement.get("Condition"))
-            and _grants_read(statement)
-        ):
-            label = reveal(statement.get("Sid")) or f"#{i}"
-            problems.append(
-                f"has a policy statement ({label}) that lets any principal ('*') read the secret "
-                "(secretsmanager:GetSecretValue) without a Condition"
-            )
-    return problems
+    return [f"has a policy statement ({st.label}) that {st.reason}" for st in public_read_statements(document)]
 
 
 def public_read_problems(resource_type: str, props: Any) -> list[str]:
@@ -544,8 +512,8 @@ secret_store_no_public_read = ResourceValidationPolicy(
     display_name="Secrets are not readable by everyone",
     description=(
         "Secret-store access policies must not let anyone read a secret: no AWS resource policy that "
-        "allows principal '*' to call secretsmanager:GetSecretValue without a Condition, no GCP IAM "
-        "grant to allUsers or allAuthenticatedUsers."
+        "allows a wildcard principal (or everyone but a NotPrincipal) to call secretsmanager:GetSecretValue "
+        "without a Condition that restricts the principal, no GCP IAM grant to allUsers or allAuthenticatedUsers."
     ),
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.HIGH,

@@ -198,7 +198,9 @@ def _azure_id(rng: random.Random) -> str:
         lambda: f"{name}.azurewebsites.net",
         lambda: f"https://{name}.openai.azure.com/",
         lambda: f"{name}.{_tok(rng, LOWER_ALNUM, 12)}.{rng.choice(_REGIONS_AZ)}.azurecontainerapps.io",
-        lambda: f"InstrumentationKey={_uuid(rng)};IngestionEndpoint=https://{rng.choice(_REGIONS_AZ)}.in.applicationinsights.azure.com/",
+        lambda: (
+            f"InstrumentationKey={_uuid(rng)};IngestionEndpoint=https://{rng.choice(_REGIONS_AZ)}.in.applicationinsights.azure.com/"
+        ),
         lambda: f"{name.replace('-', '')[:40]}acr.azurecr.io/{_logical_name(rng)}:v{rng.randint(1, 99)}",
         lambda: f"@Microsoft.KeyVault(SecretUri=https://{name[:24]}.vault.azure.net/secrets/{_logical_name(rng)}/)",
     )
@@ -216,7 +218,9 @@ def _gcp_id(rng: random.Random) -> str:
         lambda: _tok(rng, DIGITS, 21),  # service account unique id
         lambda: f"{_logical_name(rng)}-{_tok(rng, LOWER_ALNUM, 10)}-{rng.choice(('uc', 'ue', 'ew'))}.a.run.app",
         lambda: f"{region}-docker.pkg.dev/{project}/{_logical_name(rng)}/app",
-        lambda: f"//iam.googleapis.com/projects/{_tok(rng, DIGITS, 12)}/locations/global/workloadIdentityPools/{_logical_name(rng)}",
+        lambda: (
+            f"//iam.googleapis.com/projects/{_tok(rng, DIGITS, 12)}/locations/global/workloadIdentityPools/{_logical_name(rng)}"
+        ),
         lambda: f"{_tok(rng, DIGITS, 12)}-{_tok(rng, LOWER_ALNUM, 32)}.apps.googleusercontent.com",
         lambda: f"gs://{_pulumi_autoname(rng)}/{_logical_name(rng)}.json",
         lambda: f"{_pulumi_autoname(rng)}",  # auto-named bucket / topic
@@ -274,28 +278,81 @@ def _public_token(rng: random.Random) -> str:
             + bytes.fromhex("0203010001")
         ).decode(),
         lambda: base64.b64encode(
-            bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200") + b"\x04" + rng.getrandbits(512).to_bytes(64, "big")
+            bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200")
+            + b"\x04"
+            + rng.getrandbits(512).to_bytes(64, "big")
         ).decode(),
-        lambda: "ssh-ed25519 " + base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00 " + rng.getrandbits(256).to_bytes(32, "big")).decode(),
-        lambda: "-----BEGIN PUBLIC KEY-----\n"
-        + base64.b64encode(b"0Y0\x13\x06\x07" + rng.getrandbits(600).to_bytes(75, "big")).decode()
-        + "\n-----END PUBLIC KEY-----\n",
+        lambda: (
+            "ssh-ed25519 "
+            + base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00 " + rng.getrandbits(256).to_bytes(32, "big")).decode()
+        ),
+        lambda: (
+            "-----BEGIN PUBLIC KEY-----\n"
+            + base64.b64encode(b"0Y0\x13\x06\x07" + rng.getrandbits(600).to_bytes(75, "big")).decode()
+            + "\n-----END PUBLIC KEY-----\n"
+        ),
     )
     return rng.choice(makers)()
 
 
 # (label, maker, typical names)
 _INNOCENT_SHAPES: tuple[tuple[str, Callable[[random.Random], str], tuple[str, ...]], ...] = (
-    ("pulumi-autoname", _pulumi_autoname, ("BUCKET", "BUCKET_NAME", "TABLE_NAME", "TOPIC", "QUEUE_NAME", "bucketName", "FUNCTION_NAME", "LOG_GROUP", "NAME", "VALUE")),
+    (
+        "pulumi-autoname",
+        _pulumi_autoname,
+        (
+            "BUCKET",
+            "BUCKET_NAME",
+            "TABLE_NAME",
+            "TOPIC",
+            "QUEUE_NAME",
+            "bucketName",
+            "FUNCTION_NAME",
+            "LOG_GROUP",
+            "NAME",
+            "VALUE",
+        ),
+    ),
     ("aws-arn", _arn, ("ROLE_ARN", "TABLE_ARN", "KEY_ARN", "SECRET_ARN", "TOPIC_ARN", "arn", "VALUE")),
-    ("aws-id", _aws_id, ("VPC_ID", "SUBNET_ID", "FILE_SYSTEM_ID", "ZONE_ID", "KMS_KEY_ID", "USER_POOL_CLIENT_ID", "ID", "id", "DISTRIBUTION_ID", "VALUE")),
-    ("azure-id", _azure_id, ("RESOURCE_ID", "TENANT_ID", "AZURE_CLIENT_ID", "STORAGE_ACCOUNT", "SECRET_VERSION", "VAULT_URI", "ENDPOINT", "VALUE")),
-    ("gcp-id", _gcp_id, ("PROJECT_ID", "SECRET_NAME", "KMS_KEY_NAME", "SERVICE_ACCOUNT", "SERVICE_URL", "OAUTH_CLIENT_ID", "VALUE")),
+    (
+        "aws-id",
+        _aws_id,
+        (
+            "VPC_ID",
+            "SUBNET_ID",
+            "FILE_SYSTEM_ID",
+            "ZONE_ID",
+            "KMS_KEY_ID",
+            "USER_POOL_CLIENT_ID",
+            "ID",
+            "id",
+            "DISTRIBUTION_ID",
+            "VALUE",
+        ),
+    ),
+    (
+        "azure-id",
+        _azure_id,
+        ("RESOURCE_ID", "TENANT_ID", "AZURE_CLIENT_ID", "STORAGE_ACCOUNT", "SECRET_VERSION", "VAULT_URI", "ENDPOINT", "VALUE"),
+    ),
+    (
+        "gcp-id",
+        _gcp_id,
+        ("PROJECT_ID", "SECRET_NAME", "KMS_KEY_NAME", "SERVICE_ACCOUNT", "SERVICE_URL", "OAUTH_CLIENT_ID", "VALUE"),
+    ),
     ("uuid", _uuid, ("REQUEST_ID", "TENANT_ID", "CLIENT_ID", "SUBSCRIPTION_ID", "KEY_ID", "VALUE")),
-    ("hash", _hash, ("CONFIG_HASH", "GIT_SHA", "COMMIT", "ETAG", "MD5", "CHECKSUM", "IMAGE_DIGEST", "sourceCodeHash", "BUILD_ID", "VERSION")),
+    (
+        "hash",
+        _hash,
+        ("CONFIG_HASH", "GIT_SHA", "COMMIT", "ETAG", "MD5", "CHECKSUM", "IMAGE_DIGEST", "sourceCodeHash", "BUILD_ID", "VERSION"),
+    ),
     ("base64-config", _base64_config, ("CONFIG", "CONFIG_B64", "SETTINGS", "VALUE")),
     ("url-with-query", _url, ("WEBHOOK_URL", "CALLBACK_URL", "ENDPOINT", "VALUE")),
-    ("public-key-or-token", _public_token, ("PUBLIC_KEY", "SUPABASE_ANON_KEY", "JWT_PUBLIC_KEY", "SSH_PUBLIC_KEY", "ID_TOKEN_VERIFY_KEY", "VALUE")),
+    (
+        "public-key-or-token",
+        _public_token,
+        ("PUBLIC_KEY", "SUPABASE_ANON_KEY", "JWT_PUBLIC_KEY", "SSH_PUBLIC_KEY", "ID_TOKEN_VERIFY_KEY", "VALUE"),
+    ),
 )
 
 
@@ -334,15 +391,50 @@ _VENDORS: tuple[tuple[str, str, Callable[[random.Random], str], tuple[str, ...]]
     ("openai-service-account", "OPENAI", _openai_scoped("svcacct"), ("OPENAI_API_KEY", "OPENAI_SVC_KEY", "TOKEN", "VALUE")),
     ("openai-admin", "OPENAI", _openai_scoped("admin"), ("OPENAI_ADMIN_KEY", "ADMIN_KEY", "VALUE")),
     ("openai-none", "OPENAI", _openai_scoped("None"), ("OPENAI_API_KEY", "OPENAI_KEY", "VALUE")),
-    ("anthropic", "ANTHROPIC", lambda r: "sk-ant-api03-" + _tok(r, B64URL, 93) + "AA", ("ANTHROPIC_API_KEY", "CLAUDE_KEY", "API_KEY", "VALUE")),
-    ("anthropic-admin", "ANTHROPIC", lambda r: "sk-ant-admin01-" + _tok(r, B64URL, 93) + "AA", ("ANTHROPIC_ADMIN_KEY", "ADMIN_KEY", "VALUE")),
-    ("google-api-key", "GOOGLE_API_KEY", lambda r: "AIza" + _tok(r, B64URL, 35), ("GEMINI_API_KEY", "GOOGLE_API_KEY", "MAPS_KEY", "VALUE")),
-    ("aws-access-key-id", "AWS_ACCESS_KEY_ID", lambda r: r.choice(("AKIA", "ASIA")) + _tok(r, UPPER + "234567", 16), ("AWS_ACCESS_KEY_ID", "accessKey", "aws_access_key_id", "VALUE")),
-    ("aws-secret-access-key", "AWS_SECRET_ACCESS_KEY", lambda r: _tok(r, B64, 40), ("AWS_SECRET_ACCESS_KEY", "secretKey", "aws_secret_access_key", "SecretAccessKey")),
-    ("azure-openai", "AZURE_AI_KEY", lambda r: _tok(r, HEX, 32), ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_KEY", "AzureOpenAI__ApiKey", "COGNITIVE_SERVICES_KEY", "azureOpenAiKey")),
+    (
+        "anthropic",
+        "ANTHROPIC",
+        lambda r: "sk-ant-api03-" + _tok(r, B64URL, 93) + "AA",
+        ("ANTHROPIC_API_KEY", "CLAUDE_KEY", "API_KEY", "VALUE"),
+    ),
+    (
+        "anthropic-admin",
+        "ANTHROPIC",
+        lambda r: "sk-ant-admin01-" + _tok(r, B64URL, 93) + "AA",
+        ("ANTHROPIC_ADMIN_KEY", "ADMIN_KEY", "VALUE"),
+    ),
+    (
+        "google-api-key",
+        "GOOGLE_API_KEY",
+        lambda r: "AIza" + _tok(r, B64URL, 35),
+        ("GEMINI_API_KEY", "GOOGLE_API_KEY", "MAPS_KEY", "VALUE"),
+    ),
+    (
+        "aws-access-key-id",
+        "AWS_ACCESS_KEY_ID",
+        lambda r: r.choice(("AKIA", "ASIA")) + _tok(r, UPPER + "234567", 16),
+        ("AWS_ACCESS_KEY_ID", "accessKey", "aws_access_key_id", "VALUE"),
+    ),
+    (
+        "aws-secret-access-key",
+        "AWS_SECRET_ACCESS_KEY",
+        lambda r: _tok(r, B64, 40),
+        ("AWS_SECRET_ACCESS_KEY", "secretKey", "aws_secret_access_key", "SecretAccessKey"),
+    ),
+    (
+        "azure-openai",
+        "AZURE_AI_KEY",
+        lambda r: _tok(r, HEX, 32),
+        ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_KEY", "AzureOpenAI__ApiKey", "COGNITIVE_SERVICES_KEY", "azureOpenAiKey"),
+    ),
     ("mistral", "MISTRAL", lambda r: _tok(r, ALNUM, 32), ("MISTRAL_API_KEY", "mistralApiKey", "MISTRAL_KEY")),
     ("cohere", "COHERE", lambda r: _tok(r, ALNUM, 40), ("COHERE_API_KEY", "CO_API_KEY", "cohereApiKey")),
-    ("huggingface", "HUGGING_FACE", lambda r: "hf_" + _tok(r, string.ascii_letters, 34), ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACEHUB_API_TOKEN", "VALUE")),
+    (
+        "huggingface",
+        "HUGGING_FACE",
+        lambda r: "hf_" + _tok(r, string.ascii_letters, 34),
+        ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACEHUB_API_TOKEN", "VALUE"),
+    ),
     ("groq", "GROQ", lambda r: "gsk_" + _tok(r, ALNUM, 52), ("GROQ_API_KEY", "API_KEY", "VALUE")),
     ("together", "TOGETHER", lambda r: "tgp_v1_" + _tok(r, B64URL, 43), ("TOGETHER_API_KEY", "API_KEY", "VALUE")),
     ("together-legacy", "TOGETHER", lambda r: _tok(r, HEX, 64), ("TOGETHER_API_KEY", "TOGETHERAI_API_KEY", "togetherApiKey")),
@@ -361,9 +453,7 @@ def vendor_keys(per_vendor: int = KEYS_PER_VENDOR, seed: int = SEED) -> list[Sam
     """``per_vendor`` synthetic keys of every vendor format."""
     rng = random.Random(seed + 1)
     return [
-        Sample(maker(rng), label, rng.choice(names), kind)
-        for label, kind, maker, names in _VENDORS
-        for _ in range(per_vendor)
+        Sample(maker(rng), label, rng.choice(names), kind) for label, kind, maker, names in _VENDORS for _ in range(per_vendor)
     ]
 
 
@@ -386,8 +476,22 @@ _UNKNOWN_SHAPES: tuple[tuple[str, Callable[[random.Random], str]], ...] = (
 )
 
 _UNKNOWN_NAMES = (
-    "API_KEY", "API_TOKEN", "SECRET", "CLIENT_SECRET", "AUTH_TOKEN", "ACCESS_TOKEN", "PASSWORD", "DB_PASSWORD",
-    "apiKey", "token", "SIGNING_SECRET", "WEBHOOK_SECRET", "LLM_KEY", "PROVIDER_CREDENTIAL", "VALUE", "CONFIG_VALUE",
+    "API_KEY",
+    "API_TOKEN",
+    "SECRET",
+    "CLIENT_SECRET",
+    "AUTH_TOKEN",
+    "ACCESS_TOKEN",
+    "PASSWORD",
+    "DB_PASSWORD",
+    "apiKey",
+    "token",
+    "SIGNING_SECRET",
+    "WEBHOOK_SECRET",
+    "LLM_KEY",
+    "PROVIDER_CREDENTIAL",
+    "VALUE",
+    "CONFIG_VALUE",
 )
 
 
@@ -475,13 +579,15 @@ def _ecs(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], l
 
 def _codebuild(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     env = [{"name": n, "value": v, "type": "PLAINTEXT"} for n, v in zip(_names(names), values, strict=True)]
-    props = {"environment": {"computeType": "BUILD_GENERAL1_SMALL", "image": "aws/codebuild/standard:7.0", "environmentVariables": env}}
+    props = {
+        "environment": {"computeType": "BUILD_GENERAL1_SMALL", "image": "aws/codebuild/standard:7.0", "environmentVariables": env}
+    }
     return props, [f"environment.environmentVariables[{i}].value" for i in range(len(env))]
 
 
 def _ssm(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     (name,), (value,) = names, values
-    return {"name": f"/app/prod/{name.lower()}", "type": "String", "value": value}, ["value"]
+    return {"name": f"/app/prod/{name}", "type": "String", "value": value}, ["value"]
 
 
 def _ssm_json(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
@@ -492,25 +598,27 @@ def _ssm_json(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, An
 
 def _user_data(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     (name,), (value,) = names, values
-    script = f"#!/bin/bash\nset -euo pipefail\nexport {name.upper()}={value}\n/opt/app/start.sh\n"
+    script = f"#!/bin/bash\nset -euo pipefail\nexport {name}={value}\n/opt/app/start.sh\n"
     return {"ami": "ami-0abcdef1234567890", "instanceType": "t3.micro", "userData": script}, ["userData"]
 
 
 def _user_data_b64(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     (name,), (value,) = names, values
-    script = f"#!/bin/bash\necho '{name.upper()}={value}' >> /etc/app.env\nsystemctl start app\n"
+    script = f"#!/bin/bash\necho '{name}={value}' >> /etc/app.env\nsystemctl start app\n"
     return {"instanceType": "t3.micro", "userDataBase64": _b64(script)}, ["userDataBase64"]
 
 
 def _launch_template(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     (name,), (value,) = names, values
-    script = f"#cloud-config\nwrite_files:\n  - path: /etc/app.env\n    content: |\n      {name.upper()}={value}\n"
+    script = f"#cloud-config\nwrite_files:\n  - path: /etc/app.env\n    content: |\n      {name}={value}\n"
     return {"imageId": "ami-0abcdef1234567890", "userData": _b64(script)}, ["userData"]
 
 
-def _k8s_map(key: str, encode: Callable[[str], str]) -> Callable[[Sequence[str], Sequence[str]], tuple[dict[str, Any], list[str]]]:
+def _k8s_map(
+    key: str, encode: Callable[[str], str]
+) -> Callable[[Sequence[str], Sequence[str]], tuple[dict[str, Any], list[str]]]:
     def build(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
-        unique = [n.lower().replace("_", "-") for n in _names(names)]
+        unique = [n.replace("_", "-") for n in _names(names)]
         props = {"metadata": {"name": "app"}, key: {n: encode(v) for n, v in zip(unique, values, strict=True)}}
         return props, [f'{key}["{n}"]' if "-" in n else f"{key}.{n}" for n in unique]
 
@@ -533,7 +641,9 @@ def _outputs_json(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str
     return {"config": json.dumps(dict(zip(unique, values, strict=True)))}, [f"config.{n}" for n in unique]
 
 
-def _b64_values(build: Callable[[Sequence[str], Sequence[str]], tuple[dict[str, Any], list[str]]]) -> Callable[..., tuple[dict[str, Any], list[str]]]:
+def _b64_values(
+    build: Callable[[Sequence[str], Sequence[str]], tuple[dict[str, Any], list[str]]],
+) -> Callable[..., tuple[dict[str, Any], list[str]]]:
     def wrapped(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
         return build(names, [_b64(v) for v in values])
 
@@ -553,8 +663,19 @@ PLACEMENTS: tuple[Placement, ...] = (
     Placement("web app slot", "azure-native:web:WebAppSlot", _app_settings),
     Placement("web app settings", "azure-native:web:WebAppApplicationSettings", _env_map("properties")),
     Placement("web app slot settings", "azure-native:web:WebAppApplicationSettingsSlot", _env_map("properties")),
-    Placement("linux function app", "azure:appservice/linuxFunctionApp:LinuxFunctionApp", _env_map("appSettings")),
-    Placement("windows web app", "azure:appservice/windowsWebApp:WindowsWebApp", _env_map("appSettings")),
+    *(
+        Placement(f"azurerm {token.split(':')[1]}", f"azure:appservice/{token}", _env_map("appSettings"))
+        for token in (
+            "linuxFunctionApp:LinuxFunctionApp",
+            "windowsFunctionApp:WindowsFunctionApp",
+            "linuxWebApp:LinuxWebApp",
+            "windowsWebApp:WindowsWebApp",
+            "linuxFunctionAppSlot:LinuxFunctionAppSlot",
+            "windowsFunctionAppSlot:WindowsFunctionAppSlot",
+            "linuxWebAppSlot:LinuxWebAppSlot",
+            "windowsWebAppSlot:WindowsWebAppSlot",
+        )
+    ),
     Placement("cloud run v1", "gcp:cloudrun/service:Service", _env_list(("template", "spec", "containers"), "envs")),
     Placement("cloud run v2 service", "gcp:cloudrunv2/service:Service", _env_list(("template", "containers"), "envs")),
     Placement("cloud run v2 job", "gcp:cloudrunv2/job:Job", _env_list(("template", "template", "containers"), "envs")),
@@ -565,14 +686,36 @@ PLACEMENTS: tuple[Placement, ...] = (
     Placement("k8s configmap data", "kubernetes:core/v1:ConfigMap", _k8s_map("data", lambda v: v)),
     Placement("k8s configmap file (JSON)", "kubernetes:core/v1:ConfigMap", _configmap_file),
     Placement("k8s configmap binaryData (base64)", "kubernetes:core/v1:ConfigMap", _k8s_map("binaryData", _b64)),
-    Placement("k8s deployment env", "kubernetes:apps/v1:Deployment", _env_list(_POD, "env")),
-    Placement("k8s cronjob env", "kubernetes:batch/v1:CronJob", _env_list(("spec", "jobTemplate", "spec", "template", "spec", "containers"), "env")),
+    *(
+        Placement(f"k8s {kind.lower()} env", f"kubernetes:{group}:{kind}", _env_list(_POD, "env"))
+        for group, kind in (
+            ("apps/v1", "Deployment"),
+            ("apps/v1", "StatefulSet"),
+            ("apps/v1", "DaemonSet"),
+            ("apps/v1", "ReplicaSet"),
+            ("batch/v1", "Job"),
+        )
+    ),
+    Placement("k8s pod init containers", "kubernetes:core/v1:Pod", _env_list(("spec", "initContainers"), "env")),
+    Placement(
+        "k8s cronjob env",
+        "kubernetes:batch/v1:CronJob",
+        _env_list(("spec", "jobTemplate", "spec", "template", "spec", "containers"), "env"),
+    ),
     Placement("ssm String parameter", "aws:ssm/parameter:Parameter", _ssm, one_per_resource=True),
     Placement("ssm String parameter (JSON)", "aws:ssm/parameter:Parameter", _ssm_json),
     Placement("codebuild environment", "aws:codebuild/project:Project", _codebuild),
     Placement("ec2 userData", "aws:ec2/instance:Instance", _user_data, one_per_resource=True),
     Placement("ec2 userDataBase64", "aws:ec2/instance:Instance", _user_data_b64, one_per_resource=True),
-    Placement("launch template userData (base64)", "aws:ec2/launchTemplate:LaunchTemplate", _launch_template, one_per_resource=True),
+    Placement(
+        "launch configuration userData",
+        "aws:ec2/launchConfiguration:LaunchConfiguration",
+        _user_data,
+        one_per_resource=True,
+    ),
+    Placement(
+        "launch template userData (base64)", "aws:ec2/launchTemplate:LaunchTemplate", _launch_template, one_per_resource=True
+    ),
     Placement("stack outputs", STACK, _outputs),
     Placement("stack outputs (JSON)", STACK, _outputs_json),
 )

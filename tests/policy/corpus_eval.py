@@ -177,14 +177,12 @@ def report(figures: Figures) -> str:
         f"innocent (value, placement) pairs: {figures.innocent_pairs}",
         f"entropy rule false positives: {figures.entropy_false_positives} ({figures.entropy_fp_rate:.4%})",
         f"vendor-pattern rules false positives: {figures.vendor_false_positives} ({figures.vendor_fp_rate:.4%})",
-        "innocent values flagged, by shape: " + ", ".join(f"{k} {v}" for k, v in sorted(figures.innocent_flagged_by_shape.items())),
+        "innocent values flagged, by shape: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(figures.innocent_flagged_by_shape.items())),
         "innocent values flagged, by placement: "
         + ", ".join(f"{k} {v}" for k, v in sorted(figures.innocent_flagged_by_placement.items())),
         "vendor-pattern recall per vendor format (reported by any vendor rule / with its own kind):",
-        *(
-            f"  {label:24} {rate:8.2%} {figures.vendor_kind_recall[label]:8.2%}"
-            for label, rate in figures.vendor_recall.items()
-        ),
+        *(f"  {label:24} {rate:8.2%} {figures.vendor_kind_recall[label]:8.2%}" for label, rate in figures.vendor_recall.items()),
         f"entropy rule recall on unknown-vendor keys: {figures.unknown_caught_by_entropy}/{figures.unknown_pairs} "
         f"({figures.entropy_recall:.2%}); caught by any rule: {figures.unknown_caught / figures.unknown_pairs:.2%}",
         *(f"  {label:24} {rate:8.2%}" for label, rate in figures.unknown_recall_by_shape.items()),

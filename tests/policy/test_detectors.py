@@ -88,7 +88,13 @@ class TestEntropy:
 
     def test_random_tokens_are_flagged(self, keys):
         assert looks_high_entropy(keys.HIGH_ENTROPY)
-        assert looks_high_entropy(keys.HEX)
+        assert looks_high_entropy(keys.HEX, name="AZURE_SPEECH_KEY")
+
+    def test_32_hex_digits_need_a_credential_name(self, keys):
+        """32 hex digits are an MD5 checksum, a Key Vault version or an ECS task id as often as a key."""
+        assert not looks_high_entropy(keys.HEX)
+        assert not looks_high_entropy(keys.HEX, name="CONFIG_MD5")
+        assert looks_high_entropy(keys.HEX, name="API_TOKEN")
 
     @pytest.mark.parametrize("alphabet", [string.ascii_letters + string.digits, string.ascii_letters + "+/0189"])
     def test_most_random_mixed_case_tokens_are_flagged(self, alphabet):
@@ -163,4 +169,24 @@ class TestIdentifier:
 
     @pytest.mark.parametrize("value", ["xK9mQ2pLw7Rt", "Zq8wLp3XvB", "k3j9xq2m8z", "abc+def+ghi==", "word~word~word"])
     def test_random_text_is_not_an_identifier(self, value):
-        assert not looks_like_identifier(value)
+        assert not looks_like_identifier(value, cloud_ids=False)
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "user-uploads-70e2e61",  # Pulumi auto-name
+            "ordersTable-1a2b3c4d",
+            "vpc-0a1b2c3d4e5f67890",
+            "subnet-0123456789abcdef0",
+            "fs-0123456789abcdef0",
+            "Z0719462P6HTLUWSOGX2",  # Route 53 hosted zone
+            "AROA3XFRBF535PLBIFPI4",  # IAM role unique id
+            "db-ABCDEFGHIJKL0123456789MNOP",  # RDS DbiResourceId
+            "4e8f2k9q1m3n5p7r0t2v4x6z8b",  # Cognito app client id
+            "us-east-1_AbC12dEfG",  # Cognito user pool id
+            "openai-key-AbCdEf",  # Secrets Manager name suffix
+        ],
+    )
+    def test_cloud_ids_are_identifiers(self, value):
+        assert looks_like_identifier(value)
+        assert not looks_high_entropy(value)

@@ -245,8 +245,9 @@ class TestAnyResource:
     def test_provider_credentials_are_reported(self, run_resource_policy, keys):
         props = {"region": "us-east-1", "accessKey": keys.AWS_KEY_ID, "secretKey": keys.HIGH_ENTROPY}
         violations = run_resource_policy(no_plaintext_api_keys, "pulumi:providers:aws", props)
-        assert len(violations) == 1
+        assert len(violations) == 2
         assert "AWS access key id in accessKey " in violations[0].message
+        assert "AWS secret access key in secretKey [rule vendor-pattern:aws-secret-access-key]" in violations[1].message
 
     def test_entropy_is_not_checked_outside_environment_variables(self, run_resource_policy, keys):
         props = {"tags": {"build": keys.HIGH_ENTROPY}, "description": keys.HEX}
@@ -336,6 +337,7 @@ class TestConfig:
             "minEntropyLength",
             "checkEntropy",
             "allowedEnvVarNames",
+            "allowedValues",
         }
 
     def test_invalid_allow_list_is_rejected(self):
@@ -388,8 +390,18 @@ class TestStackOutputs:
 
     def test_only_stack_outputs_are_checked(self, run_stack_policy, stack_resource, keys):
         fn = stack_resource("aws:lambda/function:Function", {"environment": {"variables": {"K": keys.OPENAI}}})
-        stack = stack_resource("pulumi:pulumi:Stack", {"token": keys.HIGH_ENTROPY})
+        stack = stack_resource("pulumi:pulumi:Stack", {"bucket": "user-uploads-70e2e61"})
         assert run_stack_policy(no_plaintext_api_keys_in_outputs, [fn, stack]) == []
+
+    def test_high_entropy_output_is_reported_and_can_be_allow_listed(self, run_stack_policy, stack_resource, keys):
+        stack = stack_resource("pulumi:pulumi:Stack", {"token": keys.HIGH_ENTROPY})
+        violations = run_stack_policy(no_plaintext_api_keys_in_outputs, [stack])
+        assert len(violations) == 1
+        assert "Stack output 'token' holds what looks like a plaintext high-entropy string" in violations[0].message
+        assert "[rule entropy]" in violations[0].message
+        assert keys.HIGH_ENTROPY[:4] not in violations[0].message
+        assert run_stack_policy(no_plaintext_api_keys_in_outputs, [stack], config={"allowedEnvVarNames": ["tok*"]}) == []
+        assert run_stack_policy(no_plaintext_api_keys_in_outputs, [stack], config={"allowedValues": [keys.HIGH_ENTROPY]}) == []
 
     def test_empty_stack_is_compliant(self, run_stack_policy, stack_resource):
         assert run_stack_policy(no_plaintext_api_keys_in_outputs, []) == []
