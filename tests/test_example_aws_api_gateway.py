@@ -73,3 +73,9 @@ def test_example_exports_each_clients_secret_ref_and_key_id_but_never_the_value(
     exported = json.dumps(unwrap_secrets(outputs))
     for api_key in engine.find(API_KEY):
         assert api_key.outputs["value"] not in exported
+
+
+def test_the_invoke_url_is_the_stages_base_url() -> None:
+    engine = run_example({})
+    api = engine.one("aws:apigateway/restApi:RestApi")
+    assert engine.stack_outputs["invoke_url"] == f"https://{api.id}.execute-api.us-east-1.amazonaws.com/prod"

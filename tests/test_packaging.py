@@ -14,8 +14,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from ai_keys import __version__
 
@@ -151,9 +153,81 @@ class TestSdist:
             "__main__.py",
             "requirements.txt",
             "examples/yaml/Pulumi.yaml",
+            ".ci/run",
+            ".github/workflows/release.yml",
+            "scripts/build_policy_pack.py",
         ):
             assert path in names, path
         assert [n for n in names if n.startswith((".venv/", "venv/", "dist/")) or "__pycache__" in n] == []
+
+    def test_its_own_tests_that_read_repository_files_pass(self, dist: Path, tmp_path: Path) -> None:
+        # Unpacked, the sdist is all a downstream packager has: the tests that read README, CI and workflow
+        # files must find them there.
+        with tarfile.open(dist / f"{BASE}.tar.gz") as archive:
+            archive.extractall(tmp_path, filter="data")
+        unpacked = tmp_path / BASE
+        run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_readme.py", cwd=unpacked, timeout=600)
+
+
+def requirement_lines(path: Path) -> dict[str, Requirement]:
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    found = [Requirement(line) for line in lines if line and not line.startswith(("#", "-"))]
+    return {canonicalize_name(r.name): r for r in found}
+
+
+def floor(requirement: Requirement) -> Version:
+    return max(Version(s.version) for s in requirement.specifier if s.operator == ">=")
+
+
+class TestPolicyPack:
+    """The pack a user downloads from a release: pins that agree with the project's, and an entry point that runs."""
+
+    def test_its_pins_agree_with_the_projects(self, metadata: email.message.Message) -> None:
+        pack = requirement_lines(ROOT / "policy" / "requirements.txt")
+        project = {canonicalize_name(Requirement(line).name): Requirement(line) for line in metadata.get_all("Requires-Dist", [])}
+        # The version the tests check the pack with is the version users install with it.
+        assert pack["pulumi-policy"].specifier == project["pulumi-policy"].specifier
+        # pulumi-policy needs a newer pulumi than ai-keys does: the pack may ask for a higher floor, same major version.
+        assert floor(pack["pulumi"]) >= floor(project["pulumi"])
+        assert {s for s in pack["pulumi"].specifier if s.operator == "<"} == {
+            s for s in project["pulumi"].specifier if s.operator == "<"
+        }
+
+    def test_the_release_archive_runs_without_a_checkout(self, tmp_path: Path) -> None:
+        import grpc
+        from google.protobuf import empty_pb2
+        from pulumi.runtime.proto import analyzer_pb2_grpc
+
+        archive_path = Path(
+            run(sys.executable, str(ROOT / "scripts" / "build_policy_pack.py"), "--outdir", str(tmp_path)).strip()
+        )
+        assert archive_path.name == f"ai-keys-policy-pack-{__version__}.tar.gz"
+        with tarfile.open(archive_path) as archive:
+            names = archive.getnames()
+            archive.extractall(tmp_path / "unpacked", filter="data")
+        assert {"ai-keys-policy-pack/PulumiPolicy.yaml", "ai-keys-policy-pack/__main__.py"} <= set(names)
+        assert "ai-keys-policy-pack/ai_keys_policy/policies.py" in names
+        pack = tmp_path / "unpacked" / "ai-keys-policy-pack"
+        assert yaml.safe_load((pack / "PulumiPolicy.yaml").read_text(encoding="utf-8"))["version"] == __version__
+        # As the Pulumi CLI runs a Python pack: its folder as the working directory, nothing from this checkout on the path.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        process = subprocess.Popen(
+            [sys.executable, "__main__.py", "127.0.0.1:1"], cwd=pack, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        try:
+            assert process.stdout is not None
+            port = process.stdout.readline().decode().strip()
+            assert port.isdigit(), process.stderr.read().decode() if process.stderr else ""
+            with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+                info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
+        finally:
+            process.kill()
+            process.wait(timeout=30)
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
+        assert info.name == "ai-keys"
+        assert "no-plaintext-api-keys" in {policy.name for policy in info.policies}
 
 
 @pytest.fixture(scope="module")

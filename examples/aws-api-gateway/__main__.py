@@ -101,4 +101,16 @@ for client, tier in CLIENTS.items():
     pulumi.export(f"{client}_secret_ref", key.secret_ref)
     pulumi.export(f"{client}_api_key_id", key.api_key_id)
 
-pulumi.export("invoke_url", stage.invoke_url)
+# The stage's base URL, https://<api id>.execute-api.<region>.<DNS suffix>/<stage>, built from its parts: the
+# same value as stage.invoke_url after a deploy, and known in an offline preview too.
+invoke_url = pulumi.Output.concat(
+    "https://",
+    api.id,
+    ".execute-api.",
+    aws.get_region_output().region,
+    ".",
+    aws.get_partition_output().dns_suffix,
+    "/",
+    stage.stage_name,
+)
+pulumi.export("invoke_url", invoke_url)

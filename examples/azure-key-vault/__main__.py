@@ -3,6 +3,7 @@
 pulumi config set azure-native:location westeurope
 pulumi config set --secret anthropic_api_key
 pulumi config set app_principal_id <principal id of the app's managed identity>
+pulumi config set rotation_function_id <resource id of the rotator Function>   # optional
 pulumi up
 """
 
@@ -16,6 +17,8 @@ config = pulumi.Config()
 # The object (principal) id of the app's managed identity: only it may read the key.
 # Replace the placeholder with `pulumi config set app_principal_id ...` before `pulumi up`.
 app_principal_id = config.get("app_principal_id") or "00000000-0000-0000-0000-00000000a11c"
+# Optional: resource id of the Azure Function that rotates the key (.../providers/Microsoft.Web/sites/<app>/functions/<fn>).
+rotation_function_id = config.get("rotation_function_id")
 # Public IPv4 addresses or CIDR ranges allowed through the vault's firewall (the app's outbound IPs).
 allowed_ips = config.get_object("allowed_ips") or []
 
@@ -28,9 +31,9 @@ anthropic_key = SecureApiKey(
         "value": config.require_secret("anthropic_api_key"),
         "description": "Anthropic key for the assistant",
         "readers": [app_principal_id],
-        # Key Vault sets the secret to expire in 90 days; Event Grid can notify a rotator
-        # (rotation.azure_function_id or rotation.azure_webhook_url) 30 days before.
-        "rotation": {"every_days": 90},
+        # Key Vault sets the secret to expire in 90 days. With a rotator Function, an Event Grid subscription
+        # sends it the SecretNearExpiry event 30 days before (rotation.azure_webhook_url works too).
+        "rotation": {"every_days": 90, **({"azure_function_id": rotation_function_id} if rotation_function_id else {})},
         "azure": {
             "resource_group_name": resource_group.name,
             # A dedicated vault: RBAC only, soft delete (90 days), purge protection, firewall denying all
