@@ -73,7 +73,7 @@ def store(
             protect=True if protected else None,
             # Removing a replica region deletes that replica at once (no recovery window covers replicas), and the
             # provider has no way to say "only additions": under protection any change of the regions is refused.
-            replace_on_changes=["replicas"] if protected and spec.replica_regions else None,
+            replace_on_changes=["replicas"] if protected else None,
         ),
     )
     version = _version(name, spec, secret, value, parent)

@@ -177,8 +177,9 @@ def _top(path: str) -> str:
 
 def _diff(old: RegisteredResource, new: RegisteredResource, replaced: set[str]) -> tuple[set[str], set[str]]:
     """(changed paths, ignored paths whose value differs)."""
-    old_flat = {k: v for k, v in _flatten(unwrap_secrets(old.inputs)).items() if v is not None}
-    new_flat = {k: v for k, v in _flatten(unwrap_secrets(new.inputs)).items() if v is not None}
+    # An unset input, None and an empty container all mean "nothing given".
+    old_flat = {k: v for k, v in _flatten(unwrap_secrets(old.inputs)).items() if v not in (None, {}, [])}
+    new_flat = {k: v for k, v in _flatten(unwrap_secrets(new.inputs)).items() if v not in (None, {}, [])}
     ignored = set(new.ignore_changes)
     changed: set[str] = set()
     kept: set[str] = set()
