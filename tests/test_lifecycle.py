@@ -242,7 +242,7 @@ class TestAzureReaders:
     def test_string_readers_that_stay_keep_their_role_assignment(self, before: list[str], after: list[str]) -> None:
         plan = plan_update(azure(readers=before), azure(readers=after))
         kept = set(before) & set(after)
-        assert {name for name in untouched(plan, ASSIGNMENT_AZ)} == {f"openai-reader-{p}" for p in kept}
+        assert set(untouched(plan, ASSIGNMENT_AZ)) == {f"openai-reader-{p}" for p in kept}
         assert not plan.refused
         assert plan.op("openai-secret") == "same"
 

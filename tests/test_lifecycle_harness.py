@@ -13,7 +13,7 @@ from ai_keys.testing import plan_destroy, plan_update
 from ai_keys.testing.replacements import REPLACEMENTS, forces_replacement
 
 from .conftest import CANARY
-from .scenarios import BASE, BACKENDS, OPTIONS
+from .scenarios import BACKENDS, BASE, OPTIONS
 
 
 def secret_and_version(
