@@ -1,11 +1,13 @@
 """The ``ai-keys`` command (also ``python -m ai_keys``).
 
 ``ai-keys preview PATH`` runs the Pulumi Python program in ``PATH`` under the mock engine and prints what it
-would create, secrets masked; see :mod:`ai_keys.preview`.
+would create, secrets masked; see :mod:`ai_keys.preview`. ``ai-keys run --env NAME=SECRET_REF -- COMMAND`` starts
+COMMAND with keys in its environment; see :mod:`ai_keys.runtime.run`.
 """
 
 import argparse
 import re
+import sys
 from collections.abc import Sequence
 from typing import NoReturn, Optional
 
@@ -96,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the ``ai-keys`` command with ``argv`` (default: ``sys.argv[1:]``) and return its exit status."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments[:1] == ["run"]:  # ai-keys run ... -- COMMAND: see ai_keys.runtime.run
+        from .runtime.run import run
+
+        return run(arguments[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
