@@ -36,7 +36,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Optional, TextIO
 
-from ._child import BOOTSTRAP
 from ._graph import longest_chain
 from ._project import (
     EXIT_PROGRAM,
@@ -80,6 +79,9 @@ DEFAULT_TIMEOUT = 120.0
 """Seconds the program may run before the preview stops it (``--timeout``)."""
 
 _GRACE = 5.0  # seconds a stopped program gets to report what it registered before it is killed
+
+# Starts ai_keys.preview._child in the program's process, with this process's sys.path as the first argument.
+_BOOTSTRAP = "import sys, json; sys.path[:0] = json.loads(sys.argv[1]); from ai_keys.preview._child import main; main()"
 
 
 def preview(
@@ -238,7 +240,7 @@ def _timeout_error(timeout: float, result: Optional[PreviewResult] = None) -> Pr
 
 def _spawn(project: Project, request: str, env: dict[str, str], timeout: float) -> tuple[str, Optional[int], bool]:
     """Run the child; its merged stdout and stderr (fds 1 and 2, subprocesses included), exit status, and whether it timed out."""
-    command = [sys.executable, "-c", BOOTSTRAP, json.dumps([p for p in sys.path if p])]
+    command = [sys.executable, "-c", _BOOTSTRAP, json.dumps([p for p in sys.path if p])]
     posix = os.name == "posix"
     with subprocess.Popen(  # noqa: S603 - our own interpreter and module
         command,

@@ -1,6 +1,6 @@
 """The program's side of an offline preview: run it offline under the mock engine and report what it registered.
 
-:mod:`ai_keys.preview` starts this module in a child process (``python -c`` with :data:`BOOTSTRAP`), with
+:mod:`ai_keys.preview` starts this module in a child process (``python -c`` with its ``_BOOTSTRAP``), with
 cloud credentials removed from its environment. It reads its request as JSON from stdin, refuses the
 network (see :mod:`ai_keys.preview._sandbox`), runs the program, and writes the masked result, or the
 failure and what was registered before it, as JSON to the file the request names. What the program writes
@@ -26,16 +26,11 @@ from ..errors import AiKeysError
 from ..testing import MockEngine, mock_pulumi
 from ._graph import longest_chain, tree_ordered
 from ._mask import Masker
+from ._project import EXIT_PROGRAM, EXIT_USAGE
 from ._render import Diagnostic, PreviewResource, PreviewResult, scrub, to_wire
 from ._sandbox import PreviewOfflineError, isolate_network, refuse_network
 
-__all__ = ["BOOTSTRAP", "ProgramStopped", "main"]
-
-BOOTSTRAP = "import sys, json; sys.path[:0] = json.loads(sys.argv[1]); from ai_keys.preview._child import main; main()"
-"""The ``python -c`` code that starts a child: the parent's ``sys.path`` comes as the first argument."""
-
-EXIT_PROGRAM = 1
-EXIT_USAGE = 2
+__all__ = ["ProgramStopped", "main"]
 
 # Folders of installed packages; a project's own virtualenv (Pulumi's default is ./venv) lives under one.
 _INSTALLED = frozenset({"site-packages", "dist-packages"})

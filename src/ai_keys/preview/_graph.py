@@ -6,14 +6,15 @@ to a component's children, and input dependencies: B takes an output of A) or wh
 
 import heapq
 from collections.abc import Mapping, Sequence
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from ..testing import RegisteredResource
+if TYPE_CHECKING:  # the command's own process never imports Pulumi; only the program's process does
+    from ..testing import RegisteredResource
 
 __all__ = ["longest_chain", "ordered", "tree_ordered"]
 
 
-def longest_chain(resources: Sequence[RegisteredResource]) -> list[RegisteredResource]:
+def longest_chain(resources: Sequence["RegisteredResource"]) -> list["RegisteredResource"]:
     """The longest "must be created after" path through ``resources``, first-created first.
 
     Resources are taken in a stable topological order (dependencies first, then by name); ties go to the
@@ -41,7 +42,7 @@ def longest_chain(resources: Sequence[RegisteredResource]) -> list[RegisteredRes
     return chain[::-1]
 
 
-def ordered(resources: Sequence[RegisteredResource]) -> list[RegisteredResource]:
+def ordered(resources: Sequence["RegisteredResource"]) -> list["RegisteredResource"]:
     """``resources`` in a stable topological order: predecessors first, then by name, type and URN.
 
     Registration order can vary between runs when registrations wait on outputs; this order does not.
@@ -54,7 +55,7 @@ def ordered(resources: Sequence[RegisteredResource]) -> list[RegisteredResource]
     return [by_urn[urn] for urn in _topological(list(by_urn), edges, keys)]
 
 
-def tree_ordered(resources: Sequence[RegisteredResource]) -> list[RegisteredResource]:
+def tree_ordered(resources: Sequence["RegisteredResource"]) -> list["RegisteredResource"]:
     """``resources`` in the order the tree prints them: each parent before its children, and siblings in
     dependency order, where a sibling comes after another when anything in its subtree must be created
     after something in the other's subtree (then by name)."""
@@ -120,7 +121,7 @@ def _topological(nodes: Sequence[str], edges: Mapping[str, Sequence[str]], keys:
     return result
 
 
-def _predecessors(resource: RegisteredResource, known: Mapping[str, int]) -> list[str]:
+def _predecessors(resource: "RegisteredResource", known: Mapping[str, int]) -> list[str]:
     """URNs ``resource`` must be created after, earliest first: its parent and its dependencies."""
     found = {urn for urn in [resource.parent_urn, *resource.dependencies] if urn in known and urn != resource.urn}
     return sorted(found, key=lambda urn: known[urn])
