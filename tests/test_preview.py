@@ -799,6 +799,17 @@ def test_a_main_outside_the_project_is_refused(tmp_path: Path, capsys: pytest.Ca
     assert err == f"ai-keys preview: error: {project / 'Pulumi.yaml'}: 'main' points outside the project ('../elsewhere.py')\n"
 
 
+def test_a_program_file_that_links_outside_the_project_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "elsewhere.py").write_text("raise SystemExit('ran code from outside the project')\n", encoding="utf-8")
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: demo\nruntime: python\n", encoding="utf-8")
+    (project / "__main__.py").symlink_to(tmp_path / "elsewhere.py")
+    code, out, err = preview(capsys, str(project))
+    assert (code, out) == (2, "")
+    assert err == f"ai-keys preview: error: {project.resolve() / '__main__.py'}: links outside the project\n"
+
+
 def test_help_says_the_preview_executes_the_projects_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())

@@ -227,6 +227,8 @@ def _program(root: Path, project_file: Path, main: Any) -> tuple[Path, Path]:
         program = root / "__main__.py"
         if not program.is_file():
             raise PreviewError(f"{root}: no __main__.py found (the Python program to preview)", EXIT_USAGE)
+        if not program.resolve().is_relative_to(root):
+            raise PreviewError(f"{program}: links outside the project", EXIT_USAGE)
         return program, root
     if not isinstance(main, str) or not main.strip():
         raise PreviewError(f"{project_file}: 'main' must be a path", EXIT_USAGE)
@@ -238,6 +240,8 @@ def _program(root: Path, project_file: Path, main: Any) -> tuple[Path, Path]:
         program = target / "__main__.py"
         if not program.is_file():
             raise PreviewError(f"{target}: no __main__.py found (set by 'main' in {project_file.name})", EXIT_USAGE)
+        if not program.resolve().is_relative_to(root):
+            raise PreviewError(f"{program}: links outside the project", EXIT_USAGE)
         return program, target
     if not target.is_file():
         raise PreviewError(f"{target}: not found (set by 'main' in {project_file.name})", EXIT_USAGE)
