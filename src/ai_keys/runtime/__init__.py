@@ -7,12 +7,16 @@ Key Vault secret URI, or a Google Secret Manager version name)::
 
     api_key = resolve(os.environ["OPENAI_KEY_REF"])   # cached for 5 minutes, one fetch at a time
 
+``aresolve`` is the asyncio twin; ``key_provider(ref)`` hands the key to SDKs that take a callable
+(``openai.OpenAI(api_key=key_provider(ref))``); ``auth_refresh_hook`` and ``anthropic_credentials`` read
+a key again when the vendor refuses it (see :mod:`ai_keys.runtime.providers`).
+
 Importing this module imports no cloud SDK. Each cloud's SDK is imported the first time a key of that
 cloud is read, and must be installed with the matching extra: ``ai-keys[runtime-aws]``,
 ``ai-keys[runtime-azure]`` or ``ai-keys[runtime-gcp]`` (all three: ``ai-keys[runtime]``).
 """
 
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from .cache import CacheStats, KeyCache
 from .clients import AwsClient, AzureClient, ClientFactory, GcpClient, SdkClientFactory
@@ -26,9 +30,25 @@ from .errors import (
     UnknownSecretRefError,
 )
 from .fetch import CloudFetcher, Fetcher
+from .providers import (
+    AsyncKeyProvider,
+    KeyProvider,
+    akey_provider,
+    anthropic_credentials,
+    arefresh_on_auth_error,
+    async_anthropic_credentials,
+    async_auth_refresh_hook,
+    auth_refresh_hook,
+    key_provider,
+    refresh_on_auth_error,
+)
 from .refs import AwsSecretRef, AzureSecretRef, GcpSecretRef, SecretRef, parse_secret_ref
 
+if TYPE_CHECKING:
+    from .aio import aresolve
+
 __all__ = [
+    "AsyncKeyProvider",
     "AwsClient",
     "AwsSecretRef",
     "AzureClient",
@@ -40,6 +60,7 @@ __all__ = [
     "GcpClient",
     "GcpSecretRef",
     "KeyCache",
+    "KeyProvider",
     "MissingCredentialsError",
     "MissingExtraError",
     "SdkClientFactory",
@@ -49,8 +70,17 @@ __all__ = [
     "SecretRef",
     "SecretUnavailableError",
     "UnknownSecretRefError",
+    "akey_provider",
+    "anthropic_credentials",
+    "arefresh_on_auth_error",
+    "aresolve",
+    "async_anthropic_credentials",
+    "async_auth_refresh_hook",
+    "auth_refresh_hook",
     "default_cache",
+    "key_provider",
     "parse_secret_ref",
+    "refresh_on_auth_error",
     "resolve",
     "set_default_cache",
 ]
@@ -82,3 +112,12 @@ def set_default_cache(cache: KeyCache) -> KeyCache:
         raise TypeError(f"set_default_cache needs a KeyCache, got {type(cache).__name__}")
     previous, _default_cache = _default_cache, cache
     return previous
+
+
+def __getattr__(name: str) -> Any:
+    # aresolve lives in .aio, which imports asyncio (~50 ms): loaded on first use, not with this package.
+    if name == "aresolve":
+        from .aio import aresolve
+
+        return aresolve
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

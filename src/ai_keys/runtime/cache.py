@@ -193,6 +193,16 @@ class KeyCache:
                 return entry.value
         return self._load(secret_ref)
 
+    def peek(self, secret_ref: str) -> Optional[str]:
+        """The value of ``secret_ref`` if it is cached and fresh, else None. Never reads the backend."""
+        entry = self._entries.get(secret_ref)
+        if entry is not None:
+            now = self._clock()
+            if now < entry.expires_at:
+                entry.last_used = now
+                return entry.value
+        return None
+
     def invalidate(self, secret_ref: str) -> None:
         """Forget ``secret_ref``'s value: the next read fetches it again."""
         with self._lock:

@@ -36,9 +36,23 @@ class _UsageError(Exception):
     """A mistake in the command line or an env file; the message never holds a value."""
 
 
+_UNRECOGNIZED = "unrecognized arguments: "
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(message)
+        if message.startswith(_UNRECOGNIZED):
+            # argparse echoes them; anything after "=", or a bare word, may be a value typed by mistake.
+            words = message[len(_UNRECOGNIZED) :].split(" ")
+            message = _UNRECOGNIZED + " ".join(_masked(word) for word in words)
+        raise _UsageError(re.sub(r"(\S+?=)\S+", r"\1***", message))
+
+
+def _masked(word: str) -> str:
+    name, sep, _ = word.partition("=")
+    if not name.startswith("-"):
+        return "***"
+    return f"{name}=***" if sep else name
 
 
 def _parser() -> argparse.ArgumentParser:

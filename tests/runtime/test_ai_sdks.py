@@ -1,0 +1,277 @@
+"""The real openai and anthropic SDKs against a local vendor that accepts only the current key.
+
+The key lives in moto. While clients make requests every few milliseconds, it is rotated: a new version
+becomes AWSCURRENT in the store and the vendor refuses the old key from then on. The cache's TTL never
+runs out (its clock does not move), so only the refresh on a 401 can pick the new key up.
+"""
+
+import asyncio
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Dict, Iterator, List, Tuple
+
+import anthropic
+import openai
+import pytest
+
+from ai_keys.runtime import (
+    KeyCache,
+    akey_provider,
+    anthropic_credentials,
+    async_anthropic_credentials,
+    async_auth_refresh_hook,
+    auth_refresh_hook,
+    key_provider,
+)
+
+CLIENTS = 4
+REQUESTS_BEFORE = 5
+REQUESTS_AFTER = 10
+
+
+class Vendor:
+    """An AI vendor's API on 127.0.0.1: GET /v1/models answers 200 for the current key, 401 otherwise."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.lock = threading.Lock()
+        self.seen: List[Tuple[str, str, int]] = []  # (client id, key sent, status)
+        vendor = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                sent = self.headers.get("x-api-key") or self.headers.get("Authorization", "").removeprefix("Bearer ")
+                with vendor.lock:
+                    status = 200 if sent == vendor.key else 401
+                    vendor.seen.append((self.headers.get("x-client", "?"), sent, status))
+                if status == 200:
+                    body = {"object": "list", "data": [], "has_more": False, "first_id": None, "last_id": None}
+                else:
+                    body = {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def failures(self, client: str) -> List[int]:
+        return [i for i, (who, _, status) in enumerate(self.seen) if who == client and status != 200]
+
+
+@pytest.fixture
+def rotation(make_aws_secret: Callable[[str], str], aws_admin: Any, new_value: Callable[[], str]) -> Iterator[Dict[str, Any]]:
+    old, new = new_value(), new_value()
+    arn = make_aws_secret(old)
+    vendor = Vendor(old)
+
+    def rotate() -> None:
+        aws_admin.put_secret_value(SecretId=arn, SecretString=new)  # the new version becomes AWSCURRENT
+        with vendor.lock:
+            vendor.key = new
+
+    yield {"arn": arn, "old": old, "new": new, "vendor": vendor, "rotate": rotate}
+    vendor.stop()
+
+
+def check(vendor: Vendor, old: str, new: str, app_failures: List[BaseException]) -> None:
+    """0 failures seen by the app; per client at most one refused attempt, retried at once with the new key."""
+    assert app_failures == []
+    refused = 0
+    for client in (f"c{i}" for i in range(CLIENTS)):
+        requests = [(key, status) for who, key, status in vendor.seen if who == client]
+        assert len(requests) >= REQUESTS_BEFORE + REQUESTS_AFTER
+        failures = [i for i, (_, status) in enumerate(requests) if status != 200]
+        assert len(failures) <= 1
+        for i in failures:
+            assert requests[i + 1] == (new, 200)  # the retry carried the new key
+        refused += len(failures)
+        first_new = next(i for i, (key, _) in enumerate(requests) if key == new)
+        assert all(key == new for key, _ in requests[first_new:])  # never the old key after the refresh
+        assert requests[0][0] == old
+    assert refused >= 1  # the rotation did happen mid-stream and was noticed
+
+
+class Schedule:
+    """Clients keep making requests; the key is rotated once each made a few, and they stop a while after."""
+
+    def __init__(self) -> None:
+        self.made: Dict[str, int] = {f"c{i}": 0 for i in range(CLIENTS)}
+        self.after: Dict[str, int] = dict(self.made)
+        self.rotated = threading.Event()
+        self.failures: List[BaseException] = []
+
+    def ready_to_rotate(self) -> bool:
+        return all(count >= REQUESTS_BEFORE for count in self.made.values())
+
+    def record(self, name: str, error: "BaseException | None") -> bool:
+        """Count one request; returns whether the client should go on."""
+        if error is not None:
+            self.failures.append(error)
+        self.made[name] += 1
+        if self.rotated.is_set():
+            self.after[name] += 1
+        return self.after[name] < REQUESTS_AFTER and self.made[name] < 2000
+
+
+def drive(work: Callable[[str, int], None], rotate: Callable[[], None]) -> List[BaseException]:
+    """Each client makes requests every ~2 ms in its own thread; the key is rotated in between."""
+    schedule = Schedule()
+
+    def client(name: str) -> None:
+        going = True
+        while going:
+            error = None
+            try:
+                work(name, schedule.made[name])
+            except Exception as exc:
+                error = exc
+            going = schedule.record(name, error)
+            time.sleep(0.002)
+
+    threads = [threading.Thread(target=client, args=(f"c{i}",)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 20
+    while not schedule.ready_to_rotate() and time.monotonic() < deadline:
+        time.sleep(0.002)
+    rotate()
+    schedule.rotated.set()
+    for thread in threads:
+        thread.join(30)
+    return schedule.failures
+
+
+def test_openai_picks_up_a_rotated_key_after_one_refused_attempt(
+    rotation: Dict[str, Any], make_cache: Callable[..., KeyCache]
+) -> None:
+    cache = make_cache()
+    arn, vendor = rotation["arn"], rotation["vendor"]
+    clients = {
+        f"c{i}": openai.OpenAI(
+            api_key=key_provider(arn, cache=cache),
+            base_url=vendor.url + "/v1",
+            default_headers={"x-client": f"c{i}"},
+            http_client=openai.DefaultHttpxClient(event_hooks={"response": [auth_refresh_hook(arn, cache=cache)]}),
+        )
+        for i in range(CLIENTS)
+    }
+    failures = drive(lambda name, i: clients[name].models.list(), rotation["rotate"])
+    check(vendor, rotation["old"], rotation["new"], failures)
+    assert cache.stats().refreshes == 2  # the first read and one refresh for all four clients
+
+
+def test_anthropic_picks_up_a_rotated_key_after_one_refused_attempt(
+    rotation: Dict[str, Any], make_cache: Callable[..., KeyCache]
+) -> None:
+    cache = make_cache()
+    arn, vendor = rotation["arn"], rotation["vendor"]
+    clients = {
+        f"c{i}": anthropic.Anthropic(
+            credentials=anthropic_credentials(arn, cache=cache), base_url=vendor.url, default_headers={"x-client": f"c{i}"}
+        )
+        for i in range(CLIENTS)
+    }
+    failures = drive(lambda name, i: clients[name].models.list(), rotation["rotate"])
+    check(vendor, rotation["old"], rotation["new"], failures)
+
+
+def test_plain_helper_for_other_clients(rotation: Dict[str, Any], make_cache: Callable[..., KeyCache]) -> None:
+    from ai_keys.runtime import refresh_on_auth_error
+
+    cache = make_cache()
+    arn = rotation["arn"]
+    assert cache.get(arn) == rotation["old"]
+    rotation["rotate"]()
+    assert cache.get(arn) == rotation["old"]  # the TTL has not run out
+    assert refresh_on_auth_error(arn, rotation["old"], cache=cache) is True
+    assert cache.get(arn) == rotation["new"]
+    assert refresh_on_auth_error(arn, rotation["old"], cache=cache) is True  # already replaced: nothing read
+    # The store still holds the refused value (revoked at the vendor, not rotated), and it was re-read
+    # less than a second ago: not read again, no retry.
+    assert refresh_on_auth_error(arn, rotation["new"], cache=cache) is False
+    assert cache.stats().refreshes == 2
+
+
+async def _async_drive(work: Callable[[str], Any], rotate: Callable[[], None]) -> List[BaseException]:
+    schedule = Schedule()
+
+    async def client(name: str) -> None:
+        going = True
+        while going:
+            error = None
+            try:
+                await work(name)
+            except Exception as exc:
+                error = exc
+            going = schedule.record(name, error)
+            await asyncio.sleep(0.002)
+
+    async def rotator() -> None:
+        while not schedule.ready_to_rotate():
+            await asyncio.sleep(0.002)
+        await asyncio.to_thread(rotate)
+        schedule.rotated.set()
+
+    await asyncio.gather(rotator(), *(client(f"c{i}") for i in range(CLIENTS)))
+    return schedule.failures
+
+
+def test_async_openai_picks_up_a_rotated_key(rotation: Dict[str, Any], make_cache: Callable[..., KeyCache]) -> None:
+    cache = make_cache()
+    arn, vendor = rotation["arn"], rotation["vendor"]
+
+    async def main() -> List[BaseException]:
+        clients = {
+            f"c{i}": openai.AsyncOpenAI(
+                api_key=akey_provider(arn, cache=cache),
+                base_url=vendor.url + "/v1",
+                default_headers={"x-client": f"c{i}"},
+                http_client=openai.DefaultAsyncHttpxClient(event_hooks={"response": [async_auth_refresh_hook(arn, cache=cache)]}),
+            )
+            for i in range(CLIENTS)
+        }
+        return await _async_drive(lambda name: clients[name].models.list(), rotation["rotate"])
+
+    failures = asyncio.run(main())
+    check(vendor, rotation["old"], rotation["new"], failures)
+
+
+def test_async_anthropic_picks_up_a_rotated_key(rotation: Dict[str, Any], make_cache: Callable[..., KeyCache]) -> None:
+    cache = make_cache()
+    arn, vendor = rotation["arn"], rotation["vendor"]
+
+    async def main() -> List[BaseException]:
+        clients = {
+            f"c{i}": anthropic.AsyncAnthropic(
+                credentials=async_anthropic_credentials(arn, cache=cache),
+                base_url=vendor.url,
+                default_headers={"x-client": f"c{i}"},
+            )
+            for i in range(CLIENTS)
+        }
+        return await _async_drive(lambda name: clients[name].models.list(), rotation["rotate"])
+
+    failures = asyncio.run(main())
+    check(vendor, rotation["old"], rotation["new"], failures)
