@@ -267,6 +267,8 @@ _MD5_LENGTH = 32
 # (Route 53 zones, IAM unique ids, RDS resource ids) or a lower-case id (Cognito app clients,
 # storage accounts). Each must hold a digit, so plain words are left to the word rules.
 _ID_SEGMENT_RE = re.compile(r"(?=.*[0-9])(?:[0-9a-f]{1,17}|[0-9A-Z]{1,32}|[0-9a-z]{1,26})")
+# A KMS multi-Region key id.
+_KMS_MRK_RE = re.compile(r"mrk-[0-9a-f]{32}")
 # A host name: dot-separated labels ending in an alphabetic top-level domain.
 _HOST_RE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[a-z]{2,24}")
 
@@ -351,7 +353,7 @@ def looks_high_entropy(
         if len(text) == _MD5_LENGTH and not secret_name:
             return False  # an MD5 checksum, a Key Vault version, an ECS task id
         return shannon_entropy(text) >= hex_threshold
-    if _HOST_RE.fullmatch(text) or is_jwt(text) or is_public_key(text):
+    if _HOST_RE.fullmatch(text) or _KMS_MRK_RE.fullmatch(text) or is_jwt(text) or is_public_key(text):
         return False
     decoded = decode_base64_text(text)
     if decoded is not None:

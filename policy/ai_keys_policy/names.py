@@ -25,7 +25,7 @@ _WORD_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _SECRET_WORDS = frozenset(
     {
         "key", "apikey", "token", "secret", "secrets", "password", "passwd", "pwd", "pass", "passphrase",
-        "credential", "credentials", "cred", "creds", "auth", "pat", "bearer", "private", "signing",
+        "credential", "credentials", "cred", "creds", "auth", "pat", "bearer", "signing",
     }
 )  # fmt: skip
 
@@ -41,7 +41,8 @@ _PUBLIC_LAST_WORDS = frozenset(
 )  # fmt: skip
 
 # Any of these words makes the whole name public: PUBLIC_KEY, SUPABASE_ANON_KEY, JWT_PUB_KEY.
-_PUBLIC_WORDS = frozenset({"public", "pub", "pubkey", "anon", "publishable", "cert", "certificate"})
+# KMS keys and CMKs are referenced by id or ARN; their material never leaves KMS.
+_PUBLIC_WORDS = frozenset({"public", "pub", "pubkey", "anon", "publishable", "cert", "certificate", "kms", "cmk"})
 
 
 @lru_cache(maxsize=4096)
@@ -66,7 +67,7 @@ def says_secret(name: str) -> bool:
     words = name_words(name)
     if not words or says_public(name):
         return False
-    return any(w in _SECRET_WORDS for w in words) or "".join(words).endswith(("apikey", "secretkey", "accesskey"))
+    return any(w in _SECRET_WORDS for w in words) or "".join(words).endswith(("apikey", "secretkey", "accesskey", "privatekey"))
 
 
 def mentions(name: str, *vendors: str) -> bool:

@@ -148,12 +148,14 @@ class _Scanner:
         self.token(value, name, path, what, decoded=decoded)
 
     def document(self, text: str, name: str, path: str, what: str, *, decoded: bool, depth: int) -> None:
-        """A script or file: fixed-prefix keys anywhere, then each ``NAME=value`` assignment."""
-        for m in find_keys(text):
-            self.add(Finding(path, m.kind, m.hint, name, what, decoded))
+        """A script or file: each ``NAME=value`` assignment, then fixed-prefix keys anywhere else."""
         for assignment in _ASSIGNMENT_RE.finditer(text):
             variable, value = assignment.group(1), assignment.group(2)
             self.judge(value, redact_keys(variable), path, "variable", decoded=decoded, depth=depth + 1, document=False)
+        found = {kind for (p, kind, _) in self.findings if p == path}
+        for m in find_keys(text):
+            if m.kind not in found:
+                self.add(Finding(path, m.kind, m.hint, name, what, decoded))
 
     def token(self, value: str, name: str, path: str, what: str, *, decoded: bool) -> None:
         """A single value: the vendor rules, then the entropy rule."""

