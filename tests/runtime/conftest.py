@@ -50,9 +50,9 @@ with warnings.catch_warnings():
     from google.cloud import secretmanager
 
 
-def _load_fault_proxy() -> Any:
-    # Loaded by path: tests import with --import-mode=importlib, and the fault benchmark loads it too.
-    spec = importlib.util.spec_from_file_location("ai_keys_fault_proxy", __file__.replace("conftest.py", "fault_proxy.py"))
+def _load_tool(name: str) -> Any:
+    # Loaded by path: tests import with --import-mode=importlib, and the benchmarks load them too.
+    spec = importlib.util.spec_from_file_location(f"ai_keys_{name}", __file__.replace("conftest.py", f"{name}.py"))
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -60,7 +60,8 @@ def _load_fault_proxy() -> Any:
     return module
 
 
-FaultProxy = _load_fault_proxy().FaultProxy
+FaultProxy = _load_tool("fault_proxy").FaultProxy
+Vendor = _load_tool("fake_vendor").Vendor
 
 AWS_REGION = "us-east-1"
 GCP_PROJECT = "ai-keys-test"
@@ -184,6 +185,12 @@ def moto_endpoint() -> Iterator[str]:
 def fault_proxy() -> Any:
     """The :class:`FaultProxy` class (``tests/runtime/fault_proxy.py``)."""
     return FaultProxy
+
+
+@pytest.fixture
+def fake_vendor() -> Any:
+    """The :class:`Vendor` class (``tests/runtime/fake_vendor.py``): an AI vendor's API on 127.0.0.1."""
+    return Vendor
 
 
 @pytest.fixture(scope="session")
