@@ -1,47 +1,61 @@
 """Pure functions that recognise plaintext API keys in strings.
 
-Two kinds of detection live here:
+Three kinds of detection live here:
 
-* **Pattern detection** (:func:`find_keys`) recognises keys by their documented shape. It is precise
-  enough to run on every string input of every resource:
+* **Fixed-prefix patterns** (:func:`find_keys`) recognise keys by their documented shape. They are
+  precise enough to run on every string input of every resource:
 
   ============== ======================================================================
   Kind           Shape
   ============== ======================================================================
-  OpenAI         ``sk-`` then 32+ letters/digits (legacy keys), or ``sk-proj-``,
-                 ``sk-svcacct-`` or ``sk-admin-`` then 40+ of ``[A-Za-z0-9_-]``
-  Anthropic      ``sk-ant-`` then 32+ of ``[A-Za-z0-9_-]``
+  OpenAI         ``sk-`` then 32+ letters/digits (legacy keys, not 32 hex digits), or
+                 ``sk-proj-``, ``sk-svcacct-``, ``sk-admin-`` or ``sk-None-`` then 40+ of
+                 ``[A-Za-z0-9_-]``
+  Anthropic      ``sk-ant-`` then 32+ of ``[A-Za-z0-9_-]`` (API and admin keys)
+  DeepSeek       ``sk-`` then exactly 32 hex digits
+  OpenRouter     ``sk-or-v1-`` then 64 hex digits
   AWS key id     ``AKIA`` (long-term) or ``ASIA`` (temporary) then exactly 16 of ``[A-Z0-9]``
-  Google API     ``AIza`` then exactly 35 of ``[A-Za-z0-9_-]``
+  Google API     ``AIza`` then exactly 35 of ``[A-Za-z0-9_-]`` (Gemini, Maps...)
+  Hugging Face   ``hf_`` then 30+ letters/digits
+  Groq           ``gsk_`` then 40+ letters/digits
+  Together AI    ``tgp_v1_`` then 40+ of ``[A-Za-z0-9_-]``
+  Perplexity     ``pplx-`` then 40+ letters/digits
+  xAI            ``xai-`` then 60+ letters/digits
+  Replicate      ``r8_`` then 30+ letters/digits
   ============== ======================================================================
 
   A key must start at a token boundary: ``task-…`` never counts as ``sk-…``.
+  :func:`find_keys_decoding` also looks inside base64 of text.
 
-* **Entropy detection** (:func:`looks_high_entropy`) flags random-looking tokens such as AWS secret
-  access keys, Azure AI keys (32 hex digits) or vendor keys with no fixed prefix. It produces false
-  positives on some values, so the policies apply it only to environment variables, where secrets
-  commonly leak, and let users allow-list variable names. A value counts as high-entropy when all
-  of these hold:
+* **Name-based vendor rules** (:func:`find_key_by_name`) recognise keys that have no fixed prefix
+  (Azure OpenAI / AI services, Mistral, Cohere, legacy Together AI keys, AWS secret access keys)
+  from their shape and the name they are stored under.
+
+* **Entropy detection** (:func:`looks_high_entropy`) flags random-looking tokens of no known
+  vendor. The policies apply it to value slots only (environment variables, settings, data keys,
+  SSM parameters, user data assignments, stack outputs) and let users allow-list names and
+  values. A value counts as high-entropy when all of these hold:
 
   1. it is at least ``min_length`` (default 20) characters long;
   2. it is a single token made only of ``A-Z a-z 0-9 + / = _ - . ~``: anything with whitespace,
      ``:``, ``@``, ``,``, ``(``, ``{``, ``$`` and so on is structured text (URLs, ARNs, e-mail
-     addresses, JSON, lists, connection strings, Key Vault references such as
-     ``@Microsoft.KeyVault(...)``, templates) and is skipped;
-  3. it is not a UUID;
-  4. it is not a readable identifier: a value whose parts (split on ``- _ . /``) all read as
-     words, acronyms and numbers or are at most three characters long, such as
-     ``text-embedding-3-large``, ``projects/p/secrets/s/versions/latest``,
-     ``my.host.example.com`` or ``MyServiceName`` (see :func:`looks_like_identifier`);
-  5. if it is all hex digits: it is at least 32 long, is not 40 or 64 long (SHA-1/SHA-256 digests
-     such as git commit ids), and its Shannon entropy is at least ``hex_threshold`` (default 3.0
-     bits per character, the most hex can reach is 4.0);
-  6. otherwise its Shannon entropy is at least ``threshold`` (default 3.5 bits per character).
+     addresses, JSON, lists, connection strings, Key Vault references, templates) and is skipped;
+  3. it is not a UUID, a host name, a KMS multi-Region key id, a JWT, the base64 DER of a public
+     key, or base64 of text (the text is judged instead);
+  4. its name (when it has one) does not say it is public: an id, ARN, name, URL, hash, digest,
+     version, public or anonymous key (see :mod:`ai_keys_policy.names`);
+  5. it is not a readable identifier: a value whose parts (split on ``- _ . /``) all read as
+     words, acronyms and numbers, are at most three characters long, or are cloud id parts
+     (``user-uploads-70e2e61``, ``vpc-0a1b2c3d4e5f67890``, ``Z0719462P6HTLUWSOGX2``; see
+     :func:`looks_like_identifier`). Under a credential name (``API_KEY``, ``TOKEN``...) cloud id
+     parts do not count;
+  6. if it is all hex digits: it is at least 32 long, is not 40 or 64 long (SHA-1/SHA-256 digests
+     such as git commit ids), is not 32 long unless its name is a credential name (an MD5 checksum
+     otherwise), and its Shannon entropy is at least ``hex_threshold`` (default 3.0 bits per
+     character, the most hex can reach is 4.0);
+  7. otherwise its Shannon entropy is at least ``threshold`` (default 3.5 bits per character).
 
-  With the defaults, about 98% of random 20-character mixed-case tokens (base62, base64) and
-  more than 99.8% of 32-character ones are flagged. Tokens of lower-case letters and digits only
-  are caught less often (about 85% at 20 characters, 95% at 32), because their letter runs can
-  read as words.
+  ``benchmarks/policy_corpus.py`` measures these rules on the labelled corpus of the tests.
 
 Nothing in this module ever returns or formats a key beyond the fixed prefix of its kind (see
 :attr:`Match.hint`).

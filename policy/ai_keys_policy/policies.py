@@ -2,10 +2,11 @@
 
 Mandatory:
 
-* :data:`no_plaintext_api_keys` — no resource input holds a plaintext API key (pattern detection on
-  every string input; entropy detection on environment variables of the types in
-  :data:`ai_keys_policy.envvars.SUPPORTED_TYPES`).
-* :data:`no_plaintext_api_keys_in_outputs` — no stack output holds a plaintext API key.
+* :data:`no_plaintext_api_keys` — no resource input holds a plaintext API key (fixed-prefix vendor
+  patterns on every string input, base64 decoded; name-based vendor rules and the entropy rule on
+  the value slots of the types in :data:`ai_keys_policy.envvars.SUPPORTED_TYPES`).
+* :data:`no_plaintext_api_keys_in_outputs` — no stack output holds a plaintext API key (the same
+  rules, each output a value slot).
 
 Advisory:
 
@@ -265,8 +266,10 @@ no_plaintext_api_keys = ResourceValidationPolicy(
     name="no-plaintext-api-keys",
     display_name="No plaintext API keys in resource inputs",
     description=(
-        "Resource inputs must not hold plaintext API keys (OpenAI, Anthropic, AWS access key ids, "
-        "Google API keys) or, in workload environment variables, other high-entropy secrets."
+        "Resource inputs must not hold plaintext API keys (OpenAI, Anthropic, Google, AWS, Azure OpenAI, "
+        "Mistral, Cohere, Hugging Face, Groq, Together, Perplexity, xAI, DeepSeek, OpenRouter, Replicate), "
+        "also base64-encoded, or, in environment variables, settings, Kubernetes Secrets and ConfigMaps, "
+        "SSM parameters and user data, other high-entropy secrets."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
@@ -281,8 +284,8 @@ no_plaintext_api_keys = ResourceValidationPolicy(
         "secretEnvironmentVariables, or the secret's ARN for Lambda. Where a value has to be passed "
         "directly, read it with config.require_secret(...) or wrap it in pulumi.Output.secret(...) so "
         "Pulumi encrypts it. Rotate any key that was committed or deployed in plaintext. For a "
-        "false positive on a high-entropy environment value, add the variable name to "
-        "allowedEnvVarNames."
+        "false positive of the entropy rule, add the variable name to allowedEnvVarNames or the "
+        "value (wildcards allowed) to allowedValues."
     ),
 )
 """Mandatory: no plaintext API keys in any resource's inputs."""
