@@ -195,6 +195,7 @@ class KeyCache:
 
     def peek(self, secret_ref: str) -> Optional[str]:
         """The value of ``secret_ref`` if it is cached and fresh, else None. Never reads the backend."""
+        # The same lines as get()'s hit path, which stays inline: one call fewer on every hit.
         entry = self._entries.get(secret_ref)
         if entry is not None:
             now = self._clock()
