@@ -219,14 +219,16 @@ _HEX_64_RE = re.compile(r"[0-9a-f]{64}")
 _AWS_SECRET_RE = re.compile(r"[A-Za-z0-9/+]{40}")
 
 
-def find_key_by_name(name: str, value: str) -> Match | None:
+def find_key_by_name(name: str, value: str, *, azure_ai_context: bool = False) -> Match | None:
     """Recognise a vendor key that has no fixed prefix from its shape and the ``name`` it is stored under.
 
     ================================ ===================================================================
     Kind                             Shape, and what the name must mention
     ================================ ===================================================================
     Azure OpenAI / AI services key   32 hex digits; ``azure``, ``openai`` or ``cognitive`` and a
-                                     credential word (``AZURE_OPENAI_API_KEY``, ``AzureOpenAI__ApiKey``)
+                                     credential word (``AZURE_OPENAI_API_KEY``, ``AzureOpenAI__ApiKey``),
+                                     or only a credential word (``API_KEY``) when ``azure_ai_context``
+                                     says the resource also holds an Azure OpenAI / AI services endpoint
     Mistral                          32 letters/digits; ``mistral``
     Cohere                           40 letters/digits; ``cohere`` or ``CO_API_KEY``
     Together AI (legacy)             64 hex digits; ``together``
@@ -238,7 +240,8 @@ def find_key_by_name(name: str, value: str) -> Match | None:
         return None
     kind: KeyKind | None = None
     if len(value) == 32:
-        if _AZURE_AI_RE.fullmatch(value) and mentions(name, "azure", "openai", "cognitive") and says_secret(name):
+        azure = azure_ai_context or mentions(name, "azure", "openai", "cognitive")
+        if _AZURE_AI_RE.fullmatch(value) and azure and says_secret(name):
             kind = KeyKind.AZURE_AI_KEY
         elif _ALNUM_32_RE.fullmatch(value) and mentions(name, "mistral"):
             kind = KeyKind.MISTRAL

@@ -49,6 +49,7 @@ _ASSIGNMENT_RE = re.compile(
     r"""([A-Za-z0-9+/_.~-]{16,}={0,2})(?=["'\s,;})]|$)""",
     re.MULTILINE,
 )
+_AZURE_AI_ENDPOINT_RE = re.compile(r"\.(?:openai\.azure\.com|cognitiveservices\.azure\.com|services\.ai\.azure\.com)")
 _LEAF_RE = re.compile(r'(?:^|\.)([^.\[\]]+)$|\["((?:[^"\\]|\\.)*)"\]$')
 
 
@@ -106,6 +107,8 @@ def _leaf_name(path: str) -> str | None:
 class _Scanner:
     def __init__(self, settings: EntropySettings) -> None:
         self.settings = settings
+        self.azure_ai_context = False
+        """The resource also holds an Azure OpenAI / AI services endpoint: 32 hex digits next to it are its key."""
         self.findings: dict[tuple[str, KeyKind, str | None], Finding] = {}
 
     def add(self, finding: Finding) -> None:
@@ -114,6 +117,8 @@ class _Scanner:
     def strings(self, props: object, skip: frozenset[str]) -> None:
         """Pass 1: fixed-prefix patterns and name rules on every string outside the slots in ``skip``."""
         for path, text in iter_strings(props):
+            if _AZURE_AI_ENDPOINT_RE.search(text):
+                self.azure_ai_context = True
             if path in skip:
                 continue  # pass 2 judges it in depth
             matches, decoded = find_keys_decoding(text)
@@ -121,7 +126,7 @@ class _Scanner:
                 self.add(Finding(path, m.kind, m.hint, decoded=decoded))
             name = _leaf_name(path)
             if not matches and name:
-                by_name = find_key_by_name(name, text)
+                by_name = find_key_by_name(name, text, azure_ai_context=self.azure_ai_context)
                 if by_name is not None:
                     self.add(Finding(path, by_name.kind, by_name.hint))
 
@@ -159,7 +164,7 @@ class _Scanner:
 
     def token(self, value: str, name: str, path: str, what: str, *, decoded: bool) -> None:
         """A single value: the vendor rules, then the entropy rule."""
-        for m in _judge_token(value, name, self.settings):
+        for m in _judge_token(value, name, self.settings, self.azure_ai_context):
             self.add(Finding(path, m.kind, m.hint, name, what, decoded))
 
     def result(self) -> list[Finding]:
@@ -182,12 +187,12 @@ _ENTROPY_MATCH = (Match(KeyKind.HIGH_ENTROPY, ""),)
 
 
 @lru_cache(maxsize=65536)
-def _judge_token(value: str, name: str, settings: EntropySettings) -> tuple[Match, ...]:
+def _judge_token(value: str, name: str, settings: EntropySettings, azure_ai_context: bool) -> tuple[Match, ...]:
     """The verdict on one value stored under ``name`` (cached: stacks repeat values across resources)."""
     matches = find_keys(value)
     if matches:
         return tuple(matches)
-    by_name = find_key_by_name(name, value)
+    by_name = find_key_by_name(name, value, azure_ai_context=azure_ai_context)
     if by_name is not None:
         return (by_name,)
     s = settings

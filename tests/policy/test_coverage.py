@@ -255,3 +255,22 @@ class TestMisses:
         violations = run_resource_policy(no_plaintext_api_keys, "kubernetes:core/v1:Secret", props)
         assert len(violations) == 1
         assert "high-entropy string (possible secret) in key token (data.token) (base64-encoded)" in violations[0].message
+
+
+class TestAzureOpenAiContext:
+    HEX = random_token(17, "0123456789abcdef", 32)
+
+    def test_32_hex_next_to_an_azure_openai_endpoint_is_an_azure_key(self, run_resource_policy):
+        env = {"OPENAI_ENDPOINT": "https://contoso.openai.azure.com/", "API_KEY": self.HEX}
+        violations = run_resource_policy(
+            no_plaintext_api_keys, "aws:lambda/function:Function", {"environment": {"variables": env}}
+        )
+        assert len(violations) == 1
+        assert "Azure OpenAI / AI services key in environment variable API_KEY" in violations[0].message
+        assert "[rule vendor-pattern:azure-ai-key]" in violations[0].message
+
+    def test_32_hex_under_a_neutral_name_is_a_checksum(self, run_resource_policy):
+        env = {"OPENAI_ENDPOINT": "https://contoso.openai.azure.com/", "BUNDLE_MD5": self.HEX}
+        assert (
+            run_resource_policy(no_plaintext_api_keys, "aws:lambda/function:Function", {"environment": {"variables": env}}) == []
+        )
