@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from ai_keys import Backend, SecureApiKey, SecureApiKeyError
+from ai_keys import Backend, DeployTimeError, SecureApiKey, SecureApiKeyError
 from ai_keys.testing import MockEngine, RegisteredResource, mock_pulumi, resolve_output, unwrap_secrets
 
 from .conftest import CANARY, LAMBDA_ARN, ROLE_ARN
@@ -150,8 +150,8 @@ class TestGivenValue:
         ],
     )
     def test_a_bad_value_output_fails_at_deploy_without_showing_it(self, engine: MockEngine, bad: str, message: str) -> None:
-        # Pulumi may wrap the error raised while the input resolves in a ValueError naming the resource.
-        with pytest.raises(ValueError, match=message) as refused:
+        # A pulumi.RunError, so Pulumi reports one line instead of wrapping it in "While processing resource".
+        with pytest.raises(DeployTimeError, match=message) as refused:
             build(engine, value=pulumi.Output.secret(bad))
         assert bad not in str(refused.value)
 
@@ -233,7 +233,7 @@ class TestUsagePlan:
             engine,
             api_gateway={
                 "usage_plan": {
-                    "throttle": {"rate_limit": 0, "burst_limit": 5000.0},
+                    "throttle": {"rate_limit": 10.0, "burst_limit": 5000.0},
                     "quota": {"limit": 100.0, "period": "DAY"},
                     "api_stages": STAGES,
                 }
@@ -241,7 +241,7 @@ class TestUsagePlan:
         )
         plan = engine.one(PLAN)
         assert plan.plain("quotaSettings") == {"limit": 100, "period": "DAY"}
-        assert plan.plain("throttleSettings") == {"rateLimit": 0, "burstLimit": 5000}
+        assert plan.plain("throttleSettings") == {"rateLimit": 10, "burstLimit": 5000}
 
     def test_stages_may_come_from_other_resources(self, engine: MockEngine) -> None:
         build(

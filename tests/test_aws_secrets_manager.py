@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from ai_keys import SecureApiKey, SecureApiKeyError
+from ai_keys import DeployTimeError, SecureApiKey, SecureApiKeyError
 from ai_keys.testing import MockEngine, RegisteredResource, resolve_output, unwrap_secrets
 
 from .conftest import CANARY, LAMBDA_ARN, ROLE_ARN
@@ -160,7 +160,7 @@ class TestReaders:
         # aws/secretsmanager trusts only its own account: the grant could never be used.
         partner = "arn:aws:iam::210987654321:role/partner"
         # Accounts are known only once the secret's ARN is: the deployment fails, naming the reader and the fix.
-        with pytest.raises(ValueError, match=r"readers\[1\]: is in account 210987654321.*encryption\.create_key"):
+        with pytest.raises(DeployTimeError, match=r"readers\[1\]: is in account 210987654321.*encryption\.create_key"):
             build(engine, readers=[ROLE_ARN, partner])
 
     def test_a_reader_in_another_account_is_granted_with_a_customer_key(self, engine: MockEngine) -> None:
@@ -576,7 +576,7 @@ def test_bad_input_is_refused_before_any_resource(engine: MockEngine, case: str,
 def test_a_value_output_that_is_too_long_fails_at_deploy_without_showing_it(engine: MockEngine) -> None:
     long_value = CANARY * 2000
     # Pulumi wraps errors raised while resolving inputs in ValueErrors naming the resource and input.
-    with pytest.raises(ValueError, match=r"SecureApiKey args\.value: is \d+ bytes long") as refused:
+    with pytest.raises(DeployTimeError, match=r"SecureApiKey 'openai' args\.value: is \d+ bytes long") as refused:
         engine.run(lambda: SecureApiKey("openai", {"backend": "aws-secrets-manager", "value": pulumi.Output.secret(long_value)}))
     assert CANARY not in str(refused.value)
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ai_keys import SecureApiKey, SecureApiKeyError
+from ai_keys import DeployTimeError, SecureApiKey, SecureApiKeyError
 from ai_keys.backends import _gcp_rotation
 from ai_keys.runtime.refs import GcpSecretRef, parse_secret_ref
 from ai_keys.spec.gcp_secret_manager import LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, gcp_labels
@@ -718,20 +718,20 @@ def deploy_error(make_args: Callable[[], dict[str, Any]]) -> tuple[str, list[str
     """Run a component whose inputs fail at deploy time: the error message and the names registered.
 
     ``make_args`` runs inside the program, where Outputs can be made."""
-    with mock_pulumi() as engine, pytest.raises(ValueError) as refused:
+    with mock_pulumi() as engine, pytest.raises(DeployTimeError) as refused:
         engine.run(lambda: SecureApiKey("gemini", {"backend": "gcp-secret-manager", "value": CANARY, **make_args()}))  # type: ignore[typeddict-item]
     return str(refused.value), [r.name for r in engine.resources]
 
 
 def test_a_value_output_that_is_too_long_fails_at_deploy_without_showing_it() -> None:
     message, _ = deploy_error(lambda: {"value": pulumi.Output.secret(CANARY * 2000)})
-    assert re.search(r"SecureApiKey args\.value: is \d+ bytes long", message)
+    assert re.search(r"SecureApiKey 'gemini' args\.value: is \d+ bytes long", message)
     assert CANARY not in message
 
 
 def test_a_public_reader_given_as_an_output_fails_at_deploy() -> None:
     message, names = deploy_error(lambda: {"readers": [APP, pulumi.Output.from_input("allUsers")]})
-    assert "SecureApiKey args.readers[1]: is allUsers, which would make the key readable by anyone" in message
+    assert "SecureApiKey 'gemini' args.readers[1]: is allUsers, which would make the key readable by anyone" in message
     assert "gemini-readers" not in names  # no grant at all, not even the known reader's
 
 

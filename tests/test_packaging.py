@@ -28,8 +28,8 @@ RUNTIME_SDKS = {"boto3", "azure-keyvault-secrets", "azure-identity", "google-clo
 EXPECTED_EXTRAS: dict[str, set[str]] = {
     "aws": {"pulumi-aws"},
     "azure": {"pulumi-azure-native"},
-    "gcp": {"pulumi-gcp"},
-    "all": CLOUD_SDKS,
+    "gcp": {"pulumi-gcp", "pulumiverse-time"},
+    "all": CLOUD_SDKS | {"pulumiverse-time"},
     "runtime-aws": {"boto3"},
     "runtime-azure": {"azure-keyvault-secrets", "azure-identity"},
     "runtime-gcp": {"google-cloud-secret-manager"},

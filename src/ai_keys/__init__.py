@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         UsagePlanArgs,
     )
     from .component import SecureApiKey
+    from .spec.deploy_time import DeployTimeError
 
 __all__ = [
     "AiKeysError",
@@ -40,6 +41,7 @@ __all__ = [
     "AzureVaultArgs",
     "Backend",
     "BackendNotInstalledError",
+    "DeployTimeError",
     "EncryptionArgs",
     "GcpArgs",
     "MethodThrottleArgs",
@@ -53,7 +55,7 @@ __all__ = [
     "__version__",
 ]
 
-_LAZY = {name: ".args" for name in __all__ if name.endswith("Args") or name == "Backend"} | {"SecureApiKey": ".component"}
+_LAZY = {name: ".args" for name in __all__ if name.endswith("Args") or name == "Backend"} | {"SecureApiKey": ".component", "DeployTimeError": ".spec.deploy_time"}
 
 
 def __getattr__(name: str) -> Any:

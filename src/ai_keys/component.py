@@ -7,6 +7,7 @@ import pulumi
 from .args import SecureApiKeyArgs
 from .backends import load_backend
 from .spec import build_spec
+from .spec.deploy_time import declaring
 
 TYPE_TOKEN = "ai-keys:index:SecureApiKey"
 
@@ -56,10 +57,11 @@ class SecureApiKey(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SecureApiKeyArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         # Everything that can be refused is refused here, before the component itself is registered.
-        spec = build_spec(args, name)
-        backend = load_backend(spec.backend)
-        super().__init__(TYPE_TOKEN, name, {}, _with_inherited_retain(opts))
-        result = backend.create(name, spec, self)
+        with declaring(name):
+            spec = build_spec(args, name)
+            backend = load_backend(spec.backend)
+            super().__init__(TYPE_TOKEN, name, {}, _with_inherited_retain(opts))
+            result = backend.create(name, spec, self)
         self.backend = pulumi.Output.from_input(spec.backend.value)
         self.secret_id = result.secret_id
         self.secret_ref = result.secret_ref

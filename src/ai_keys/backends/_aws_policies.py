@@ -1,11 +1,14 @@
 """IAM and KMS policy documents for a Secrets Manager secret, as plain dicts (easy to test)."""
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from ..errors import SecureApiKeyError
+from ..spec.aws_secrets_manager import MAX_POLICY_CHARS, READ_ACTION, secret_read_policy
 
-READ_ACTION = "secretsmanager:GetSecretValue"
+__all__ = ["READ_ACTION", "account_of", "key_policy", "replica_arn", "secret_read_policy"]
+
 
 
 def replica_arn(primary_arn: str, region: str) -> str:
@@ -15,35 +18,42 @@ def replica_arn(primary_arn: str, region: str) -> str:
     return ":".join(parts)
 
 
-def secret_read_policy(readers: Sequence[str], secret_arns: Sequence[str]) -> dict[str, Any]:
-    """Resource policy: the readers may read this secret (and its replicas) and nothing else."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ReadThisSecretOnly",
-                "Effect": "Allow",
-                "Principal": {"AWS": sorted(readers)},
-                "Action": READ_ACTION,
-                "Resource": list(secret_arns),
-            }
-        ],
-    }
-
-
 def account_of(arn: str) -> str:
     """The account id field of an ARN (``arn:PARTITION:SERVICE:REGION:ACCOUNT:...``)."""
     return arn.split(":")[4]
 
 
-def refuse_readers_outside_the_account(readers: Sequence[str], secret_arn: str) -> None:
+def refuse_readers_in_another_partition(readers: Sequence[str], paths: Sequence[str], secret_arn: str) -> None:
+    """IAM trusts no principal across partitions (aws, aws-cn, aws-us-gov): such a reader could never read."""
+    partition = secret_arn.split(":")[1]
+    for reader, path in zip(readers, paths, strict=True):
+        if reader.split(":")[1] != partition:
+            raise SecureApiKeyError(
+                path,
+                f"is in partition {reader.split(':')[1]}, but the secret is in {partition}",
+                f"a principal of the {partition} partition",
+            )
+
+
+def refuse_an_oversized_policy(document: dict[str, Any]) -> None:
+    """Secrets Manager refuses a resource policy over 20,480 characters, after the secret exists."""
+    size = len(json.dumps(document))
+    if size > MAX_POLICY_CHARS:
+        raise SecureApiKeyError(
+            "readers",
+            f"make a secret policy of {size:,} characters, over Secrets Manager's limit of {MAX_POLICY_CHARS:,}",
+            "fewer readers: grant a role that the others assume, or an account root",
+        )
+
+
+def refuse_readers_outside_the_account(readers: Sequence[str], paths: Sequence[str], secret_arn: str) -> None:
     """Secrets encrypted with the AWS managed key ``aws/secretsmanager`` cannot be read from another account
     (its key policy only trusts the owning account), so such a grant would only ever fail at run time."""
     owner = account_of(secret_arn)
-    for index, reader in enumerate(readers):
+    for reader, path in zip(readers, paths, strict=True):
         if account_of(reader) != owner:
             raise SecureApiKeyError(
-                f"readers[{index}]",
+                path,
                 f"is in account {account_of(reader)}, but the secret is in account {owner} and encrypted with the AWS "
                 "managed key, which other accounts can never use to decrypt it",
                 "principals of the secret's own account, or set encryption.create_key (or encryption.key_id) "

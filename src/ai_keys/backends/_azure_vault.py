@@ -10,6 +10,7 @@ import pulumi_azure_native as azure_native
 
 from ..errors import SecureApiKeyError
 from ..spec.azure_key_vault import AzureAuditOptions, AzureKeyVaultOptions, AzureVaultOptions, parse_vault_id
+from ..spec.deploy_time import at_deploy
 from . import _azure_names
 from ._inputs import str_input
 
@@ -37,8 +38,9 @@ def resolve(
     if options.create_vault is not None:
         return _create(name, options, options.create_vault, client, tags, parent)
     if options.vault_id is not None:
-        parts = pulumi.Output.all(pulumi.Output.from_input(options.vault_id), subscription).apply(
-            lambda a: _same_subscription(str(a[0]), str(a[1]))
+        parts = at_deploy(
+            pulumi.Output.all(pulumi.Output.from_input(options.vault_id), subscription),
+            lambda a: _same_subscription(str(a[0]), str(a[1])),
         )
         return VaultRef(
             name=parts.apply(lambda p: p[2]),
@@ -70,8 +72,8 @@ def rbac_checked(vault: VaultRef, parent: pulumi.Resource) -> "Optional[pulumi.O
     found = azure_native.keyvault.get_vault_output(
         resource_group_name=vault.resource_group_name, vault_name=vault.name, opts=pulumi.InvokeOutputOptions(parent=parent)
     )
-    return pulumi.Output.all(vault.name, found.properties.enable_rbac_authorization).apply(
-        lambda a: _require_rbac(str(a[0]), a[1])
+    return at_deploy(
+        pulumi.Output.all(vault.name, found.properties.enable_rbac_authorization), lambda a: _require_rbac(str(a[0]), a[1])
     )
 
 

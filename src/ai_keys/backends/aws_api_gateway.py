@@ -14,6 +14,7 @@ import pulumi_aws as aws
 
 from ..spec import KeySpec, checked_value
 from ..spec.aws_api_gateway import KEY_VALUE_MAX, ApiGatewayOptions, check_key_value
+from ..spec.deploy_time import at_deploy
 from . import aws_secrets_manager
 from ._apigw_plan import create_usage_plan
 from ._inputs import str_input
@@ -67,7 +68,7 @@ def _api_key(name: str, spec: KeySpec, options: ApiGatewayOptions, parent: pulum
     given: Optional[pulumi.Output[str]] = None
     if spec.value is not None:
         # Plain strings were checked by the spec; an Output is checked when it resolves, still as a secret.
-        given = checked_value(spec.value, max_bytes=KEY_VALUE_MAX).apply(check_key_value)
+        given = at_deploy(checked_value(spec.value, max_bytes=KEY_VALUE_MAX), check_key_value)
     rotating = spec.rotation is not None and given is not None
     return aws.apigateway.ApiKey(
         f"{name}-api-key",

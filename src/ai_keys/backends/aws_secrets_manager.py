@@ -7,8 +7,10 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 
+from ..errors import SecureApiKeyError
 from ..spec import KeySpec, checked_value
 from ..spec.aws_secrets_manager import MAX_VALUE_BYTES, AwsSecretsManagerOptions
+from ..spec.deploy_time import at_deploy
 from . import _aws_kms, _aws_policies
 from .result import BackendResult
 
@@ -53,15 +55,19 @@ def store(
         else (None, {})
     )
     protected = guarded(spec)
+    # The primary region is the provider's, known at deploy time: the rules that need it gate the secret itself.
+    primary_region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
+    checked = _regional_rules(spec, primary_region)
     secret = aws.secretsmanager.Secret(
         f"{name}-secret",
         name=spec.name,
-        description=spec.description,
+        description=pulumi.Output.all(checked, spec.description).apply(lambda a: a[1]),
         kms_key_id=primary_key.key_arn if primary_key else None,
         recovery_window_in_days=options.recovery_window_days,
         replicas=[
             aws.secretsmanager.SecretReplicaArgs(
-                region=region, kms_key_id=replica_keys[region].key_arn if region in replica_keys else None
+                region=region,
+                kms_key_id=replica_keys[region].key_arn if region in replica_keys else None,
             )
             for region in spec.replica_regions
         ]
@@ -83,6 +89,29 @@ def store(
         _rotation(name, spec, secret, version, parent)
     kms_key_arn: pulumi.Output[Optional[str]] = primary_key.key_arn if primary_key else pulumi.Output.from_input(None)
     return StoredSecret(secret, version, kms_key_arn)
+
+
+def _regional_rules(spec: KeySpec, primary: "pulumi.Output[str]") -> "pulumi.Output[None]":
+    """Rules that need the secret's region: no replica in it, and a rotation Lambda in it."""
+    lambda_arn = spec.rotation.aws_lambda_arn if spec.rotation is not None else None
+
+    def check(arn_and_region: list[Any]) -> None:
+        arn, primary_region = arn_and_region
+        for index, region in enumerate(spec.replica_regions):
+            if region == primary_region:
+                raise SecureApiKeyError(
+                    f"replica_regions[{index}]",
+                    f"is {region}, the secret's own region (the provider's)",
+                    "regions other than the secret's own: a replica there would be the secret itself",
+                )
+        if arn is not None and str(arn).split(":")[3] != primary_region:
+            raise SecureApiKeyError(
+                "rotation.aws_lambda_arn",
+                f"is a function in {str(arn).split(':')[3]}, but the secret is in {primary_region}",
+                "a rotation Lambda in the secret's own region (Secrets Manager invokes it only there)",
+            )
+
+    return at_deploy(pulumi.Output.all(lambda_arn, primary), check)
 
 
 def guarded(spec: KeySpec) -> bool:
@@ -119,16 +148,21 @@ def _grant_readers(
     regions = list(spec.replica_regions)
     secret_arns = secret.arn.apply(lambda arn: [arn] + [_aws_policies.replica_arn(arn, r) for r in regions])
 
+    paths = [spec.reader_path(index) for index in range(len(spec.readers))]
+
     def read_policy(readers_and_arns: list[Any]) -> dict[str, Any]:
         principals, arns = readers_and_arns
+        _aws_policies.refuse_readers_in_another_partition(principals, paths, arns[0])
         if primary_key is None:
-            _aws_policies.refuse_readers_outside_the_account(principals, arns[0])
-        return _aws_policies.secret_read_policy(principals, arns)
+            _aws_policies.refuse_readers_outside_the_account(principals, paths, arns[0])
+        document = _aws_policies.secret_read_policy(principals, arns)
+        _aws_policies.refuse_an_oversized_policy(document)
+        return document
 
     aws.secretsmanager.SecretPolicy(
         f"{name}-read-policy",
         secret_arn=secret.arn,
-        policy=pulumi.Output.json_dumps(pulumi.Output.all(readers, secret_arns).apply(read_policy)),
+        policy=pulumi.Output.json_dumps(at_deploy(pulumi.Output.all(readers, secret_arns), read_policy)),
         block_public_policy=True,
         opts=child,
     )

@@ -13,7 +13,6 @@ from ..spec.gcp_secret_manager import (
     GLOBAL,
     MAX_VALUE_BYTES,
     GcpSecretManagerOptions,
-    checked_member,
 )
 from . import _gcp_kms, _gcp_rotation
 from .result import BackendResult
@@ -93,7 +92,8 @@ def _grant_readers(name: str, spec: KeySpec, secret: gcp.secretmanager.Secret, p
     need no stable key. It also makes the list exact: a grant of this role added to this secret outside the
     program is removed on the next update.
     """
-    members = [_member(spec.reader_path(index), reader) for index, reader in enumerate(spec.readers)]
+    # Each member was checked by the rules: now if known, or as an Output that checks it when it resolves.
+    members = list(spec.readers)
     gcp.secretmanager.SecretIamBinding(
         f"{name}-readers",
         secret_id=secret.id,
@@ -102,13 +102,6 @@ def _grant_readers(name: str, spec: KeySpec, secret: gcp.secretmanager.Secret, p
         project=project,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-
-
-def _member(path: str, reader: Any) -> "pulumi.Input[str]":
-    if isinstance(reader, str):
-        return reader  # checked before anything was registered
-    # A reader known only at deploy time gets the same check (allUsers must never slip through an Output).
-    return pulumi.Output.from_input(reader).apply(lambda member: checked_member(path, member))
 
 
 def guarded(spec: KeySpec) -> bool:

@@ -4,7 +4,8 @@ Every check runs before any resource is registered; a refusal is a :class:`~ai_k
 naming the field path and what is allowed.
 """
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -15,6 +16,7 @@ from .aws_api_gateway import ApiGatewayOptions
 from .aws_secrets_manager import AwsSecretsManagerOptions
 from .azure_key_vault import AzureKeyVaultOptions
 from .common import CommonSpec, EncryptionSpec, RotationSpec, checked_value, parse_common
+from .deploy_time import at_deploy
 from .gcp_secret_manager import GcpSecretManagerOptions
 
 __all__ = ["EncryptionSpec", "KeySpec", "RotationSpec", "build_spec", "checked_value"]
@@ -30,6 +32,14 @@ class KeySpec(CommonSpec):
     gcp: Optional[GcpSecretManagerOptions] = None
 
 
+_READER_RULES: dict[Backend, Callable[[str, Any], str]] = {
+    Backend.AWS_SECRETS_MANAGER: aws_secrets_manager.checked_reader,
+    Backend.AWS_API_GATEWAY: aws_secrets_manager.checked_reader,
+    Backend.AZURE_KEY_VAULT: azure_key_vault.checked_reader,
+    Backend.GCP_SECRET_MANAGER: gcp_secret_manager.checked_member,
+}
+
+
 def build_spec(args: Any, resource_name: str = "") -> KeySpec:
     """Validate and normalize ``args`` for the component named ``resource_name``; raise
     :class:`SecureApiKeyError` on the first problem found."""
@@ -37,6 +47,12 @@ def build_spec(args: Any, resource_name: str = "") -> KeySpec:
         raise SecureApiKeyError("", f"args must be a mapping (got {type(args).__name__})", "a SecureApiKeyArgs dict")
     common = parse_common(args, resource_name)
     fields = dict(vars(common))
+    # Readers known only at deploy time get the backend's reader rule, with the same message, once they resolve.
+    rule = _READER_RULES[common.backend]
+    fields["readers"] = tuple(
+        reader if isinstance(reader, str) else at_deploy(reader, functools.partial(rule, common.reader_path(index)))
+        for index, reader in enumerate(common.readers)
+    )
     if common.backend is Backend.AWS_SECRETS_MANAGER:
         return KeySpec(**fields, aws_secrets_manager=aws_secrets_manager.validate(common, args))
     if common.backend is Backend.AWS_API_GATEWAY:

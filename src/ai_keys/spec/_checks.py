@@ -11,6 +11,7 @@ from typing import Any, Optional
 import pulumi
 
 from ..errors import SecureApiKeyError
+from .deploy_time import at_deploy
 
 _MAX_SHOWN = 80
 
@@ -112,11 +113,15 @@ def choice(field: str, value: Any, options: Sequence[str]) -> str:
 def input_str(
     field: str, value: Any, *, max_len: int = 2048, pattern: Optional[str] = None, allowed: str = "", reveal: bool = True
 ) -> Any:
-    """An ``Input[str]``: a plain string is checked now, an Output is passed through unchanged."""
+    """An ``Input[str]``: a plain string is checked now, an Output by the same rule once it resolves."""
+
+    def rule(resolved: Any) -> str:
+        return text(field, resolved, pattern=pattern, max_len=max_len, allowed=allowed or None, reveal=reveal)
+
     if isinstance(value, str):
-        return text(field, value, pattern=pattern, max_len=max_len, allowed=allowed or None, reveal=reveal)
+        return rule(value)
     if is_input(value):
-        return value
+        return at_deploy(value, rule)
     raise SecureApiKeyError(field, f"must be a string or a Pulumi Output (got {type_name(value)})", allowed or "a string")
 
 

@@ -125,7 +125,7 @@ def check_key_value(value: str, field: str = "value") -> str:
 def _throttle(path: str, raw: Any) -> ThrottleSpec:
     block = check.mapping(path, raw)
     check.known_keys(path, block, THROTTLE_FIELDS)
-    return ThrottleSpec(
+    throttle = ThrottleSpec(
         rate_limit=check.number(
             f"{path}.rate_limit",
             _required(path, block, "rate_limit", f"requests per second, 0 to {MAX_RATE_LIMIT:g}"),
@@ -139,6 +139,15 @@ def _throttle(path: str, raw: Any) -> ThrottleSpec:
             MAX_BURST_LIMIT,
         ),
     )
+    # API Gateway takes 0 and then answers 429 to every request: a key that can never be used.
+    for field_name, limit in (("rate_limit", throttle.rate_limit), ("burst_limit", throttle.burst_limit)):
+        if limit == 0:
+            raise SecureApiKeyError(
+                f"{path}.{field_name}",
+                "is 0, which makes API Gateway refuse every request made with the key",
+                "a positive limit; to stop a client, set api_gateway.enabled: false",
+            )
+    return throttle
 
 
 def _quota(path: str, raw: Any) -> QuotaSpec:

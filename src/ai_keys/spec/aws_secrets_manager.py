@@ -1,8 +1,9 @@
 """What the ``aws-secrets-manager`` backend accepts (service limits from the Secrets Manager API model)."""
 
 import itertools
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -51,19 +52,69 @@ class AwsSecretsManagerOptions:
     force_overwrite_replica_secret: bool
 
 
+READ_ACTION = "secretsmanager:GetSecretValue"
+MAX_POLICY_CHARS = 20_480
+"""Secrets Manager's limit on a resource policy."""
+# The shortest ARN a secret can have: the policy a known list of readers makes is at least this long.
+_SHORTEST_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:000000000000:secret:k-AbCdEf"
+
+
+def secret_read_policy(readers: Sequence[str], secret_arns: Sequence[str]) -> dict[str, Any]:
+    """Resource policy: the readers may read this secret (and its replicas) and nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadThisSecretOnly",
+                "Effect": "Allow",
+                "Principal": {"AWS": sorted(readers)},
+                "Action": READ_ACTION,
+                "Resource": list(secret_arns),
+            }
+        ],
+    }
+
+
+
+
+def check_policy_size(common: CommonSpec) -> None:
+    """Known readers: refuse a policy that is over the limit even with the shortest possible secret ARNs."""
+    if not common.readers or not all(isinstance(r, str) for r in common.readers):
+        return
+    arns = [_SHORTEST_SECRET_ARN] * (1 + len(common.replica_regions))
+    size = len(json.dumps(secret_read_policy(list(common.readers), arns)))
+    if size > MAX_POLICY_CHARS:
+        raise SecureApiKeyError(
+            "readers",
+            f"make a secret policy of at least {size:,} characters, over Secrets Manager's limit of {MAX_POLICY_CHARS:,}",
+            "fewer readers: grant a role that the others assume, or an account root",
+        )
+
+
+READER_RULE = "an IAM principal ARN such as arn:aws:iam::123456789012:role/app"
+MAX_IAM_NAME = 64
+"""IAM role and user names are at most 64 characters (the path before them may be longer)."""
+
+
+def checked_reader(path: str, reader: Any) -> str:
+    """A reader as one IAM principal ARN; the same rule for a known value and for an Output once it resolves."""
+    if isinstance(reader, str) and "*" in reader:
+        raise SecureApiKeyError(path, "must name one principal, not a wildcard", "an IAM role, user or account root ARN")
+    arn = check.text(path, reader, pattern=PRINCIPAL_ARN_PATTERN, max_len=2048, allowed=READER_RULE)
+    kind = arn.split(":", 5)[5]
+    if kind.startswith(("role/", "user/")):
+        name = kind.rsplit("/", 1)[-1]
+        if len(name) > MAX_IAM_NAME:
+            raise SecureApiKeyError(
+                path, f"names a {kind.split('/', 1)[0]} of {len(name)} characters", f"IAM names of at most {MAX_IAM_NAME}"
+            )
+    return arn
+
+
 def check_reader_arns(common: CommonSpec) -> None:
     for index, reader in enumerate(common.readers):
-        path = common.reader_path(index)
         if isinstance(reader, str):
-            if "*" in reader:
-                raise SecureApiKeyError(path, "must name one principal, not a wildcard", "an IAM role, user or account root ARN")
-            check.text(
-                path,
-                reader,
-                pattern=PRINCIPAL_ARN_PATTERN,
-                max_len=2048,
-                allowed="an IAM principal ARN such as arn:aws:iam::123456789012:role/app",
-            )
+            checked_reader(common.reader_path(index), reader)
 
 
 def _check_rotation(common: CommonSpec) -> None:
@@ -234,6 +285,7 @@ def check_secrets_manager_fields(common: CommonSpec) -> int:
             f"(at most {MAX_AUTONAMED_COMPONENT})",
         )
     check_reader_arns(common)
+    check_policy_size(common)
     _check_rotation(common)
     _check_encryption(common)
     for index, region in enumerate(common.replica_regions):

@@ -191,13 +191,7 @@ def _check_names(common: CommonSpec) -> None:
     refuse_unnamed_output_readers(common, "each reader gets a role assignment of its own")
     for index, reader in enumerate(common.readers):
         if check.is_known_str(reader):
-            check.text(
-                common.reader_path(index),
-                reader,
-                pattern=GUID_PATTERN,
-                max_len=36,
-                allowed="the object (principal) id of a managed identity, service principal, user or group, a GUID",
-            )
+            checked_reader(common.reader_path(index), reader)
     lowered = [r.lower() for r in common.readers if isinstance(r, str)]
     for index, reader in enumerate(lowered):
         if reader in lowered[:index]:
@@ -281,6 +275,12 @@ def _network(raw: Any) -> AzureNetworkOptions:
                 f"is not an IPv4 address or CIDR range with its host bits clear (got {check.shown(text)})",
                 "an IPv4 address or CIDR range, e.g. 203.0.113.7 or 203.0.113.0/24 (Key Vault rules are IPv4 only)",
             ) from None
+        if network.prefixlen == 0:
+            raise SecureApiKeyError(
+                field,
+                "admits every IPv4 address, which turns the firewall off while looking like a rule",
+                "the addresses or ranges that need the vault; to open it on purpose, set default_action: Allow",
+            )
         normalized.append(str(network.network_address) if network.prefixlen == 32 else str(network))
     check.no_duplicates(f"{path}.ip_rules", normalized)
     subnets = check.sequence(f"{path}.subnet_ids", block.get("subnet_ids", []), max_items=MAX_SUBNET_RULES)
@@ -379,6 +379,33 @@ def _choose_vault(block: Mapping[str, Any]) -> str:
     return way
 
 
+def _check_expiry(common: CommonSpec, expires: int) -> None:
+    """An expiry in the past, or within the notice window of a rotation handler, would be announced at once."""
+    now = int(utc_now().timestamp())
+    if expires <= now:
+        raise SecureApiKeyError("azure.expires", "is in the past", "a time after now (RFC 3339, e.g. 2027-01-01T00:00:00Z)")
+    rotation = common.rotation
+    handler = rotation is not None and (rotation.azure_webhook_url is not None or rotation.azure_function_id is not None)
+    if handler and expires - now <= NEAR_EXPIRY_NOTICE_DAYS * 86_400:
+        raise SecureApiKeyError(
+            "azure.expires",
+            f"is within {NEAR_EXPIRY_NOTICE_DAYS} days, so Key Vault would send SecretNearExpiry to the rotation "
+            "handler at once",
+            f"a time more than {NEAR_EXPIRY_NOTICE_DAYS} days ahead, or leave it out and let rotation.every_days set it",
+        )
+
+
+def checked_reader(path: str, reader: Any) -> str:
+    """A reader as an Entra object id; the same rule for a known value and for an Output once it resolves."""
+    return check.text(
+        path,
+        reader,
+        pattern=GUID_PATTERN,
+        max_len=36,
+        allowed="the object (principal) id of a managed identity, service principal, user or group, a GUID",
+    )
+
+
 def _check_rotator_reach(common: CommonSpec, vault: "Optional[AzureVaultOptions]") -> None:
     """A rotation handler writes through the data plane, which a created vault's firewall guards: Azure
     Functions and webhooks are not trusted services that may bypass it, so they need a rule of their own."""
@@ -421,6 +448,8 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> AzureKeyVaultOption
         check.input_str("azure.vault_id", vault_id, allowed=VAULT_ID_RULE)
     expires = rfc3339_to_epoch("azure.expires", block["expires"]) if block.get("expires") is not None else None
     not_before = rfc3339_to_epoch("azure.not_before", block["not_before"]) if block.get("not_before") is not None else None
+    if expires is not None:
+        _check_expiry(common, expires)
     if expires is None and common.rotation is not None and common.rotation.every_days is not None:
         # Written once: with rotation on, the secret's properties are ignored after creation, so a later run
         # (with a later clock) does not move the expiry; the rotator sets the next one.

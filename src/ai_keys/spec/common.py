@@ -14,6 +14,7 @@ import pulumi
 from ..args import Backend
 from ..errors import SecureApiKeyError
 from . import _checks as check
+from .deploy_time import at_deploy
 
 TOP_LEVEL_FIELDS = (
     "backend",
@@ -281,11 +282,13 @@ def parse_common(args: Mapping[str, Any], resource_name: str = "") -> CommonSpec
         if block_name in args and args[block_name] is not None:
             check.mapping(block_name, args[block_name])
     readers = check.sequence("readers", args.get("readers", []), max_items=MAX_READERS)
-    for index, reader in enumerate(readers):
+    readers = [
         check.input_str(f"readers[{index}]", reader, max_len=2048, allowed="a principal identifier string")
+        for index, reader in enumerate(readers)
+    ]
     check.no_duplicates("readers", readers)
-    named = check.mapping("readers_by_name", args.get("readers_by_name") or {})
-    for reader_name, reader in named.items():
+    named: dict[str, Any] = {}
+    for reader_name, reader in check.mapping("readers_by_name", args.get("readers_by_name") or {}).items():
         check.text(
             "readers_by_name",
             reader_name,
@@ -293,7 +296,9 @@ def parse_common(args: Mapping[str, Any], resource_name: str = "") -> CommonSpec
             max_len=40,
             allowed="names of 1-40 lower-case letters, digits and '-', starting with a letter or digit",
         )
-        check.input_str(f"readers_by_name.{reader_name}", reader, max_len=2048, allowed="a principal identifier string")
+        named[reader_name] = check.input_str(
+            f"readers_by_name.{reader_name}", reader, max_len=2048, allowed="a principal identifier string"
+        )
     if len(readers) + len(named) > MAX_READERS:
         raise SecureApiKeyError(
             "readers_by_name", f"brings the readers to {len(readers) + len(named)}", f"at most {MAX_READERS} readers in all"
@@ -357,7 +362,7 @@ def checked_value(value: Any, *, max_bytes: int, field_name: str = "value") -> p
 
     if isinstance(value, str):  # known now: checked now, no deploy-time step needed
         return pulumi.Output.secret(checked(value, at_deploy=False))
-    return pulumi.Output.secret(pulumi.Output.from_input(value).apply(lambda resolved: checked(resolved, at_deploy=True)))
+    return pulumi.Output.secret(at_deploy(value, lambda resolved: checked(resolved, at_deploy=True)))
 
 
 def utf8_size(value: str, field_name: str) -> int:

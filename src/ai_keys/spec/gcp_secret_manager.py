@@ -61,6 +61,37 @@ _MEMBERS_ALLOWED = (
     "or principalSet://iam.googleapis.com/..."
 )
 _PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
+CONSUMER_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "ymail.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.de",
+        "web.de",
+        "mail.com",
+        "yandex.com",
+        "yandex.ru",
+        "qq.com",
+        "163.com",
+        "126.com",
+    }
+)
+"""Mail domains anyone can get an account in: a ``domain:`` reader of one is a reader for anyone."""
+# principalSet://iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/POOL/* (or a workforce
+# pool's /*): every identity the pool will ever federate, from any repository, cluster or tenant it trusts.
+_WHOLE_POOL = re.compile(r"principalSet://iam\.googleapis\.com/.*(workloadIdentityPools|workforcePools)/[^/]+/\*")
 
 
 @dataclass(frozen=True)
@@ -159,6 +190,18 @@ def checked_member(path: str, reader: Any) -> str:
         raise SecureApiKeyError(path, f"is not an IAM member this backend grants (got {check.shown(reader)})", _MEMBERS_ALLOWED)
     if _MEMBER.fullmatch(reader) is None:
         raise SecureApiKeyError(path, f"is not a well-formed IAM member (got {check.shown(reader)})", _MEMBERS_ALLOWED)
+    if reader.startswith("domain:") and reader.removeprefix("domain:").lower() in CONSUMER_MAIL_DOMAINS:
+        raise SecureApiKeyError(
+            path,
+            f"is {reader}, a mail domain anyone can sign up to, so anyone could read the key",
+            "your organization's Google Workspace or Cloud Identity domain, a group:, or a serviceAccount:",
+        )
+    if _WHOLE_POOL.fullmatch(reader):
+        raise SecureApiKeyError(
+            path,
+            "is every identity of a whole identity pool",
+            "a principalSet:// narrowed by an attribute (e.g. .../attribute.repository/OWNER/REPO) or one principal://",
+        )
     return reader
 
 

@@ -1,0 +1,99 @@
+"""Values known only at deploy time get the rule a known value gets, with the same message.
+
+A check runs now on a plain value, or inside ``apply`` once an Output resolves. A deploy-time refusal is a
+:class:`DeployTimeError`: a ``pulumi.RunError``, which Pulumi reports as one line with no stack trace (a
+``ValueError`` would come back wrapped in "While processing resource ... ValueError has risen"), naming the
+field path, what is allowed, and the file and line where that ``SecureApiKey`` was declared.
+"""
+
+import contextlib
+import contextvars
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, Optional, TypeVar
+
+import pulumi
+from pulumi.errors import RunError
+
+from ..errors import AiKeysError, SecureApiKeyError
+
+__all__ = ["DeployTimeError", "at_deploy", "declaring", "now_or_at_deploy"]
+
+T = TypeVar("T")
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_PULUMI_DIR = os.path.dirname(os.path.abspath(pulumi.__file__))
+_SKIPPED = (_PACKAGE_DIR, _PULUMI_DIR, os.path.abspath(contextlib.__file__))
+_DECLARATION: "contextvars.ContextVar[Optional[tuple[str, str]]]" = contextvars.ContextVar("ai_keys_declaration", default=None)
+
+
+class DeployTimeError(AiKeysError, RunError):
+    """A value known only at deploy time broke a rule; raised when it resolves, before the resource that would
+    use it is registered. ``error`` is the refusal a known value would have got."""
+
+    error: SecureApiKeyError
+    """The same refusal as for a known value: ``field``, ``allowed`` and the message."""
+    component: str
+    """The ``SecureApiKey``'s name."""
+    declared_at: str
+    """``file:line`` of the program line that declared the component."""
+
+    def __init__(self, error: SecureApiKeyError, component: str, declared_at: str) -> None:
+        self.error = error
+        self.component = component
+        self.declared_at = declared_at
+        message = str(error).replace("SecureApiKey args", f"SecureApiKey {component!r} args", 1)
+        super().__init__(f"{message} (value known at deploy time; declared at {declared_at})")
+
+    @property
+    def field(self) -> str:
+        """Dotted path of the arg that was refused."""
+        return self.error.field
+
+    @property
+    def allowed(self) -> str:
+        """What the field accepts, in words."""
+        return self.error.allowed
+
+
+def _declaration_site() -> str:
+    """``file:line`` of the first frame outside ai-keys and the Pulumi SDK: the user's ``SecureApiKey(...)``."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = os.path.abspath(frame.f_code.co_filename)
+        if not filename.startswith(_SKIPPED):
+            return f"{os.path.relpath(filename) if filename.startswith(os.getcwd()) else filename}:{frame.f_lineno}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return "<unknown>"
+
+
+@contextlib.contextmanager
+def declaring(component: str) -> Iterator[None]:
+    """While a ``SecureApiKey`` named ``component`` registers its children, remember where it was declared."""
+    token = _DECLARATION.set((component, _declaration_site()))
+    try:
+        yield
+    finally:
+        _DECLARATION.reset(token)
+
+
+def at_deploy(value: Any, check: Callable[[Any], T]) -> "pulumi.Output[T]":
+    """``value`` (an Output) checked by ``check`` when it resolves; a :class:`SecureApiKeyError` it raises
+    becomes a :class:`DeployTimeError`. Secrecy and dependencies carry over, as with any ``apply``."""
+    component, where = _DECLARATION.get() or ("?", "<unknown>")
+
+    def run(resolved: Any) -> T:
+        try:
+            return check(resolved)
+        except SecureApiKeyError as refused:
+            raise DeployTimeError(refused, component, where) from None
+
+    return pulumi.Output.from_input(value).apply(run)
+
+
+def now_or_at_deploy(value: Any, check: Callable[[Any], T]) -> Any:
+    """``check(value)`` now for a plain string; otherwise the Output checked at deploy time."""
+    if isinstance(value, str):
+        return check(value)
+    return at_deploy(value, check)
