@@ -24,25 +24,41 @@ from ai_keys.runtime import (
     key_provider,
 )
 
+VAULT = "https://kv-ai-keys-test.vault.azure.net"
 CLIENTS = 4
 REQUESTS_BEFORE = 5
 REQUESTS_AFTER = 10
 
 
+def _store(request: pytest.FixtureRequest, old: str) -> "tuple[str, Callable[[str], None]]":
+    """Put ``old`` in the store named by the test's parameter (AWS unless given); returns (ref, rotate to)."""
+    store = getattr(request, "param", "aws")
+    if store == "aws":
+        arn = request.getfixturevalue("make_aws_secret")(old)
+        admin = request.getfixturevalue("aws_admin")
+        # The new version becomes AWSCURRENT.
+        return arn, lambda new: admin.put_secret_value(SecretId=arn, SecretString=new)
+    if store == "gcp":
+        name = request.getfixturevalue("make_gcp_secret")(old)
+        admin = request.getfixturevalue("gcp_admin")
+        return name, lambda new: admin.add_secret_version(parent=name, payload={"data": new.encode()})  # the new latest
+    stub = request.getfixturevalue("kv_stub")
+    stub.set_secret("k", old)
+    return f"{VAULT}/secrets/k", lambda new: stub.set_secret("k", new)  # a new current version
+
+
 @pytest.fixture
-def rotation(
-    make_aws_secret: Callable[[str], str], aws_admin: Any, new_value: Callable[[], str], fake_vendor: Any
-) -> Iterator[Dict[str, Any]]:
+def rotation(request: pytest.FixtureRequest, new_value: Callable[[], str], fake_vendor: Any) -> Iterator[Dict[str, Any]]:
     old, new = new_value(), new_value()
-    arn = make_aws_secret(old)
+    ref, rotate_store = _store(request, old)
     vendor = fake_vendor(old)
 
     def rotate() -> None:
-        aws_admin.put_secret_value(SecretId=arn, SecretString=new)  # the new version becomes AWSCURRENT
+        rotate_store(new)
         with vendor.lock:
             vendor.key = new
 
-    yield {"arn": arn, "old": old, "new": new, "vendor": vendor, "rotate": rotate}
+    yield {"arn": ref, "old": old, "new": new, "vendor": vendor, "rotate": rotate}
     vendor.stop()
 
 
@@ -114,6 +130,7 @@ def drive(work: Callable[[str, int], None], rotate: Callable[[], None]) -> List[
     return schedule.failures
 
 
+@pytest.mark.parametrize("rotation", ["aws", "gcp", "azure"], indirect=True)
 def test_openai_picks_up_a_rotated_key_after_one_refused_attempt(
     rotation: Dict[str, Any], make_cache: Callable[..., KeyCache]
 ) -> None:

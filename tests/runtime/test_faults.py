@@ -158,3 +158,44 @@ def test_azure_network_failure_says_it_is_the_network(make_cache: Callable[..., 
     with pytest.raises(SecretUnavailableError, match="a network problem") as info:
         make_cache(retries=0).get(f"{VAULT}/secrets/k")
     assert VAULT in str(info.value)
+
+
+class Exploding:
+    """A client of every cloud whose read raises an exception no mapping knows, quoting the body."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def get_secret_value(self, **kwargs: Any) -> Any:
+        raise self.error
+
+    def get_secret(self, name: str, version: Any = None, **kwargs: Any) -> Any:
+        raise self.error
+
+    def access_secret_version(self, **kwargs: Any) -> Any:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbC123",
+        f"{VAULT}/secrets/k",
+        "projects/p-12345/secrets/k",
+    ],
+    ids=["aws", "azure", "gcp"],
+)
+@pytest.mark.parametrize("error", [RuntimeError, KeyError, json.JSONDecodeError], ids=["runtime", "key", "json"])
+def test_no_sdk_exception_escapes_and_none_is_chained(ref: str, error: Any, clock: Any, sleeper: Any) -> None:
+    body = '{"SecretString": "sk-test-VALUE-MUST-NOT-LEAK-partial'
+    raised = error("Expecting value", body, 0) if error is json.JSONDecodeError else error(body)
+    client = Exploding(raised)
+    factory = SdkClientFactory(aws=lambda region: client, azure=lambda url: client, gcp=lambda: client)
+    cache = KeyCache(client_factory=factory, clock=clock, sleep=sleeper, retries=0)
+    with pytest.raises(SecretReadError) as info:
+        cache.get(ref)
+    assert_transient(info.value)
+    link: Optional[BaseException] = info.value
+    while link is not None:  # nothing in the chain holds the body
+        assert "VALUE-MUST-NOT-LEAK" not in repr(link) + str(link) + repr(getattr(link, "doc", ""))
+        link = link.__cause__ or link.__context__
