@@ -24,7 +24,7 @@ from ai_keys.runtime import (
     key_provider,
 )
 
-VAULT = "https://kv-ai-keys-test.vault.azure.net"
+VAULT = "https://kv-ai-keys-sdks.vault.azure.net"  # its own vault: the SDK caches challenges per vault
 CLIENTS = 4
 REQUESTS_BEFORE = 5
 REQUESTS_AFTER = 10

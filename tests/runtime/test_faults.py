@@ -13,7 +13,7 @@ from ai_keys.runtime import (
     SecretUnavailableError,
 )
 
-VAULT = "https://kv-ai-keys-test.vault.azure.net"
+VAULT = "https://kv-ai-keys-faults.vault.azure.net"
 
 
 class Plan:
