@@ -152,3 +152,18 @@ def test_the_apps_own_lines_are_neither_held_nor_changed(all_logs: Everything) -
     assert [r.getMessage() for r in all_logs.records] == ["app line from another thread: kept as is", f"body {HIDDEN}"]
     app.info("after the read, same thread: %s", "sk-held")  # not a read: not touched
     assert all_logs.records[-1].getMessage() == "after the read, same thread: sk-held"
+
+
+def test_the_hold_survives_an_app_replacing_the_record_factory(all_logs: Everything) -> None:
+    with hold_logs() as known:
+        logging.getLogger("botocore.parsers").debug("first read %s", "sk-first")  # installs the hold here
+        known("sk-first")
+    previous = logging.getLogRecordFactory()
+    logging.setLogRecordFactory(logging.LogRecord)  # an app that does not wrap the factory it found
+    try:
+        with hold_logs() as known:
+            logging.getLogger("botocore.parsers").debug("second read %s", "sk-second")
+            known("sk-second")
+    finally:
+        logging.setLogRecordFactory(previous)
+    assert [r.getMessage() for r in all_logs.records] == [f"first read {HIDDEN}", f"second read {HIDDEN}"]

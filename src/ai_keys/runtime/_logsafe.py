@@ -49,9 +49,9 @@ class _HoldFilter(logging.Filter):
         held: Optional[_Held] = getattr(_state, "held", None)
         if held is None or getattr(record, "_ai_keys_released", False):
             return True
-        logger = getattr(record, "_ai_keys_logger", None)
-        if logger is None:
-            return True
+        # The record's own logger (this filter runs in its Logger.handle): looked up by name, so the hold
+        # keeps working on loggers it was added to even if the app later replaces the record factory.
+        logger = logging.root if record.name == "root" else logging.getLogger(record.name)
         held.records.append((logger, record))
         return False
 
@@ -72,7 +72,6 @@ def _install() -> None:
                 logger = logging.root if record.name == "root" else logging.getLogger(record.name)
                 if _HOLD not in logger.filters:
                     logger.addFilter(_HOLD)
-                record._ai_keys_logger = logger
             return record
 
         logging.setLogRecordFactory(factory)
