@@ -7,6 +7,7 @@ per key across threads and loops. Stale-on-error, denial and retry rules are ``r
 """
 
 import asyncio
+import os
 import threading
 import weakref
 from typing import Dict, Optional, Tuple
@@ -18,6 +19,17 @@ __all__ = ["aresolve"]
 _Flights = Dict[Tuple[int, str], "asyncio.Future[str]"]
 _flights: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Flights]" = weakref.WeakKeyDictionary()
 _flights_lock = threading.Lock()
+
+
+def _reset_after_fork() -> None:
+    # Event loops and their reads do not survive fork; nor may a lock another thread held.
+    global _flights_lock
+    _flights_lock = threading.Lock()
+    _flights.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 async def aresolve(secret_ref: str, *, cache: Optional[KeyCache] = None) -> str:

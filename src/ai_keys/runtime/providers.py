@@ -15,6 +15,7 @@
 None of this imports an AI SDK.
 """
 
+import os
 import threading
 import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
@@ -44,6 +45,18 @@ _RECHECK_SECONDS = 1.0
 _locks: Dict[Tuple[int, str], threading.Lock] = {}
 _rechecked: Dict[Tuple[int, str], float] = {}
 _guard = threading.Lock()
+
+
+def _reset_after_fork() -> None:
+    # Another thread may have held these when the process forked; the child starts afresh.
+    global _guard
+    _guard = threading.Lock()
+    _locks.clear()
+    _rechecked.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def _cache(cache: Optional[KeyCache]) -> KeyCache:

@@ -58,6 +58,7 @@ def _masked(word: str) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ai-keys run",
+        usage="ai-keys run [--env NAME=SECRET_REF ...] [--env-file FILE ...] -- COMMAND [ARG ...]",
         description="Read each secret_ref and start COMMAND with the values in its environment.",
         epilog="Exit status: COMMAND's own; 125 ai-keys run failed; 126 COMMAND cannot run; 127 COMMAND not found.",
     )
