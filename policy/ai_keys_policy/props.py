@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import Any, Final
 
 import pulumi
@@ -141,6 +142,7 @@ def is_present(value: Any) -> bool:
     return not (isinstance(value, (str, list, dict)) and len(value) == 0)
 
 
+@lru_cache(maxsize=65536)
 def join_path(base: str, key: str | int) -> str:
     """Append a dict key or list index to a property path.
 
@@ -175,24 +177,24 @@ def iter_strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
     Strings that hold a JSON object or array (an ECS container definition, an IAM policy) are
     parsed and walked, so the paths point inside them, e.g.
     ``containerDefinitions[0].environment[1].value``. The text of in-line ``StringAsset`` objects
-    (in-line Lambda code, say) is included; files and remote assets are not read.
+    (in-line Lambda code, say) is included; files and remote assets are not read. Strings come in
+    document order.
     """
-    if isinstance(value, Secret) or value is UNKNOWN:
-        return
-    if isinstance(value, str):
-        parsed = parse_json(value)
-        if parsed is None:
-            yield path, value
-        else:
-            yield from iter_strings(parsed, path)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from iter_strings(item, join_path(path, str(key)))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from iter_strings(item, join_path(path, i))
-    elif isinstance(value, pulumi.StringAsset):
-        yield path, value.text
-    elif isinstance(value, pulumi.AssetArchive):
-        for key, item in value.assets.items():
-            yield from iter_strings(item, join_path(path, key))
+    # An explicit stack instead of recursion: stacks hold thousands of values per resource.
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            parsed = parse_json(value)
+            if parsed is None:
+                yield path, value
+            else:
+                stack.append((path, parsed))
+        elif isinstance(value, dict):
+            stack.extend(reversed([(join_path(path, str(key)), item) for key, item in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([(join_path(path, i), item) for i, item in enumerate(value)]))
+        elif isinstance(value, pulumi.StringAsset):
+            yield path, value.text
+        elif isinstance(value, pulumi.AssetArchive):
+            stack.extend(reversed([(join_path(path, key), item) for key, item in value.assets.items()]))

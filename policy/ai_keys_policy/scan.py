@@ -116,19 +116,15 @@ class _Scanner:
 
     def strings(self, props: object, skip: frozenset[str]) -> None:
         """Pass 1: fixed-prefix patterns and name rules on every string outside the slots in ``skip``."""
+        pending: list[tuple[str, str]] = []
         for path, text in iter_strings(props):
-            if _AZURE_AI_ENDPOINT_RE.search(text):
+            if "azure.com" in text and _AZURE_AI_ENDPOINT_RE.search(text):
                 self.azure_ai_context = True
-            if path in skip:
-                continue  # pass 2 judges it in depth
-            matches, decoded = find_keys_decoding(text)
-            for m in matches:
+            if path not in skip:  # slots are judged in depth by pass 2
+                pending.append((path, text))
+        for path, text in pending:
+            for m, decoded in _judge_string(text, _leaf_name(path), self.azure_ai_context):
                 self.add(Finding(path, m.kind, m.hint, decoded=decoded))
-            name = _leaf_name(path)
-            if not matches and name:
-                by_name = find_key_by_name(name, text, azure_ai_context=self.azure_ai_context)
-                if by_name is not None:
-                    self.add(Finding(path, by_name.kind, by_name.hint))
 
     def slot(self, slot: EnvVar) -> None:
         """Pass 2: judge a value slot in depth."""
@@ -181,6 +177,16 @@ class _Scanner:
             seen.add((f.path, f.kind))
             out.append(f)
         return out
+
+
+@lru_cache(maxsize=65536)
+def _judge_string(text: str, name: str | None, azure_ai_context: bool) -> tuple[tuple[Match, bool], ...]:
+    """Pass 1's verdict on a string held by a property called ``name``: ``(match, decoded)`` pairs."""
+    matches, decoded = find_keys_decoding(text)
+    if matches:
+        return tuple((m, decoded) for m in matches)
+    by_name = find_key_by_name(name, text, azure_ai_context=azure_ai_context) if name else None
+    return ((by_name, False),) if by_name is not None else ()
 
 
 _ENTROPY_MATCH = (Match(KeyKind.HIGH_ENTROPY, ""),)

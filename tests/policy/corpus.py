@@ -587,13 +587,14 @@ def _codebuild(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, A
 
 def _ssm(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     (name,), (value,) = names, values
-    return {"name": f"/app/prod/{name}", "type": "String", "value": value}, ["value"]
+    # insecureValue: the SDK wraps `value` in a secret itself; insecureValue stays plaintext.
+    return {"name": f"/app/prod/{name}", "type": "String", "insecureValue": value}, ["insecureValue"]
 
 
 def _ssm_json(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     unique = _names(names)
     document = json.dumps({"app": dict(zip(unique, values, strict=True))})
-    return {"name": "/app/prod/config", "type": "String", "value": document}, [f"value.app.{n}" for n in unique]
+    return {"name": "/app/prod/config", "type": "String", "insecureValue": document}, [f"insecureValue.app.{n}" for n in unique]
 
 
 def _user_data(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:

@@ -92,7 +92,10 @@ SLOT_CASES = [
         "environment variable",
     ),
     SlotCase(
-        "aws:ssm/parameter:Parameter", lambda n, v: {"name": f"/app/{n}", "type": "String", "value": v}, "value", "parameter"
+        "aws:ssm/parameter:Parameter",
+        lambda n, v: {"name": f"/app/{n}", "type": "String", "insecureValue": v},
+        "insecureValue",
+        "parameter",
     ),
     SlotCase(
         "aws:codebuild/project:Project",
@@ -177,13 +180,13 @@ class TestSlots:
 class TestMisses:
     """Keys the earlier pack let through."""
 
-    def test_openai_none_key_in_an_ssm_parameter(self, run_resource_policy):
-        props = {"name": "/app/openai", "type": "String", "value": OPENAI_NONE}
+    @pytest.mark.parametrize("prop", ["insecureValue", "value"])
+    def test_openai_none_key_in_an_ssm_parameter(self, run_resource_policy, prop):
+        props = {"name": "/app/openai", "type": "String", prop: OPENAI_NONE}
         violations = run_resource_policy(no_plaintext_api_keys, "aws:ssm/parameter:Parameter", props)
         assert len(violations) == 1
-        assert (
-            "OpenAI API key in parameter /app/openai (value) (value starts with 'sk-…', rest redacted)" in violations[0].message
-        )
+        message = violations[0].message
+        assert f"OpenAI API key in parameter /app/openai ({prop}) (value starts with 'sk-…', rest redacted)" in message
 
     def test_openai_none_key_in_a_stack_output(self, run_stack_policy, stack_resource):
         stack = stack_resource("pulumi:pulumi:Stack", {"openaiKey": OPENAI_NONE})
