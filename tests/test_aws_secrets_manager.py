@@ -2,6 +2,7 @@
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -9,7 +10,7 @@ import pulumi_aws as aws
 import pytest
 
 from ai_keys import DeployTimeError, SecureApiKey, SecureApiKeyError
-from ai_keys.testing import MockEngine, RegisteredResource, resolve_output, unwrap_secrets
+from ai_keys.testing import MockEngine, RegisteredResource, mock_pulumi, resolve_output, unwrap_secrets
 
 from .conftest import CANARY, LAMBDA_ARN, ROLE_ARN
 
@@ -627,3 +628,49 @@ def test_a_long_component_name_keeps_the_key_alias_within_the_kms_limit(engine: 
     # The provider appends 26 characters to the prefix; an alias name is at most 256.
     assert prefix.startswith("alias/ai-keys/kkk")
     assert len(prefix) + 26 <= 256
+
+
+class TestRulesThatNeedTheSecretsRegion:
+    """The provider's region and partition are known at deploy time only: these refusals come then, before the
+    secret is created, as one line naming the field and where the key was declared."""
+
+    def refusal(self, make_args: Callable[[], dict[str, Any]]) -> DeployTimeError:
+        with mock_pulumi() as engine, pytest.raises(DeployTimeError) as refused:
+            engine.run(lambda: SecureApiKey("openai", {"backend": "aws-secrets-manager", "value": CANARY, **make_args()}))  # type: ignore[typeddict-item]
+        assert SECRET not in [r.type for r in engine.resources]  # the secret waited for the check
+        assert CANARY not in str(refused.value)
+        assert "\n" not in str(refused.value)
+        assert re.search(r"declared at tests[/\\]test_aws_secrets_manager\.py:\d+\)$", str(refused.value))
+        return refused.value
+
+    def test_a_replica_in_the_secrets_own_region(self) -> None:
+        refused = self.refusal(lambda: {"replica_regions": ["eu-west-1", "us-east-1"]})
+        assert refused.field == "replica_regions[1]"
+        assert "the secret's own region" in str(refused)
+
+    def test_a_rotation_lambda_in_another_region(self) -> None:
+        lambda_arn = "arn:aws:lambda:eu-west-1:123456789012:function:rotate-openai"
+        refused = self.refusal(lambda: {"rotation": {"every_days": 30, "aws_lambda_arn": lambda_arn}})
+        assert refused.field == "rotation.aws_lambda_arn"
+        assert "is a function in eu-west-1, but the secret is in us-east-1" in str(refused)
+
+    def test_the_same_rules_hold_when_the_lambda_is_an_output(self) -> None:
+        lambda_arn = "arn:aws:lambda:eu-west-1:123456789012:function:rotate-openai"
+        refused = self.refusal(lambda: {"rotation": {"every_days": 30, "aws_lambda_arn": pulumi.Output.from_input(lambda_arn)}})
+        assert refused.field == "rotation.aws_lambda_arn"
+
+    def test_a_reader_in_another_partition(self) -> None:
+        with mock_pulumi() as engine, pytest.raises(DeployTimeError) as refused:
+            engine.run(
+                lambda: SecureApiKey(
+                    "openai",
+                    {
+                        "backend": "aws-secrets-manager",
+                        "value": CANARY,
+                        "readers": [ROLE_ARN, "arn:aws-cn:iam::123456789012:role/summarizer"],
+                        "encryption": {"create_key": True},
+                    },
+                )
+            )
+        assert refused.value.field == "readers[1]"
+        assert "is in partition aws-cn, but the secret is in aws" in str(refused.value)

@@ -1,18 +1,27 @@
 """The bad-input corpus: named cases across every backend. Each must be refused with a SecureApiKeyError whose
 message names the field path, never shows the value, and registers nothing."""
 
+import copy
+import re
+import typing
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pulumi
 import pytest
 
-from ai_keys import SecureApiKey, SecureApiKeyError
-from ai_keys.testing import MockEngine
+from ai_keys import DeployTimeError, SecureApiKey, SecureApiKeyArgs, SecureApiKeyError
+from ai_keys.testing import MockEngine, mock_pulumi
 
 from .conftest import CANARY, LAMBDA_ARN, ROLE_ARN
 from .scenarios import API_GATEWAY, AWS_SM, AZURE, AZURE_PRINCIPAL, BASE, GCP, GCP_MEMBER, merge
 
 PLAN = {"api_gateway": {"usage_plan": {"api_stages": [{"api_id": "a1b2c3d4e5", "stage": "prod"}]}}}
 VAULT = {"azure": {"resource_group_name": "rg-ml", "create_vault": {}}}
+
+_SOON = (datetime.now(timezone.utc) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+_LONG_PATH_ROLE = "arn:aws:iam::123456789012:role/" + "team/" * 80 + "reader-{}"
+_WEBHOOK = {"every_days": 90, "azure_webhook_url": "https://hooks.example.com/rotate"}
 
 # (name, backend, args override, field path the message must name)
 CASES: list[tuple[str, str, dict[str, Any], str]] = [
@@ -58,6 +67,53 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("aws: GCP member as reader", AWS_SM, {"readers": [GCP_MEMBER]}, "readers[0]"),
     ("aws: Azure principal as reader", AWS_SM, {"readers": [AZURE_PRINCIPAL]}, "readers[0]"),
     ("aws: rotation without Lambda", AWS_SM, {"rotation": {"every_days": 30}}, "rotation.aws_lambda_arn"),
+    ("aws: role name as reader", AWS_SM, {"readers": ["summarizer"]}, "readers[0]"),
+    (
+        "aws: role name as reader with a created key",
+        AWS_SM,
+        {"readers": ["summarizer"], "encryption": {"create_key": True}},
+        "readers[0]",
+    ),
+    ("aws: wildcard reader with a created key", AWS_SM, {"readers": ["*"], "encryption": {"create_key": True}}, "readers[0]"),
+    ("aws: every account's root as reader", AWS_SM, {"readers": ["arn:aws:iam::*:root"]}, "readers[0]"),
+    ("aws: S3 bucket as reader", AWS_SM, {"readers": ["arn:aws:s3:::my-bucket"]}, "readers[0]"),
+    ("aws: role name over 64", AWS_SM, {"readers": ["arn:aws:iam::123456789012:role/" + "r" * 65]}, "readers[0]"),
+    ("aws: user name over 64", AWS_SM, {"readers": ["arn:aws:iam::123456789012:user/ops/" + "u" * 65]}, "readers[0]"),
+    (
+        "aws: named reader that is a role name",
+        AWS_SM,
+        {"readers_by_name": {"app": "summarizer"}},
+        "readers_by_name.app",
+    ),
+    ("aws: policy over 20,480 characters", AWS_SM, {"readers": [_LONG_PATH_ROLE.format(i) for i in range(50)]}, "readers"),
+    ("gcp: a consumer mail domain as reader", GCP, {"readers": ["domain:gmail.com"]}, "readers[0]"),
+    (
+        "gcp: a whole identity pool as reader",
+        GCP,
+        {"readers": ["principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/*"]},
+        "readers[0]",
+    ),
+    (
+        "azure: firewall rule for every address",
+        AZURE,
+        {"azure": {"create_vault": {"network": {"ip_rules": ["0.0.0.0/0"]}}}},
+        "azure.create_vault.network.ip_rules[0]",
+    ),
+    ("azure: expiry in the past", AZURE, {"azure": {"expires": "2020-01-01T00:00:00Z"}}, "azure.expires"),
+    ("azure: expiry inside the notice window", AZURE, {"azure": {"expires": _SOON}, "rotation": _WEBHOOK}, "azure.expires"),
+    ("azure: reader that is not a GUID", AZURE, {"readers_by_name": {"app": "/subscriptions/s/id"}}, "readers_by_name.app"),
+    (
+        "apigw: a burst of 0",
+        API_GATEWAY,
+        {"api_gateway": {"usage_plan": {"throttle": {"rate_limit": 10, "burst_limit": 0}}}},
+        "api_gateway.usage_plan.throttle.burst_limit",
+    ),
+    (
+        "apigw: a rate of 0",
+        API_GATEWAY,
+        {"api_gateway": {"usage_plan": {"throttle": {"rate_limit": 0, "burst_limit": 10}}}},
+        "api_gateway.usage_plan.throttle.rate_limit",
+    ),
     (
         "aws: rotation every 1001 days",
         AWS_SM,
@@ -277,3 +333,92 @@ def test_gcp_refuses_a_component_name_it_cannot_derive_a_secret_id_from(engine: 
     with pytest.raises(SecureApiKeyError, match=r"args\.name: is required: the component name 'gemini key\.v2'"):
         engine.run(lambda: SecureApiKey("gemini key.v2", args))  # type: ignore[arg-type]
     assert engine.resources == []
+
+
+# --- The deploy-time twin of every rule: the same input given as an Output gets the same refusal once it resolves.
+
+
+def _input_paths(hints_of: Any, prefix: str = "") -> set[str]:
+    """Dotted arg paths whose values may be Outputs (``pulumi.Input``), ``[]`` marking list items."""
+    paths: set[str] = set()
+    for key, annotation in hints_of.__annotations__.items():
+        hint = typing.get_args(annotation)[0] if "NotRequired" in str(annotation) else annotation
+        text = str(hint)
+        path = f"{prefix}{key}"
+        inner = [a for a in typing.get_args(hint) if typing.is_typeddict(a)] or ([hint] if typing.is_typeddict(hint) else [])
+        if inner:
+            paths |= _input_paths(inner[0], f"{path}.")
+        elif "Output" in text or "Awaitable" in text:
+            paths.add(f"{path}[]" if text.startswith(("typing.Sequence", "collections.abc.Sequence")) else path)
+            if "Mapping" in text:
+                paths.add(f"{path}.*")
+    return paths
+
+
+INPUT_PATHS = _input_paths(SecureApiKeyArgs)
+
+
+def _twins() -> list[tuple[str, str, dict[str, Any], str, str]]:
+    """(case, backend, override, field, path of the leaf to give as an Output) for every Output-capable leaf."""
+    twins = []
+    for name, backend, override, field in CASES:
+        for path, leaf_path in _leaves(override):
+            if path in INPUT_PATHS and isinstance(leaf_path, str):
+                twins.append((name, backend, override, field, leaf_path))
+    return twins
+
+
+def _leaves(value: Any, schema_path: str = "", real_path: str = "") -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            if schema_path and f"{schema_path}.*" in INPUT_PATHS and not isinstance(item, dict):
+                found.append((f"{schema_path}.*", f"{real_path}.{key}"))
+                continue
+            found += _leaves(item, f"{schema_path}.{key}" if schema_path else key, f"{real_path}.{key}" if real_path else key)
+        return found
+    if isinstance(value, list):
+        return [(f"{schema_path}[]", f"{real_path}[{i}]") for i, item in enumerate(value) if isinstance(item, str)]
+    return [(schema_path, real_path)] if isinstance(value, str) else []
+
+
+def _as_output(args: dict[str, Any], real_path: str) -> dict[str, Any]:
+    """``args`` with the leaf at ``real_path`` made an Output (call inside a program)."""
+    result = copy.deepcopy(args)
+    parts = re.findall(r"[^.\[\]]+|\[\d+\]", real_path)
+    container: Any = result
+    for part in parts[:-1]:
+        container = container[int(part[1:-1])] if part.startswith("[") else container[part]
+    last = parts[-1]
+    key: Any = int(last[1:-1]) if last.startswith("[") else last
+    container[key] = pulumi.Output.from_input(container[key])
+    return result
+
+
+TWINS = _twins()
+
+
+def test_the_corpus_has_a_deploy_time_twin_for_every_output_capable_rule() -> None:
+    assert len(TWINS) >= 20
+    assert {backend for _, backend, _, _, _ in TWINS} == {AWS_SM, API_GATEWAY, AZURE, GCP}
+
+
+@pytest.mark.parametrize(("name", "backend", "override", "field", "leaf"), TWINS, ids=[f"{t[0]} @ {t[4]}" for t in TWINS])
+def test_the_same_input_as_an_output_gets_the_same_refusal_at_deploy(
+    name: str, backend: str, override: dict[str, Any], field: str, leaf: str
+) -> None:
+    base = merge(BASE[backend], PLAN if backend == API_GATEWAY else {})
+    args = merge({"backend": backend, "value": CANARY}, base, override)
+    with mock_pulumi() as known_engine, pytest.raises(SecureApiKeyError) as known:
+        known_engine.run(lambda: SecureApiKey("bad", args))  # type: ignore[arg-type]
+    with mock_pulumi() as engine, pytest.raises((SecureApiKeyError, DeployTimeError)) as at_deploy:
+        engine.run(lambda: SecureApiKey("bad", _as_output(args, leaf)))  # type: ignore[arg-type]
+    refused = at_deploy.value
+    if isinstance(refused, DeployTimeError):
+        assert str(refused).startswith(str(known.value).replace("SecureApiKey args", "SecureApiKey 'bad' args", 1))
+        assert re.search(r"declared at tests[/\\]test_bad_input_corpus\.py:\d+\)$", str(refused)), str(refused)
+        assert "\n" not in str(refused)
+    else:  # another rule, independent of this leaf, refused it before registration
+        assert engine.resources == []
+    assert refused.field == known.value.field
+    assert CANARY not in str(refused)

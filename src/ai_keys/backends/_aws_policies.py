@@ -1,14 +1,12 @@
 """IAM and KMS policy documents for a Secrets Manager secret, as plain dicts (easy to test)."""
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from ..errors import SecureApiKeyError
-from ..spec.aws_secrets_manager import MAX_POLICY_CHARS, READ_ACTION, secret_read_policy
+from ..spec.aws_secrets_manager import READ_ACTION, refuse_an_oversized_policy, secret_read_policy
 
-__all__ = ["READ_ACTION", "account_of", "key_policy", "replica_arn", "secret_read_policy"]
-
+__all__ = ["READ_ACTION", "account_of", "key_policy", "refuse_an_oversized_policy", "replica_arn", "secret_read_policy"]
 
 
 def replica_arn(primary_arn: str, region: str) -> str:
@@ -33,17 +31,6 @@ def refuse_readers_in_another_partition(readers: Sequence[str], paths: Sequence[
                 f"is in partition {reader.split(':')[1]}, but the secret is in {partition}",
                 f"a principal of the {partition} partition",
             )
-
-
-def refuse_an_oversized_policy(document: dict[str, Any]) -> None:
-    """Secrets Manager refuses a resource policy over 20,480 characters, after the secret exists."""
-    size = len(json.dumps(document))
-    if size > MAX_POLICY_CHARS:
-        raise SecureApiKeyError(
-            "readers",
-            f"make a secret policy of {size:,} characters, over Secrets Manager's limit of {MAX_POLICY_CHARS:,}",
-            "fewer readers: grant a role that the others assume, or an account root",
-        )
 
 
 def refuse_readers_outside_the_account(readers: Sequence[str], paths: Sequence[str], secret_arn: str) -> None:

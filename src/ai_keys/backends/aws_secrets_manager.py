@@ -61,7 +61,8 @@ def store(
     secret = aws.secretsmanager.Secret(
         f"{name}-secret",
         name=spec.name,
-        description=pulumi.Output.all(checked, spec.description).apply(lambda a: a[1]),
+        # The secret waits for the deploy-time rules (region, readers): a refusal then creates nothing.
+        description=pulumi.Output.all(checked, spec.description, *spec.readers).apply(lambda a: a[1]),
         kms_key_id=primary_key.key_arn if primary_key else None,
         recovery_window_in_days=options.recovery_window_days,
         replicas=[

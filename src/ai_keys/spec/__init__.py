@@ -4,10 +4,13 @@ Every check runs before any resource is registered; a refusal is a :class:`~ai_k
 naming the field path and what is allowed.
 """
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
+
+import pulumi
 
 from ..args import Backend
 from ..errors import SecureApiKeyError
@@ -15,7 +18,7 @@ from . import aws_api_gateway, aws_secrets_manager, azure_key_vault, gcp_secret_
 from .aws_api_gateway import ApiGatewayOptions
 from .aws_secrets_manager import AwsSecretsManagerOptions
 from .azure_key_vault import AzureKeyVaultOptions
-from .common import CommonSpec, EncryptionSpec, RotationSpec, checked_value, parse_common
+from .common import CommonSpec, EncryptionSpec, RotationSpec, checked_value, parse_common, refuse_repeated_readers
 from .deploy_time import at_deploy
 from .gcp_secret_manager import GcpSecretManagerOptions
 
@@ -40,6 +43,42 @@ _READER_RULES: dict[Backend, Callable[[str, Any], str]] = {
 }
 
 
+_READER_SET_RULES: dict[Backend, Callable[[CommonSpec], None]] = {
+    Backend.AZURE_KEY_VAULT: azure_key_vault.check_reader_set,
+    Backend.GCP_SECRET_MANAGER: gcp_secret_manager.check_reader_set,
+}
+
+
+def _readers_checked_at_deploy(common: CommonSpec) -> tuple[Any, ...]:
+    """Readers known only at deploy time get the backend's reader rules, with the same messages, once they
+    resolve: each on its own, then all together (a principal listed twice), exactly as known readers were."""
+    if all(isinstance(reader, str) for reader in common.readers):
+        return common.readers
+    rule = _READER_RULES[common.backend]
+    each = [
+        reader if isinstance(reader, str) else at_deploy(reader, functools.partial(rule, common.reader_path(index)))
+        for index, reader in enumerate(common.readers)
+    ]
+    set_rule = _READER_SET_RULES.get(common.backend)
+
+    def together(resolved: list[Any]) -> list[Any]:
+        refuse_repeated_readers(resolved, common.reader_names)
+        if set_rule is not None:
+            set_rule(dataclasses.replace(common, readers=tuple(resolved)))
+        return resolved
+
+    checked_together = at_deploy(pulumi.Output.all(*each), together)
+    # Each reader given as an Output waits for the check of the whole set; known readers stay plain strings.
+    return tuple(
+        reader if isinstance(reader, str) else checked_together.apply(functools.partial(_item, index))
+        for index, reader in enumerate(each)
+    )
+
+
+def _item(index: int, readers: list[Any]) -> Any:
+    return readers[index]
+
+
 def build_spec(args: Any, resource_name: str = "") -> KeySpec:
     """Validate and normalize ``args`` for the component named ``resource_name``; raise
     :class:`SecureApiKeyError` on the first problem found."""
@@ -47,12 +86,7 @@ def build_spec(args: Any, resource_name: str = "") -> KeySpec:
         raise SecureApiKeyError("", f"args must be a mapping (got {type(args).__name__})", "a SecureApiKeyArgs dict")
     common = parse_common(args, resource_name)
     fields = dict(vars(common))
-    # Readers known only at deploy time get the backend's reader rule, with the same message, once they resolve.
-    rule = _READER_RULES[common.backend]
-    fields["readers"] = tuple(
-        reader if isinstance(reader, str) else at_deploy(reader, functools.partial(rule, common.reader_path(index)))
-        for index, reader in enumerate(common.readers)
-    )
+    fields["readers"] = _readers_checked_at_deploy(common)
     if common.backend is Backend.AWS_SECRETS_MANAGER:
         return KeySpec(**fields, aws_secrets_manager=aws_secrets_manager.validate(common, args))
     if common.backend is Backend.AWS_API_GATEWAY:

@@ -75,18 +75,22 @@ def secret_read_policy(readers: Sequence[str], secret_arns: Sequence[str]) -> di
     }
 
 
-
-
 def check_policy_size(common: CommonSpec) -> None:
     """Known readers: refuse a policy that is over the limit even with the shortest possible secret ARNs."""
     if not common.readers or not all(isinstance(r, str) for r in common.readers):
         return
     arns = [_SHORTEST_SECRET_ARN] * (1 + len(common.replica_regions))
-    size = len(json.dumps(secret_read_policy(list(common.readers), arns)))
-    if size > MAX_POLICY_CHARS:
+    refuse_an_oversized_policy(secret_read_policy(list(common.readers), arns))
+
+
+def refuse_an_oversized_policy(document: Mapping[str, Any]) -> None:
+    """Secrets Manager refuses a resource policy over 20,480 characters, and only once the secret exists."""
+    if len(json.dumps(document)) > MAX_POLICY_CHARS:
+        readers = len(document["Statement"][0]["Principal"]["AWS"])
         raise SecureApiKeyError(
             "readers",
-            f"make a secret policy of at least {size:,} characters, over Secrets Manager's limit of {MAX_POLICY_CHARS:,}",
+            f"are {readers} principals whose secret policy is longer than Secrets Manager's limit of "
+            f"{MAX_POLICY_CHARS:,} characters",
             "fewer readers: grant a role that the others assume, or an account root",
         )
 

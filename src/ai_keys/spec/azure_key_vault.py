@@ -192,6 +192,11 @@ def _check_names(common: CommonSpec) -> None:
     for index, reader in enumerate(common.readers):
         if check.is_known_str(reader):
             checked_reader(common.reader_path(index), reader)
+    check_reader_set(common)
+
+
+def check_reader_set(common: CommonSpec) -> None:
+    """Rules over all readers together; run on the known ones now, and on all once Outputs resolve."""
     lowered = [r.lower() for r in common.readers if isinstance(r, str)]
     for index, reader in enumerate(lowered):
         if reader in lowered[:index]:
@@ -389,8 +394,7 @@ def _check_expiry(common: CommonSpec, expires: int) -> None:
     if handler and expires - now <= NEAR_EXPIRY_NOTICE_DAYS * 86_400:
         raise SecureApiKeyError(
             "azure.expires",
-            f"is within {NEAR_EXPIRY_NOTICE_DAYS} days, so Key Vault would send SecretNearExpiry to the rotation "
-            "handler at once",
+            f"is within {NEAR_EXPIRY_NOTICE_DAYS} days, so Key Vault would send SecretNearExpiry to the rotation handler at once",
             f"a time more than {NEAR_EXPIRY_NOTICE_DAYS} days ahead, or leave it out and let rotation.every_days set it",
         )
 

@@ -4,7 +4,7 @@ Backend rule modules (``spec/<backend>.py``) then decide what each backend accep
 knows about one cloud.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Optional
@@ -286,7 +286,6 @@ def parse_common(args: Mapping[str, Any], resource_name: str = "") -> CommonSpec
         check.input_str(f"readers[{index}]", reader, max_len=2048, allowed="a principal identifier string")
         for index, reader in enumerate(readers)
     ]
-    check.no_duplicates("readers", readers)
     named: dict[str, Any] = {}
     for reader_name, reader in check.mapping("readers_by_name", args.get("readers_by_name") or {}).items():
         check.text(
@@ -303,13 +302,9 @@ def parse_common(args: Mapping[str, Any], resource_name: str = "") -> CommonSpec
         raise SecureApiKeyError(
             "readers_by_name", f"brings the readers to {len(readers) + len(named)}", f"at most {MAX_READERS} readers in all"
         )
-    seen = {reader: f"readers[{index}]" for index, reader in enumerate(readers) if isinstance(reader, str)}
-    for reader_name, reader in named.items():
-        if isinstance(reader, str):
-            if reader in seen:
-                raise SecureApiKeyError(f"readers_by_name.{reader_name}", f"is {seen[reader]} again", "each principal once")
-            seen[reader] = f"readers_by_name.{reader_name}"
     all_readers = [*readers, *named.values()]
+    reader_names = tuple([None] * len(readers) + list(named))
+    refuse_repeated_readers(all_readers, reader_names)
     regions = check.sequence("replica_regions", args.get("replica_regions", []), max_items=20)
     for index, region in enumerate(regions):
         check.text(
@@ -332,7 +327,7 @@ def parse_common(args: Mapping[str, Any], resource_name: str = "") -> CommonSpec
         else None,
         name=name,
         readers=tuple(all_readers),
-        reader_names=tuple([None] * len(readers) + list(named)),
+        reader_names=reader_names,
         rotation=_rotation(args["rotation"]) if args.get("rotation") is not None else None,
         encryption=_encryption(args["encryption"]) if args.get("encryption") is not None else None,
         replica_regions=tuple(regions),
@@ -352,17 +347,18 @@ def checked_value(value: Any, *, max_bytes: int, field_name: str = "value") -> p
     error never contains the value.
     """
 
-    def checked(text: Any, *, at_deploy: bool) -> str:
+    def checked(text: Any) -> str:
         if not isinstance(text, str):
-            raise SecureApiKeyError(field_name, f"resolved to {check.type_name(text)}", "a string")
+            problem = f"must be a string or a Pulumi Output (got {check.type_name(text)})"
+            raise SecureApiKeyError(field_name, problem, "a string or a Pulumi secret Output")
         if text.strip() == "":
-            raise SecureApiKeyError(field_name, "resolved to an empty string" if at_deploy else "is empty", "a non-empty string")
+            raise SecureApiKeyError(field_name, "is empty", "a non-empty string or a Pulumi secret Output")
         check_value_size(text, max_bytes, field_name)
         return text
 
     if isinstance(value, str):  # known now: checked now, no deploy-time step needed
-        return pulumi.Output.secret(checked(value, at_deploy=False))
-    return pulumi.Output.secret(at_deploy(value, lambda resolved: checked(resolved, at_deploy=True)))
+        return pulumi.Output.secret(checked(value))
+    return pulumi.Output.secret(at_deploy(value, checked))
 
 
 def utf8_size(value: str, field_name: str) -> int:
@@ -408,6 +404,18 @@ def refuse_other_blocks(common: CommonSpec, args: Mapping[str, Any], accepted: t
                 f"only applies to backend {owner.value}, not {common.backend.value}",
                 f"remove it, or set backend: {owner.value}",
             )
+
+
+def refuse_repeated_readers(readers: "Sequence[Any]", names: "Sequence[Optional[str]]") -> None:
+    """A principal listed twice; run on the known readers now, and on all of them once Outputs resolve."""
+    listed = [reader for reader, name in zip(readers, names, strict=True) if name is None]
+    check.no_duplicates("readers", listed)
+    seen = {reader: f"readers[{index}]" for index, reader in enumerate(listed) if isinstance(reader, str)}
+    for reader, name in zip(readers, names, strict=True):
+        if name is not None and isinstance(reader, str):
+            if reader in seen:
+                raise SecureApiKeyError(f"readers_by_name.{name}", f"is {seen[reader]} again", "each principal once")
+            seen[reader] = f"readers_by_name.{name}"
 
 
 def refuse_unnamed_output_readers(common: CommonSpec, why: str) -> None:

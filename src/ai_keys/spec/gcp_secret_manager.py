@@ -205,6 +205,11 @@ def checked_member(path: str, reader: Any) -> str:
     return reader
 
 
+def check_reader_set(common: CommonSpec) -> None:
+    """Rules over all readers together; run on the known ones now, and on all once Outputs resolve."""
+    _check_readers(common)
+
+
 def _check_readers(common: CommonSpec) -> None:
     seen: dict[str, str] = {}
     for index, reader in enumerate(common.readers):
