@@ -24,7 +24,7 @@ from ai_keys import __version__
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "ai_keys-" + __version__
 CLOUD_SDKS = {"pulumi-aws", "pulumi-azure-native", "pulumi-gcp"}
-RUNTIME_SDKS = {"boto3", "azure-keyvault-secrets", "azure-identity", "google-cloud-secret-manager"}
+RUNTIME_SDKS = {"boto3", "azure-keyvault-secrets", "azure-identity", "google-cloud-secret-manager", "google-crc32c"}
 EXPECTED_EXTRAS: dict[str, set[str]] = {
     "aws": {"pulumi-aws"},
     "azure": {"pulumi-azure-native"},
@@ -32,7 +32,7 @@ EXPECTED_EXTRAS: dict[str, set[str]] = {
     "all": CLOUD_SDKS | {"pulumiverse-time"},
     "runtime-aws": {"boto3"},
     "runtime-azure": {"azure-keyvault-secrets", "azure-identity"},
-    "runtime-gcp": {"google-cloud-secret-manager"},
+    "runtime-gcp": {"google-cloud-secret-manager", "google-crc32c"},  # the payload checksum
     "runtime": RUNTIME_SDKS,
 }
 

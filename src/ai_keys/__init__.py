@@ -55,7 +55,10 @@ __all__ = [
     "__version__",
 ]
 
-_LAZY = {name: ".args" for name in __all__ if name.endswith("Args") or name == "Backend"} | {"SecureApiKey": ".component", "DeployTimeError": ".spec.deploy_time"}
+_LAZY = {name: ".args" for name in __all__ if name.endswith("Args") or name == "Backend"} | {
+    "SecureApiKey": ".component",
+    "DeployTimeError": ".spec.deploy_time",
+}
 
 
 def __getattr__(name: str) -> Any:
