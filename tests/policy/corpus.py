@@ -591,6 +591,12 @@ def _ssm(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], l
     return {"name": f"/app/prod/{name}", "type": "String", "insecureValue": value}, ["insecureValue"]
 
 
+def _ssm_value(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    # `value` as a program that bypasses the SDK's own secret wrapping (raw gRPC, another tool) would send it.
+    (name,), (value,) = names, values
+    return {"name": f"/app/prod/{name}", "type": "String", "value": value}, ["value"]
+
+
 def _ssm_json(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     unique = _names(names)
     document = json.dumps({"app": dict(zip(unique, values, strict=True))})
@@ -659,7 +665,10 @@ PLACEMENTS: tuple[Placement, ...] = (
     Placement("ecs task definition", "aws:ecs/taskDefinition:TaskDefinition", _ecs),
     Placement("container app", "azure-native:app:ContainerApp", _env_list(("template", "containers"), "env")),
     Placement("container apps job", "azure-native:app:Job", _env_list(("template", "initContainers"), "env")),
+    Placement("container app init", "azure-native:app:ContainerApp", _env_list(("template", "initContainers"), "env")),
+    Placement("container apps job containers", "azure-native:app:Job", _env_list(("template", "containers"), "env")),
     Placement("container app (azurerm)", "azure:containerapp/app:App", _env_list(("template", "containers"), "envs")),
+    Placement("container app (azurerm) init", "azure:containerapp/app:App", _env_list(("template", "initContainers"), "envs")),
     Placement("web app", "azure-native:web:WebApp", _app_settings),
     Placement("web app slot", "azure-native:web:WebAppSlot", _app_settings),
     Placement("web app settings", "azure-native:web:WebAppApplicationSettings", _env_map("properties")),
@@ -681,7 +690,11 @@ PLACEMENTS: tuple[Placement, ...] = (
     Placement("cloud run v2 service", "gcp:cloudrunv2/service:Service", _env_list(("template", "containers"), "envs")),
     Placement("cloud run v2 job", "gcp:cloudrunv2/job:Job", _env_list(("template", "template", "containers"), "envs")),
     Placement("cloud function v1", "gcp:cloudfunctions/function:Function", _env_map("environmentVariables")),
+    Placement("cloud function v1 build", "gcp:cloudfunctions/function:Function", _env_map("buildEnvironmentVariables")),
     Placement("cloud function v2", "gcp:cloudfunctionsv2/function:Function", _env_map("serviceConfig", "environmentVariables")),
+    Placement(
+        "cloud function v2 build", "gcp:cloudfunctionsv2/function:Function", _env_map("buildConfig", "environmentVariables")
+    ),
     Placement("k8s secret stringData", "kubernetes:core/v1:Secret", _k8s_map("stringData", lambda v: v)),
     Placement("k8s secret data (base64)", "kubernetes:core/v1:Secret", _k8s_map("data", _b64)),
     Placement("k8s configmap data", "kubernetes:core/v1:ConfigMap", _k8s_map("data", lambda v: v)),
@@ -697,17 +710,30 @@ PLACEMENTS: tuple[Placement, ...] = (
             ("batch/v1", "Job"),
         )
     ),
+    Placement("k8s pod containers", "kubernetes:core/v1:Pod", _env_list(("spec", "containers"), "env")),
     Placement("k8s pod init containers", "kubernetes:core/v1:Pod", _env_list(("spec", "initContainers"), "env")),
+    Placement(
+        "k8s deployment init containers",
+        "kubernetes:apps/v1:Deployment",
+        _env_list(("spec", "template", "spec", "initContainers"), "env"),
+    ),
     Placement(
         "k8s cronjob env",
         "kubernetes:batch/v1:CronJob",
         _env_list(("spec", "jobTemplate", "spec", "template", "spec", "containers"), "env"),
     ),
     Placement("ssm String parameter", "aws:ssm/parameter:Parameter", _ssm, one_per_resource=True),
+    Placement("ssm parameter value", "aws:ssm/parameter:Parameter", _ssm_value, one_per_resource=True),
     Placement("ssm String parameter (JSON)", "aws:ssm/parameter:Parameter", _ssm_json),
     Placement("codebuild environment", "aws:codebuild/project:Project", _codebuild),
     Placement("ec2 userData", "aws:ec2/instance:Instance", _user_data, one_per_resource=True),
     Placement("ec2 userDataBase64", "aws:ec2/instance:Instance", _user_data_b64, one_per_resource=True),
+    Placement(
+        "launch configuration userDataBase64",
+        "aws:ec2/launchConfiguration:LaunchConfiguration",
+        _user_data_b64,
+        one_per_resource=True,
+    ),
     Placement(
         "launch configuration userData",
         "aws:ec2/launchConfiguration:LaunchConfiguration",
