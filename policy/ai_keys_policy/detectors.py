@@ -235,9 +235,11 @@ def find_key_by_name(name: str, value: str, *, azure_ai_context: bool = False) -
     AWS secret access key            40 of ``A-Za-z0-9/+``; ``secret access key``, ``aws`` + ``secret``
                                      or exactly ``secretKey``/``secret_key``
     ================================ ===================================================================
+
+    A name that says its value is public (:func:`ai_keys_policy.names.says_public`) never matches.
     """
-    if not name or len(value) not in (32, 40, 64):
-        return None
+    if not name or len(value) not in (32, 40, 64) or says_public(name):
+        return None  # MISTRAL_DEPLOYMENT_ID names an id, not a key
     kind: KeyKind | None = None
     if len(value) == 32:
         azure = azure_ai_context or mentions(name, "azure", "openai", "cognitive")

@@ -8,6 +8,7 @@ import time
 import pytest
 from ai_keys_policy.detectors import (
     KeyKind,
+    find_key_by_name,
     find_keys,
     looks_high_entropy,
     looks_like_identifier,
@@ -190,3 +191,93 @@ class TestIdentifier:
     def test_cloud_ids_are_identifiers(self, value):
         assert looks_like_identifier(value)
         assert not looks_high_entropy(value)
+
+
+class TestFindKeyByName:
+    HEX32 = "0123456789abcdef" * 2
+    ALNUM32 = "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY"
+
+    @pytest.mark.parametrize(
+        ("name", "value", "kind"),
+        [
+            ("AZURE_OPENAI_API_KEY", HEX32, KeyKind.AZURE_AI_KEY),
+            ("AzureOpenAI__ApiKey", HEX32, KeyKind.AZURE_AI_KEY),
+            ("MISTRAL_API_KEY", ALNUM32, KeyKind.MISTRAL),
+            ("CO_API_KEY", ALNUM32 + "AbCdEfGh", KeyKind.COHERE),
+            ("TOGETHER_API_KEY", HEX32 * 2, KeyKind.TOGETHER),
+            ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKY", KeyKind.AWS_SECRET_ACCESS_KEY),
+        ],
+    )
+    def test_recognises_keys_by_name(self, name, value, kind):
+        match = find_key_by_name(name, value)
+        assert match is not None
+        assert (match.kind, match.hint) == (kind, "")
+
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [
+            ("AZURE_OPENAI_DEPLOYMENT", HEX32),  # no credential word
+            ("CONFIG_MD5", HEX32),
+            ("MISTRAL_DEPLOYMENT_ID", ALNUM32),  # an id
+            ("API_KEY", ALNUM32),  # whose key? left to the entropy rule
+            ("MISTRAL_API_KEY", ALNUM32[:31]),
+        ],
+    )
+    def test_needs_both_shape_and_name(self, name, value):
+        assert find_key_by_name(name, value) is None
+
+    def test_azure_endpoint_context(self):
+        assert find_key_by_name("API_KEY", self.HEX32) is None
+        match = find_key_by_name("API_KEY", self.HEX32, azure_ai_context=True)
+        assert match is not None
+        assert match.kind is KeyKind.AZURE_AI_KEY
+
+
+class TestVendorPrefixes:
+    ALNUM = "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xYzA1bC2dE3fG4hJ5kL6mN7pQ8rS9tU0vW1xY2zA3bC4dE5fG6hJ7kL8mN9p"
+
+    @pytest.mark.parametrize(
+        ("text", "kind"),
+        [
+            ("sk-None-" + ALNUM[:48], KeyKind.OPENAI),
+            ("sk-" + "0123456789abcdef" * 2, KeyKind.DEEPSEEK),
+            ("sk-or-v1-" + "0123456789abcdef" * 4, KeyKind.OPENROUTER),
+            ("sk-ant-admin01-" + ALNUM[:40], KeyKind.ANTHROPIC),
+            ("hf_" + ALNUM[:34], KeyKind.HUGGING_FACE),
+            ("gsk_" + ALNUM[:52], KeyKind.GROQ),
+            ("tgp_v1_" + ALNUM[:43], KeyKind.TOGETHER),
+            ("pplx-" + ALNUM[:48], KeyKind.PERPLEXITY),
+            ("xai-" + ALNUM[:80], KeyKind.XAI),
+            ("r8_" + ALNUM[:37], KeyKind.REPLICATE),
+        ],
+        ids=[
+            "openai-none",
+            "deepseek",
+            "openrouter",
+            "anthropic-admin",
+            "hf",
+            "groq",
+            "together",
+            "perplexity",
+            "xai",
+            "replicate",
+        ],
+    )
+    def test_each_prefix_is_its_own_kind(self, text, kind):
+        assert [m.kind for m in find_keys(text)] == [kind]
+        assert [m.kind for m in find_keys(f"export TOKEN='{text}'")] == [kind]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "hf_" + "a" * 29,
+            "my_hf_" + "a" * 34,
+            "gsk_" + "a" * 39,
+            "xr8_" + "a" * 37,
+            "pplx-" + "a" * 39,
+            "xai-" + "a" * 59,
+            "disk-" + "0123456789abcdef" * 2,
+        ],
+    )
+    def test_near_misses(self, text):
+        assert find_keys(text) == []
