@@ -196,7 +196,9 @@ class TestMisses:
         assert OPENAI_NONE[3:12] not in violations[0].message
 
     @pytest.mark.parametrize(
-        ("name", "key", "label"), [("HF_TOKEN", HUGGING_FACE, "Hugging Face"), ("MISTRAL_API_KEY", MISTRAL, "Mistral")]
+        ("name", "key", "label"),
+        [("HF_TOKEN", HUGGING_FACE, "Hugging Face"), ("MISTRAL_API_KEY", MISTRAL, "Mistral")],
+        ids=["hugging-face", "mistral"],
     )
     @pytest.mark.parametrize(
         ("resource_type", "build"),
@@ -206,6 +208,7 @@ class TestMisses:
             ("aws:s3/bucketObject:BucketObject", lambda n, v: {"content": json.dumps({n: v})}),
             ("pulumi:providers:custom", lambda n, v: {n: v}),
         ],
+        ids=["ssm", "configmap", "s3-object", "provider"],
     )
     def test_hugging_face_and_mistral_keys_outside_environment_variables(
         self, run_resource_policy, name, key, label, resource_type, build
@@ -215,7 +218,9 @@ class TestMisses:
         assert label in violations[0].message
 
     @pytest.mark.parametrize(
-        ("name", "key", "label"), [("HF_TOKEN", HUGGING_FACE, "Hugging Face"), ("MISTRAL_API_KEY", MISTRAL, "Mistral")]
+        ("name", "key", "label"),
+        [("HF_TOKEN", HUGGING_FACE, "Hugging Face"), ("MISTRAL_API_KEY", MISTRAL, "Mistral")],
+        ids=["hugging-face", "mistral"],
     )
     def test_hugging_face_and_mistral_keys_in_outputs(self, run_stack_policy, stack_resource, name, key, label):
         stack = stack_resource("pulumi:pulumi:Stack", {name: key, "cfg": json.dumps({name: key})})
