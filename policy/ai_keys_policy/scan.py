@@ -128,22 +128,23 @@ class _Scanner:
 
     def slot(self, slot: EnvVar) -> None:
         """Pass 2: judge a value slot in depth."""
-        self.judge(slot.value, slot.name, slot.path, slot.what, decoded=False, depth=0, document=False)
+        self.judge(slot.value, slot.name, slot.path, slot.what, decoded=False, depth=0)
 
-    def judge(self, value: object, name: str, path: str, what: str, *, decoded: bool, depth: int, document: bool) -> None:
+    def judge(self, value: object, name: str, path: str, what: str, *, decoded: bool, depth: int) -> None:
+        """Judge a slot's value: walk JSON, decode base64 of text, read documents, judge single values."""
         if not isinstance(value, str):
             for leaf_path, leaf in iter_strings(value, path):
-                self.judge(leaf, _leaf_name(leaf_path) or name, leaf_path, what, decoded=decoded, depth=depth + 1, document=False)
+                self.judge(leaf, _leaf_name(leaf_path) or name, leaf_path, what, decoded=decoded, depth=depth + 1)
             return
         parsed = parse_json(value) if depth < _MAX_DEPTH else None
         if parsed is not None:
-            self.judge(parsed, name, path, what, decoded=decoded, depth=depth + 1, document=False)
+            self.judge(parsed, name, path, what, decoded=decoded, depth=depth + 1)
             return
         text = decode_base64_text(value) if depth < _MAX_DEPTH else None
         if text is not None:
-            self.judge(text, name, path, what, decoded=True, depth=depth + 1, document=False)
+            self.judge(text, name, path, what, decoded=True, depth=depth + 1)
             return
-        if document or "\n" in value or len(value) > 512:
+        if "\n" in value or len(value) > 512:  # a script or a file
             self.document(value, name, path, what, decoded=decoded, depth=depth)
             return
         self.token(value, name, path, what, decoded=decoded)
@@ -152,7 +153,7 @@ class _Scanner:
         """A script or file: each ``NAME=value`` assignment, then fixed-prefix keys anywhere else."""
         for assignment in _ASSIGNMENT_RE.finditer(text):
             variable, value = assignment.group(1), assignment.group(2)
-            self.judge(value, redact_keys(variable), path, "variable", decoded=decoded, depth=depth + 1, document=False)
+            self.judge(value, redact_keys(variable), path, "variable", decoded=decoded, depth=depth + 1)
         found = {kind for (p, kind, _) in self.findings if p == path}
         for m in find_keys(text):
             if m.kind not in found:
