@@ -137,6 +137,7 @@ class TestSchemaContract:
         assert sorted(component["properties"]) == [
             "apiKeyId",
             "backend",
+            "issuedKeyId",
             "kmsKeyId",
             "secretId",
             "secretRef",

@@ -255,6 +255,68 @@ class GcpArgs(TypedDict):
     per project."""
 
 
+class GeminiAndroidAppArgs(TypedDict):
+    """An Android app allowed to use a Gemini key."""
+
+    package_name: str
+    """The app's package name, e.g. `com.example.assistant`."""
+    sha1_fingerprint: str
+    """The SHA-1 fingerprint of the app's signing certificate (`AA:BB:...`)."""
+
+
+class GeminiIssuerArgs(TypedDict):
+    """A Google API key for the Gemini API, restricted to it and bound to a service account."""
+
+    project: pulumi.Input[str]
+    """The project the key is made in (its Generative Language API must be enabled)."""
+    service_account_email: NotRequired[pulumi.Input[str]]
+    """The service account the key is bound to (of the same project). Default: one is created, with no roles."""
+    display_name: NotRequired[str]
+    """The key's display name (at most 63 characters)."""
+    allowed_ips: NotRequired[Sequence[str]]
+    """Server apps: the IP addresses or CIDR ranges allowed to use the key."""
+    allowed_referrers: NotRequired[Sequence[str]]
+    """Websites: the HTTP referrers allowed to use the key, e.g. `https://app.example.com/*`."""
+    android_apps: NotRequired[Sequence[GeminiAndroidAppArgs]]
+    """Android apps allowed to use the key."""
+    ios_bundle_ids: NotRequired[Sequence[str]]
+    """iOS apps allowed to use the key, by bundle id."""
+
+
+class BedrockIssuerArgs(TypedDict):
+    """An Amazon Bedrock long-term API key for an IAM user that may only invoke the models named."""
+
+    models: NotRequired[Sequence[pulumi.Input[str]]]
+    """ARNs of the models (or inference profiles) the key may invoke, e.g.
+    `arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4`."""
+    allow_all_models: NotRequired[bool]
+    """Let the key invoke any model instead of `models` (default false)."""
+    expires_in_days: NotRequired[int]
+    """Days until the key expires (1-36600, default 90)."""
+
+
+class AzureAiServicesIssuerArgs(TypedDict):
+    """A key of an existing Azure OpenAI / Azure AI Services account."""
+
+    account_name: pulumi.Input[str]
+    """The Cognitive Services account's name."""
+    resource_group_name: pulumi.Input[str]
+    """The account's resource group."""
+    key: NotRequired[str]
+    """Which of the account's two keys to store: `key1` (default) or `key2`."""
+
+
+class IssuerArgs(TypedDict):
+    """Where the key comes from, when a service mints it: exactly one of these."""
+
+    gemini: NotRequired[GeminiIssuerArgs]
+    """A Gemini API key made by Google Cloud."""
+    bedrock: NotRequired[BedrockIssuerArgs]
+    """An Amazon Bedrock API key."""
+    azure_ai_services: NotRequired[AzureAiServicesIssuerArgs]
+    """A key of an Azure OpenAI / AI Services account."""
+
+
 class SecureApiKeyArgs(TypedDict):
     """Arguments of a SecureApiKey: one set for every backend."""
 
@@ -262,8 +324,11 @@ class SecureApiKeyArgs(TypedDict):
     """Where to store the key: `aws-secrets-manager`, `aws-api-gateway`, `azure-key-vault` or
     `gcp-secret-manager`."""
     value: NotRequired[pulumi.Input[str]]
-    """The key. Always handled as a Pulumi secret. Required except on `aws-api-gateway`, where AWS
-    generates one when omitted. Use `config.require_secret(...)`."""
+    """The key. Always handled as a Pulumi secret. Required unless `issuer` makes it, or on `aws-api-gateway`,
+    where AWS generates one when omitted. Use `config.require_secret(...)`."""
+    issuer: NotRequired[IssuerArgs]
+    """A service that makes the key (Gemini, Bedrock, Azure AI Services), instead of a `value` you give. The
+    key is then kept in `backend`, whichever cloud that is."""
     description: NotRequired[pulumi.Input[str]]
     """What the key is for."""
     name: NotRequired[str]

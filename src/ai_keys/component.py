@@ -6,6 +6,7 @@ import pulumi
 
 from .args import SecureApiKeyArgs
 from .backends import load_backend
+from .issuers import load_issuer
 from .spec import build_spec
 from .spec.deploy_time import declaring
 
@@ -54,14 +55,20 @@ class SecureApiKey(pulumi.ComponentResource):
     """API Gateway key id (``aws-api-gateway`` only)."""
     usage_plan_id: pulumi.Output[Optional[str]]
     """API Gateway usage plan id the key belongs to (``aws-api-gateway`` only)."""
+    issued_key_id: pulumi.Output[Optional[str]]
+    """Which key the issuer made, never its value: the Gemini API key's resource name, the Bedrock credential's
+    alias, or the Azure AI Services account id with `#key1` or `#key2`. None without an issuer."""
 
     def __init__(self, name: str, args: SecureApiKeyArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         # Everything that can be refused is refused here, before the component itself is registered.
         with declaring(name):
             spec = build_spec(args, name)
-            backend = load_backend(spec.backend)
+            store = load_backend(spec.backend)
+            issuer = load_issuer(spec.issuer.name) if spec.issuer is not None else None
             super().__init__(TYPE_TOKEN, name, {}, _with_inherited_retain(opts))
-            result = backend.create(name, spec, self)
+            # Where the key comes from, then where it is kept.
+            issued = issuer.issue(name, spec.issuer.options, spec.tags, self) if issuer and spec.issuer else None
+            result = store.create(name, spec, self, issued.value if issued else None)
         self.backend = pulumi.Output.from_input(spec.backend.value)
         self.secret_id = result.secret_id
         self.secret_ref = result.secret_ref
@@ -70,6 +77,7 @@ class SecureApiKey(pulumi.ComponentResource):
         self.kms_key_id = result.kms_key_id
         self.api_key_id = result.api_key_id
         self.usage_plan_id = result.usage_plan_id
+        self.issued_key_id = issued.issued_key_id if issued else pulumi.Output.from_input(None)
         self.register_outputs(
             {
                 "backend": self.backend,
@@ -80,5 +88,6 @@ class SecureApiKey(pulumi.ComponentResource):
                 "kms_key_id": self.kms_key_id,
                 "api_key_id": self.api_key_id,
                 "usage_plan_id": self.usage_plan_id,
+                "issued_key_id": self.issued_key_id,
             }
         )

@@ -2,7 +2,7 @@
 
 import importlib
 import importlib.util
-from typing import Protocol
+from typing import Optional, Protocol
 
 import pulumi
 
@@ -25,8 +25,11 @@ _BACKENDS: dict[Backend, tuple[str, str, str]] = {
 class BackendModule(Protocol):
     """What every backend module provides."""
 
-    def create(self, name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
-        """Register the backend's child resources under ``parent`` and return the uniform outputs."""
+    def create(
+        self, name: str, spec: KeySpec, parent: pulumi.Resource, value: "Optional[pulumi.Output[str]]" = None
+    ) -> BackendResult:
+        """Register the backend's child resources under ``parent`` and return the uniform outputs. ``value`` is
+        the issued key when an issuer made it (a Pulumi secret); otherwise the store takes ``spec.value``."""
         ...
 
 

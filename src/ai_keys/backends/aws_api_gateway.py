@@ -23,7 +23,7 @@ from .result import BackendResult
 KEY_TYPE = "API_KEY"  # the only key type a usage plan accepts
 
 
-def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
+def create(name: str, spec: KeySpec, parent: pulumi.Resource, issued: "Optional[pulumi.Output[str]]" = None) -> BackendResult:
     """Create the API key, its usage plan (unless an existing one is named) and the plan key."""
     options = spec.api_gateway
     assert options is not None

@@ -28,9 +28,9 @@ class StoredSecret:
     kms_key_arn: "pulumi.Output[Optional[str]]"
 
 
-def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
+def create(name: str, spec: KeySpec, parent: pulumi.Resource, issued: "Optional[pulumi.Output[str]]" = None) -> BackendResult:
     """Store ``spec.value`` in a Secrets Manager secret."""
-    value = checked_value(spec.value, max_bytes=MAX_VALUE_BYTES)
+    value = issued if issued is not None else checked_value(spec.value, max_bytes=MAX_VALUE_BYTES)
     assert spec.aws_secrets_manager is not None
     stored = store(name, spec, spec.aws_secrets_manager, value, parent)
     return BackendResult(

@@ -25,11 +25,11 @@ SECRETS_OFFICER_ROLE_ID = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
 """Built-in role "Key Vault Secrets Officer": manage secrets (write new versions), for the rotation handler."""
 
 
-def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
+def create(name: str, spec: KeySpec, parent: pulumi.Resource, issued: "Optional[pulumi.Output[str]]" = None) -> BackendResult:
     """Store ``spec.value`` as a Key Vault secret."""
     options = spec.azure
     assert options is not None
-    value = checked_value(spec.value, max_bytes=MAX_VALUE_BYTES)
+    value = issued if issued is not None else checked_value(spec.value, max_bytes=MAX_VALUE_BYTES)
     client = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent))
     vault = _azure_vault.resolve(name, options, client, spec.tags, parent)
     secret_name = spec.name if spec.name is not None else _azure_names.secret_name(name, pulumi.get_project(), pulumi.get_stack())

@@ -21,11 +21,11 @@ SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
 SECRET_MANAGER_SERVICE = "secretmanager.googleapis.com"
 
 
-def create(name: str, spec: KeySpec, parent: pulumi.Resource) -> BackendResult:
+def create(name: str, spec: KeySpec, parent: pulumi.Resource, issued: "Optional[pulumi.Output[str]]" = None) -> BackendResult:
     """Store ``spec.value`` in a Secret Manager secret."""
     options = spec.gcp
     assert options is not None
-    value = checked_value(spec.value, max_bytes=MAX_VALUE_BYTES)
+    value = issued if issued is not None else checked_value(spec.value, max_bytes=MAX_VALUE_BYTES)
     labels = dict(options.labels)
     # Grants the Secret Manager service agent needs before the secret exists: CMEK keys and the rotation topic.
     prerequisites: list[pulumi.Resource] = []

@@ -8,7 +8,7 @@ import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
 
@@ -22,6 +22,9 @@ from .common import CommonSpec, EncryptionSpec, RotationSpec, checked_value, par
 from .deploy_time import at_deploy
 from .gcp_secret_manager import GcpSecretManagerOptions
 
+if TYPE_CHECKING:
+    from ..issuers import IssuerSpec
+
 __all__ = ["EncryptionSpec", "KeySpec", "RotationSpec", "build_spec", "checked_value"]
 
 
@@ -29,6 +32,8 @@ __all__ = ["EncryptionSpec", "KeySpec", "RotationSpec", "build_spec", "checked_v
 class KeySpec(CommonSpec):
     """Everything a backend needs, validated. Exactly one of the option fields is set."""
 
+    issuer: "Optional[IssuerSpec]" = None
+    """Where the value comes from when a service makes it; None for a value you give."""
     aws_secrets_manager: Optional[AwsSecretsManagerOptions] = None
     api_gateway: Optional[ApiGatewayOptions] = None
     azure: Optional[AzureKeyVaultOptions] = None
@@ -79,6 +84,31 @@ def _item(index: int, readers: list[Any]) -> Any:
     return readers[index]
 
 
+def _issuer(common: CommonSpec, args: Mapping[str, Any]) -> "Optional[IssuerSpec]":
+    if args.get("issuer") is None:
+        return None
+    from ..issuers import parse_issuer  # the issuers' rules import no cloud SDK either
+
+    if common.value is not None:
+        raise SecureApiKeyError(
+            "value", "cannot be given together with issuer: the issuer makes the key", "leave value out, or leave issuer out"
+        )
+    if common.backend is Backend.AWS_API_GATEWAY:
+        raise SecureApiKeyError(
+            "issuer",
+            "does not apply to backend aws-api-gateway, which issues its own keys",
+            "a store for the issued key: aws-secrets-manager, azure-key-vault or gcp-secret-manager",
+        )
+    if common.rotation is not None:
+        raise SecureApiKeyError(
+            "rotation",
+            "does not apply to an issued key: the issuer makes each new key, and the store keeps whatever it made",
+            "leave rotation out; re-issue the key by changing the issuer's options or with `pulumi up --replace` "
+            "on the issuer's key resource (see the README's section on the issuer)",
+        )
+    return parse_issuer(args["issuer"])
+
+
 def build_spec(args: Any, resource_name: str = "") -> KeySpec:
     """Validate and normalize ``args`` for the component named ``resource_name``; raise
     :class:`SecureApiKeyError` on the first problem found."""
@@ -87,6 +117,7 @@ def build_spec(args: Any, resource_name: str = "") -> KeySpec:
     common = parse_common(args, resource_name)
     fields = dict(vars(common))
     fields["readers"] = _readers_checked_at_deploy(common)
+    fields["issuer"] = _issuer(common, args)
     if common.backend is Backend.AWS_SECRETS_MANAGER:
         return KeySpec(**fields, aws_secrets_manager=aws_secrets_manager.validate(common, args))
     if common.backend is Backend.AWS_API_GATEWAY:

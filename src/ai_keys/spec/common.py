@@ -19,6 +19,7 @@ from .deploy_time import at_deploy
 TOP_LEVEL_FIELDS = (
     "backend",
     "value",
+    "issuer",
     "description",
     "name",
     "readers",
@@ -107,6 +108,8 @@ class CommonSpec:
     """Top-level fields the user set, so backends can refuse options they cannot honour."""
     resource_name: str = ""
     """The component's Pulumi name, which auto-named cloud names are derived from."""
+    has_issuer: bool = False
+    """Whether an ``issuer`` makes the value."""
     reader_names: tuple[Optional[str], ...] = ()
     """Per entry of ``readers``: the name given in ``readers_by_name``, or None for an entry of ``readers``."""
 
@@ -337,6 +340,7 @@ def parse_common(args: Mapping[str, Any], resource_name: str = "") -> CommonSpec
         # An empty list is what other languages send for "none": it asks for nothing a backend could refuse.
         given=frozenset(k for k, v in args.items() if v is not None and not (isinstance(v, (list, tuple)) and not v)),
         resource_name=resource_name,
+        has_issuer=args.get("issuer") is not None,
     )
 
 
@@ -371,7 +375,7 @@ def utf8_size(value: str, field_name: str) -> int:
 
 def require_value(common: CommonSpec, max_bytes: int, example_key: str) -> None:
     """Refuse a missing value, and a known value over ``max_bytes``; ``example_key`` names a config key in the hint."""
-    if common.value is None:
+    if common.value is None and not common.has_issuer:
         raise SecureApiKeyError(
             "value",
             f"is required for backend {common.backend.value}",

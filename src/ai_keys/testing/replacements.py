@@ -115,6 +115,19 @@ REPLACEMENTS: dict[str, ReplaceRule] = {
     "gcp:secretmanager/secretIamMember:SecretIamMember": ReplaceRule(_EVERYTHING),
     # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/google_project_iam#google_project_iam_audit_config
     "gcp:projects/iAMAuditConfig:IAMAuditConfig": ReplaceRule(("service", "project")),
+    # --- What the issuers create
+    # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/apikeys_key
+    # (name, project and service_account_email are ForceNew; display_name and restrictions update in place)
+    "gcp:projects/apiKey:ApiKey": ReplaceRule(("name", "project", "serviceAccountEmail")),
+    # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/google_service_account
+    "gcp:serviceaccount/account:Account": ReplaceRule(("accountId", "project")),
+    # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_user (name and path update in place)
+    "aws:iam/user:User": ReplaceRule(()),
+    # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_user_policy
+    "aws:iam/userPolicy:UserPolicy": ReplaceRule(("name", "namePrefix", "user")),
+    # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_service_specific_credential
+    # (service_name, user_name and credential_age_days are ForceNew; status updates in place)
+    "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": ReplaceRule(("serviceName", "userName", "credentialAgeDays")),
     # https://registry.terraform.io/providers/hashicorp/time/latest/docs/resources/sleep
     # (create_duration, destroy_duration and triggers are all ForceNew)
     "time:index/sleep:Sleep": ReplaceRule(_EVERYTHING),

@@ -1,0 +1,110 @@
+"""Issuers: where a key's value comes from, when it is not a value you give.
+
+An issuer creates (or reads) the key at a service — Gemini, Amazon Bedrock, Azure AI Services — and hands it
+to the store as a Pulumi secret. Each issuer is one module holding its rules (pure: no cloud SDK is imported
+until a key is issued), its resources and its mock outputs; adding one is a module and one line in
+:data:`ISSUERS`. Any issuer works with any store (``backend``).
+"""
+
+import importlib
+import importlib.util
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Protocol
+
+import pulumi
+
+from ..errors import BackendNotInstalledError, SecureApiKeyError
+
+__all__ = ["ISSUERS", "IssuedKey", "IssuerModule", "IssuerSpec", "load_issuer", "parse_issuer"]
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """What an issuer returns: the key as a Pulumi secret, and which key it is (never the value)."""
+
+    value: "pulumi.Output[str]"
+    issued_key_id: "pulumi.Output[str]"
+
+
+@dataclass(frozen=True)
+class IssuerSpec:
+    """A validated ``issuer`` block: which issuer, and its options as that issuer's rules made them."""
+
+    name: str
+    options: Any = field(repr=False)
+
+
+class IssuerModule(Protocol):
+    """What every issuer module provides."""
+
+    EXTRA: str
+    SDK: str
+
+    def validate(self, block: Mapping[str, Any], path: str) -> Any:
+        """Check the issuer's block (``path`` is its field path) and return its options; imports no cloud SDK."""
+        ...
+
+    def issue(self, name: str, options: Any, tags: Mapping[str, str], parent: pulumi.Resource) -> IssuedKey:
+        """Create or read the key under ``parent``."""
+        ...
+
+    MOCK_OUTPUTS: Mapping[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]]
+    MOCK_CALLS: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]]
+
+
+ISSUERS: dict[str, str] = {
+    "gemini": "gemini",
+    "bedrock": "bedrock",
+    "azure_ai_services": "azure_ai_services",
+}
+"""Issuer name (the key of the ``issuer`` block) -> module in this package."""
+
+
+def _module(name: str) -> IssuerModule:
+    module: IssuerModule = importlib.import_module(f"{__name__}.{ISSUERS[name]}")
+    return module
+
+
+def parse_issuer(raw: Any) -> IssuerSpec:
+    """The ``issuer`` block: exactly one known issuer, its options checked by its own rules."""
+    allowed = ", ".join(sorted(ISSUERS))
+    if not isinstance(raw, Mapping):
+        raise SecureApiKeyError("issuer", f"must be a mapping (got {type(raw).__name__})", f"one of: {allowed}")
+    given = [key for key, value in raw.items() if value is not None]
+    if len(given) != 1:
+        problem = "names no issuer" if not given else f"names {len(given)} issuers ({', '.join(map(str, given))})"
+        raise SecureApiKeyError("issuer", problem, f"exactly one of: {allowed}")
+    name = given[0]
+    if name not in ISSUERS:
+        raise SecureApiKeyError(f"issuer.{name}", "is not a known issuer", allowed)
+    block = raw[name]
+    if not isinstance(block, Mapping):
+        raise SecureApiKeyError(f"issuer.{name}", f"must be a mapping (got {type(block).__name__})", "a dict of options")
+    return IssuerSpec(name, _module(name).validate(block, f"issuer.{name}"))
+
+
+def load_issuer(name: str) -> IssuerModule:
+    """The issuer's module; a missing cloud SDK raises an error naming the pip extra."""
+    module = _module(name)
+    if importlib.util.find_spec(module.SDK) is None:
+        raise BackendNotInstalledError(f"issuer {name}", module.EXTRA, module.SDK)
+    return module
+
+
+def mock_outputs(type_: str, name: str, inputs: dict[str, Any]) -> Optional[tuple[str, dict[str, Any]]]:
+    """The mock engine's outputs for a resource type an issuer creates, else None."""
+    for issuer in ISSUERS:
+        filler = _module(issuer).MOCK_OUTPUTS.get(type_)
+        if filler is not None:
+            return filler(name, inputs)
+    return None
+
+
+def mock_call(token: str, args: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The mock engine's result for an invoke an issuer makes, else None."""
+    for issuer in ISSUERS:
+        handler = _module(issuer).MOCK_CALLS.get(token)
+        if handler is not None:
+            return handler(args)
+    return None

@@ -1,0 +1,121 @@
+"""The ``azure_ai_services`` issuer: a key of an existing Azure OpenAI / Azure AI Services (Cognitive Services)
+account, read with ``listKeys`` and made a Pulumi secret at once (azure-native marks no function output secret).
+
+An account with local (key) authentication disabled has no usable key: it is refused, pointing at Entra ID.
+Regenerating the key outside Pulumi leaves the stored copy stale until the next ``pulumi up`` reads it again.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pulumi
+
+from ..errors import SecureApiKeyError
+from ..spec import _checks as check
+from ..spec.deploy_time import at_deploy
+from . import IssuedKey
+
+EXTRA, SDK = "azure", "pulumi_azure_native"
+FIELDS = ("account_name", "resource_group_name", "key")
+KEYS = ("key1", "key2")
+ACCOUNT_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{1,63}"
+RESOURCE_GROUP_PATTERN = r"[-\w._()]{0,89}[-\w_()]"
+
+
+@dataclass(frozen=True)
+class AzureAiServicesOptions:
+    """A validated ``issuer.azure_ai_services`` block."""
+
+    account_name: Any
+    resource_group_name: Any
+    key: str
+
+
+def validate(block: Mapping[str, Any], path: str) -> AzureAiServicesOptions:
+    """Check ``issuer.azure_ai_services``; every refusal names the field path."""
+    check.known_keys(path, block, FIELDS)
+    for required in ("account_name", "resource_group_name"):
+        if block.get(required) is None:
+            raise SecureApiKeyError(
+                f"{path}.{required}", "is required", "the name of the existing account and its resource group"
+            )
+    return AzureAiServicesOptions(
+        account_name=check.input_str(
+            f"{path}.account_name",
+            block["account_name"],
+            pattern=ACCOUNT_PATTERN,
+            max_len=64,
+            allowed="a Cognitive Services account name",
+        ),
+        resource_group_name=check.input_str(
+            f"{path}.resource_group_name",
+            block["resource_group_name"],
+            pattern=RESOURCE_GROUP_PATTERN,
+            max_len=90,
+            allowed="a resource group name",
+        ),
+        key=check.choice(f"{path}.key", block.get("key", "key1"), KEYS),
+    )
+
+
+def _local_auth_allowed(account: str, disabled: Any) -> None:
+    if disabled is True:
+        raise SecureApiKeyError(
+            "issuer.azure_ai_services.account_name",
+            f"is account {account}, whose local (key) authentication is disabled, so it has no key to store",
+            "call it with Entra ID instead (DefaultAzureCredential and the role Cognitive Services OpenAI User), "
+            "or enable local auth on the account",
+        )
+
+
+def issue(name: str, options: AzureAiServicesOptions, tags: Mapping[str, str], parent: pulumi.Resource) -> IssuedKey:
+    """Read the account's key as a secret, once the account is known to allow key authentication."""
+    import pulumi_azure_native as azure_native
+
+    invoke = pulumi.InvokeOutputOptions(parent=parent)
+    account = azure_native.cognitiveservices.get_account_output(
+        account_name=options.account_name, resource_group_name=options.resource_group_name, opts=invoke
+    )
+    allowed = at_deploy(
+        pulumi.Output.all(account.name, account.properties.disable_local_auth), lambda a: _local_auth_allowed(str(a[0]), a[1])
+    )
+    keys = azure_native.cognitiveservices.list_account_keys_output(
+        account_name=pulumi.Output.all(options.account_name, allowed).apply(lambda a: str(a[0])),
+        resource_group_name=options.resource_group_name,
+        opts=invoke,
+    )
+    chosen = options.key
+    # Secret before anything else touches it: azure-native returns the keys as plain outputs.
+    key: pulumi.Output[str] = keys.apply(lambda result: str(getattr(result, chosen)))
+    value: pulumi.Output[str] = pulumi.Output.secret(key)
+    return IssuedKey(value=value, issued_key_id=account.id.apply(lambda account_id: f"{account_id}#{chosen}"))
+
+
+def _mock_account(args: dict[str, Any]) -> dict[str, Any]:
+    account, group = args.get("accountName"), args.get("resourceGroupName")
+    return {
+        "id": f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/{group}"
+        f"/providers/Microsoft.CognitiveServices/accounts/{account}",
+        "name": account,
+        "kind": "OpenAI",
+        "location": "eastus",
+        "properties": {"endpoint": f"https://{account}.openai.azure.com/", "disableLocalAuth": False},
+    }
+
+
+def _mock_keys(args: dict[str, Any]) -> dict[str, Any]:
+    from ..testing.mock_clouds._ids import stable_id
+
+    account = str(args.get("accountName"))
+    return {
+        "key1": stable_id("key1", account, length=32, alphabet="0123456789abcdef"),
+        "key2": stable_id("key2", account, length=32, alphabet="0123456789abcdef"),
+    }
+
+
+MOCK_OUTPUTS: Mapping[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {}
+MOCK_CALLS: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "azure-native:cognitiveservices:getAccount": _mock_account,
+    "azure-native:cognitiveservices:listAccountKeys": _mock_keys,
+}

@@ -1,0 +1,216 @@
+"""The ``gemini`` issuer: a Google API key for the Gemini API (Generative Language API), restricted to that API
+and bound to a service account (Google's "auth key": unrestricted standard keys stop working in 2026).
+
+The service account is one you give, or one created here with no roles at all: a bound key needs none to call
+the Gemini API. Extra restrictions (allowed IPs, referrers, Android or iOS apps) are optional; Google allows one
+kind of application restriction per key.
+"""
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import pulumi
+
+from ..errors import SecureApiKeyError
+from ..spec import _checks as check
+from . import IssuedKey
+
+EXTRA, SDK = "gcp", "pulumi_gcp"
+GEMINI_API = "generativelanguage.googleapis.com"
+FIELDS = (
+    "project",
+    "service_account_email",
+    "display_name",
+    "allowed_ips",
+    "allowed_referrers",
+    "android_apps",
+    "ios_bundle_ids",
+)
+PROJECT_PATTERN = r"[a-z][a-z0-9-]{4,28}[a-z0-9]"
+_SA_EMAIL = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]@(?P<project>[a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com")
+_SHA1 = r"([0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2}"
+_ANDROID_PACKAGE = r"[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)+"
+KEY_NAME_MAX = 63
+ACCOUNT_ID_MAX = 30
+
+
+@dataclass(frozen=True)
+class AndroidApp:
+    """An Android app allowed to use the key."""
+
+    package_name: str
+    sha1_fingerprint: str
+
+
+@dataclass(frozen=True)
+class GeminiOptions:
+    """A validated ``issuer.gemini`` block."""
+
+    project: Any
+    service_account_email: Optional[Any]
+    display_name: Optional[str]
+    allowed_ips: tuple[str, ...]
+    allowed_referrers: tuple[str, ...]
+    android_apps: tuple[AndroidApp, ...]
+    ios_bundle_ids: tuple[str, ...]
+
+
+def validate(block: Mapping[str, Any], path: str) -> GeminiOptions:
+    """Check ``issuer.gemini``; every refusal names the field path."""
+    check.known_keys(path, block, FIELDS)
+    if block.get("project") is None:
+        raise SecureApiKeyError(f"{path}.project", "is required", "the id of the project the key is made in")
+    project = check.input_str(
+        f"{path}.project", block["project"], pattern=PROJECT_PATTERN, max_len=30, allowed="a GCP project id"
+    )
+    email = block.get("service_account_email")
+    if email is not None:
+        email = check.input_str(
+            f"{path}.service_account_email",
+            email,
+            pattern=_SA_EMAIL.pattern,
+            max_len=100,
+            allowed="a service account email, NAME@PROJECT.iam.gserviceaccount.com",
+        )
+        match = _SA_EMAIL.fullmatch(email) if isinstance(email, str) else None
+        if match is not None and isinstance(project, str) and match.group("project") != project:
+            raise SecureApiKeyError(
+                f"{path}.service_account_email",
+                f"is a service account of project {match.group('project')}, but the key is made in {project}",
+                "a service account of the key's own project (a key can only be bound to one of them)",
+            )
+    display_name = block.get("display_name")
+    if display_name is not None:
+        check.text(f"{path}.display_name", display_name, max_len=63)
+    ips = tuple(
+        check.text(
+            f"{path}.allowed_ips[{i}]", ip, pattern=r"[0-9a-fA-F:.]+(/\d{1,3})?", max_len=43, allowed="an IP address or CIDR"
+        )
+        for i, ip in enumerate(check.sequence(f"{path}.allowed_ips", block.get("allowed_ips") or [], max_items=50))
+    )
+    referrers = tuple(
+        check.text(
+            f"{path}.allowed_referrers[{i}]", ref, max_len=255, allowed="a referrer pattern such as https://app.example.com/*"
+        )
+        for i, ref in enumerate(check.sequence(f"{path}.allowed_referrers", block.get("allowed_referrers") or [], max_items=50))
+    )
+    android = tuple(
+        _android(f"{path}.android_apps[{i}]", app)
+        for i, app in enumerate(check.sequence(f"{path}.android_apps", block.get("android_apps") or [], max_items=50))
+    )
+    ios = tuple(
+        check.text(f"{path}.ios_bundle_ids[{i}]", bundle, pattern=_ANDROID_PACKAGE, max_len=155, allowed="an iOS bundle id")
+        for i, bundle in enumerate(check.sequence(f"{path}.ios_bundle_ids", block.get("ios_bundle_ids") or [], max_items=50))
+    )
+    kinds = [
+        k
+        for k, v in (("allowed_ips", ips), ("allowed_referrers", referrers), ("android_apps", android), ("ios_bundle_ids", ios))
+        if v
+    ]
+    if len(kinds) > 1:
+        raise SecureApiKeyError(
+            f"{path}.{kinds[1]}",
+            f"cannot be combined with {path}.{kinds[0]}: Google allows one kind of application restriction per key",
+            "one of allowed_ips, allowed_referrers, android_apps or ios_bundle_ids (or one key per kind)",
+        )
+    return GeminiOptions(project, email, display_name, ips, referrers, android, ios)
+
+
+def _android(path: str, raw: Any) -> AndroidApp:
+    app = check.mapping(path, raw)
+    check.known_keys(path, app, ("package_name", "sha1_fingerprint"))
+    return AndroidApp(
+        package_name=check.text(f"{path}.package_name", app.get("package_name"), pattern=_ANDROID_PACKAGE, max_len=255),
+        sha1_fingerprint=check.text(
+            f"{path}.sha1_fingerprint", app.get("sha1_fingerprint"), pattern=_SHA1, max_len=59, allowed="AA:BB:...: 20 hex pairs"
+        ),
+    )
+
+
+def key_name(component: str) -> str:
+    """The API key's resource name: ``[a-z]([a-z0-9-]*[a-z0-9])?``, at most 63, stable per component."""
+    base = re.sub(r"[^a-z0-9-]+", "-", component.lower()).strip("-")
+    base = re.sub(r"^[^a-z]+", "", base)[: KEY_NAME_MAX - 9].rstrip("-") or "gemini"
+    return f"{base}-{hashlib.sha256(component.encode()).hexdigest()[:8]}"
+
+
+def account_id(component: str) -> str:
+    """A service account id (6-30 of ``[a-z0-9-]``, starting with a letter), stable per component."""
+    base = re.sub(r"[^a-z0-9-]+", "-", component.lower()).strip("-")
+    base = re.sub(r"^[^a-z]+", "", base)[: ACCOUNT_ID_MAX - 9].rstrip("-") or "gemini"
+    digest = hashlib.sha256(("service-account\x00" + component).encode()).hexdigest()[:8]
+    return f"{base}-{digest}"
+
+
+def issue(name: str, options: GeminiOptions, tags: Mapping[str, str], parent: pulumi.Resource) -> IssuedKey:
+    """The service account (unless given) and the restricted, bound API key."""
+    import pulumi_gcp as gcp
+
+    email: Any = options.service_account_email
+    if email is None:
+        email = gcp.serviceaccount.Account(
+            f"{name}-gemini-caller",
+            account_id=account_id(name),
+            project=options.project,
+            display_name=f"Calls the Gemini API with the {name} key",
+            description="Bound to one Gemini API key; holds no roles.",
+            opts=pulumi.ResourceOptions(parent=parent),
+        ).email
+    restrictions = gcp.projects.ApiKeyRestrictionsArgs(
+        api_targets=[gcp.projects.ApiKeyRestrictionsApiTargetArgs(service=GEMINI_API)],
+        server_key_restrictions=gcp.projects.ApiKeyRestrictionsServerKeyRestrictionsArgs(allowed_ips=list(options.allowed_ips))
+        if options.allowed_ips
+        else None,
+        browser_key_restrictions=gcp.projects.ApiKeyRestrictionsBrowserKeyRestrictionsArgs(
+            allowed_referrers=list(options.allowed_referrers)
+        )
+        if options.allowed_referrers
+        else None,
+        android_key_restrictions=gcp.projects.ApiKeyRestrictionsAndroidKeyRestrictionsArgs(
+            allowed_applications=[
+                gcp.projects.ApiKeyRestrictionsAndroidKeyRestrictionsAllowedApplicationArgs(
+                    package_name=app.package_name, sha1_fingerprint=app.sha1_fingerprint
+                )
+                for app in options.android_apps
+            ]
+        )
+        if options.android_apps
+        else None,
+        ios_key_restrictions=gcp.projects.ApiKeyRestrictionsIosKeyRestrictionsArgs(
+            allowed_bundle_ids=list(options.ios_bundle_ids)
+        )
+        if options.ios_bundle_ids
+        else None,
+    )
+    key = gcp.projects.ApiKey(
+        f"{name}-gemini-key",
+        name=key_name(name),
+        project=options.project,
+        display_name=options.display_name or f"Gemini key {name}"[:63],
+        restrictions=restrictions,
+        service_account_email=email,
+        # keyString is marked secret by the SDK; the component wraps it again so no path un-marks it.
+        opts=pulumi.ResourceOptions(parent=parent, additional_secret_outputs=["keyString"]),
+    )
+    return IssuedKey(value=pulumi.Output.secret(key.key_string), issued_key_id=key.id)
+
+
+def _mock_api_key(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    from ..testing.mock_clouds._ids import stable_alnum, stable_uuid
+
+    project = inputs.get("project") or "mock-project"
+    resource = f"projects/{project}/locations/global/keys/{inputs.get('name')}"
+    return resource, {
+        **inputs,
+        "keyString": "AIza" + stable_alnum("gemini", name, length=35),
+        "uid": stable_uuid("gemini-uid", name),
+    }
+
+
+MOCK_OUTPUTS: Mapping[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+    "gcp:projects/apiKey:ApiKey": _mock_api_key,
+}
+MOCK_CALLS: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
