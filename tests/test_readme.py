@@ -153,7 +153,7 @@ def test_every_example_is_in_the_table_with_a_check_that_fits_its_runtime() -> N
 def test_every_preview_command_in_the_table_runs(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     previews = {name: c for name, c in example_rows().items() if c.startswith("python -m ai_keys preview ")}
-    assert len(previews) == 5
+    assert len(previews) == 9
     for name, command in previews.items():
         assert main(shlex.split(command)[3:]) == 0, (name, capsys.readouterr().err)
         assert "offline preview" in capsys.readouterr().out
