@@ -35,7 +35,8 @@ DEFAULT_KEYS = 200
 RUNS = 5
 MIN_RUNS = 3
 TIME_BUDGET_S = 35.0  # stop repeating past this (after MIN_RUNS) so the script stays well under a minute
-TARGET_RATIO = 1.35
+TARGET_ABOVE_FLOOR = 0.10
+"""What SecureApiKey may cost above the floor (an empty component around the same children), in raw-resource units."""
 VALUE = "sk-bench-0123456789abcdefghijklmnopqrstuv"
 GATEWAY_VALUE = "bench0123456789abcdefghijklmnopqrstuv"  # API Gateway keys are 20-128 letters and digits
 ROLE_ARN = "arn:aws:iam::123456789012:role/summarizer"
@@ -157,7 +158,6 @@ def compare(keys: int, runs: int) -> None:
             wall[label] = min(wall[label], run_wall)
             cpu[label] = min(cpu[label], run_cpu)
             registered[label] = count
-    ratio = wall["component"] / wall["raw"]
     print(f"SecureApiKey vs raw resources: {keys} keys, aws-secrets-manager plain, best of {done} runs each\n")
     print(f"  {'':<34}{'wall time':>10}{'CPU time':>10}{'registered':>12}{'per key':>9}")
     titles = {"component": "SecureApiKey", "floor": "empty component, same 2 children", "raw": "raw Secret + SecretVersion"}
@@ -168,8 +168,14 @@ def compare(keys: int, runs: int) -> None:
         counts = registered[label] / registered["raw"]
         print(f"  {title:<34}{wall[label] / wall['raw']:>9.2f}x{cpu[label] / cpu['raw']:>9.2f}x{counts:>11.2f}x")
     extra = (registered["component"] - registered["raw"]) / keys
-    verdict = "within" if ratio <= TARGET_RATIO else "OVER"
-    print(f"\n  wall-time ratio {ratio:.2f}x is {verdict} the {TARGET_RATIO:.2f}x target; {extra:+.1f} registration per key")
+    above = {
+        kind: times["component"] / times["raw"] - times["floor"] / times["raw"] for kind, times in (("wall", wall), ("CPU", cpu))
+    }
+    verdict = "within" if above["CPU"] <= TARGET_ABOVE_FLOOR else "OVER"
+    print(
+        f"\n  above the floor: {above['CPU']:.2f}x CPU ({above['wall']:.2f}x wall), {verdict} the "
+        f"{TARGET_ABOVE_FLOOR:.2f}x target; {extra:+.1f} registration per key"
+    )
     print("  (the empty component shows what one extra registration per key costs by itself under this engine;")
     print("  CPU time is the steadier figure on a busy machine)\n")
 

@@ -313,10 +313,12 @@ def test_changing_the_gemini_service_account_re_issues_the_key() -> None:
     before = program({"gemini": {"project": "my-project-123"}}, "gcp-secret-manager")
     after = program({"gemini": {"project": "my-project-123", "service_account_email": email}}, "gcp-secret-manager")
     plan = plan_update(before, after)
-    assert plan.op("ai-gemini-key") == "replace"
+    # Its name is fixed per component and unique in the project: the old key goes first, then the new one is made.
+    assert plan.op("ai-gemini-key") == "replace-delete-first"
+    assert plan.index("delete", "ai-gemini-key") < plan.index("create-replacement", "ai-gemini-key")
     assert plan.op("ai-gemini-caller") == "delete"
     assert plan.op("ai-readers") == "same"
-    assert plan.index("delete-replaced", "ai-gemini-key") < plan.index("delete", "ai-gemini-caller")
+    assert plan.op("ai-version") == "replace"  # the store keeps the new key
 
 
 def test_swapping_the_store_keeps_the_issued_key_and_is_refused_while_the_old_store_is_protected() -> None:

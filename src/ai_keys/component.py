@@ -69,25 +69,31 @@ class SecureApiKey(pulumi.ComponentResource):
             # Where the key comes from, then where it is kept.
             issued = issuer.issue(name, spec.issuer.options, spec.tags, self) if issuer and spec.issuer else None
             result = store.create(name, spec, self, issued.value if issued else None)
+        none: pulumi.Output[Optional[str]] = pulumi.Output.from_input(None)  # one for every output a key has not
         self.backend = pulumi.Output.from_input(spec.backend.value)
         self.secret_id = result.secret_id
         self.secret_ref = result.secret_ref
         self.version_id = result.version_id
-        self.value = pulumi.Output.secret(result.value)
-        self.kms_key_id = result.kms_key_id
-        self.api_key_id = result.api_key_id
-        self.usage_plan_id = result.usage_plan_id
-        self.issued_key_id = issued.issued_key_id if issued else pulumi.Output.from_input(None)
+        self.value = result.value  # a Pulumi secret from the start: the store's contract (BackendResult)
+        self.kms_key_id = result.kms_key_id if result.kms_key_id is not None else none
+        self.api_key_id = result.api_key_id if result.api_key_id is not None else none
+        self.usage_plan_id = result.usage_plan_id if result.usage_plan_id is not None else none
+        self.issued_key_id = issued.issued_key_id if issued else none
+        # Only the outputs this key has go into the state: absent ones would be one more await each.
         self.register_outputs(
             {
-                "backend": self.backend,
-                "secret_id": self.secret_id,
-                "secret_ref": self.secret_ref,
-                "version_id": self.version_id,
-                "value": self.value,
-                "kms_key_id": self.kms_key_id,
-                "api_key_id": self.api_key_id,
-                "usage_plan_id": self.usage_plan_id,
-                "issued_key_id": self.issued_key_id,
+                key: output
+                for key, output in (
+                    ("backend", self.backend),
+                    ("secret_id", self.secret_id),
+                    ("secret_ref", self.secret_ref),
+                    ("version_id", self.version_id),
+                    ("value", self.value),
+                    ("kms_key_id", result.kms_key_id),
+                    ("api_key_id", result.api_key_id),
+                    ("usage_plan_id", result.usage_plan_id),
+                    ("issued_key_id", issued.issued_key_id if issued else None),
+                )
+                if output is not None
             }
         )

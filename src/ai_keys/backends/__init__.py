@@ -1,5 +1,6 @@
 """Backends: one module per cloud store, imported only when chosen so no unused cloud SDK loads."""
 
+import functools
 import importlib
 import importlib.util
 from typing import Optional, Protocol
@@ -33,6 +34,7 @@ class BackendModule(Protocol):
         ...
 
 
+@functools.cache  # finding an SDK walks sys.path: once per process, not once per key
 def load_backend(backend: Backend) -> BackendModule:
     """Import the module for ``backend``; a missing SDK raises an error naming the pip extra."""
     module_name, extra, sdk = _BACKENDS[backend]

@@ -25,7 +25,8 @@ class StoredSecret:
 
     secret: aws.secretsmanager.Secret
     version: aws.secretsmanager.SecretVersion
-    kms_key_arn: "pulumi.Output[Optional[str]]"
+    kms_key_arn: "Optional[pulumi.Output[str]]"
+    """None without a customer-managed key."""
 
 
 def create(name: str, spec: KeySpec, parent: pulumi.Resource, issued: "Optional[pulumi.Output[str]]" = None) -> BackendResult:
@@ -55,14 +56,16 @@ def store(
         else (None, {})
     )
     protected = guarded(spec)
-    # The primary region is the provider's, known at deploy time: the rules that need it gate the secret itself.
-    primary_region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
-    checked = _regional_rules(spec, primary_region)
+    # The primary region is the provider's, known at deploy time: the rules that need it (and readers known only
+    # then) gate the secret itself, so a refusal creates nothing. A plain key needs no such wait.
+    gates: list[Any] = [r for r in spec.readers if not isinstance(r, str)]
+    if spec.replica_regions or spec.rotation is not None:
+        gates.append(_regional_rules(spec, aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region))
+    description: Any = pulumi.Output.all(spec.description, *gates).apply(lambda a: a[0]) if gates else spec.description
     secret = aws.secretsmanager.Secret(
         f"{name}-secret",
         name=spec.name,
-        # The secret waits for the deploy-time rules (region, readers): a refusal then creates nothing.
-        description=pulumi.Output.all(checked, spec.description, *spec.readers).apply(lambda a: a[1]),
+        description=description,
         kms_key_id=primary_key.key_arn if primary_key else None,
         recovery_window_in_days=options.recovery_window_days,
         replicas=[
@@ -88,8 +91,7 @@ def store(
         _grant_readers(name, spec, secret, primary_key, replica_keys, parent)
     if spec.rotation is not None:
         _rotation(name, spec, secret, version, parent)
-    kms_key_arn: pulumi.Output[Optional[str]] = primary_key.key_arn if primary_key else pulumi.Output.from_input(None)
-    return StoredSecret(secret, version, kms_key_arn)
+    return StoredSecret(secret, version, primary_key.key_arn if primary_key else None)
 
 
 def _regional_rules(spec: KeySpec, primary: "pulumi.Output[str]") -> "pulumi.Output[None]":

@@ -73,7 +73,7 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource, issued: "Optional[
     if spec.readers:
         _grant_readers(name, spec, secret, options.project, parent)
     primary = (options.locations or (GLOBAL,))[0]  # the key of the first location the secret lives in
-    kms_key_id: pulumi.Output[Optional[str]] = key_ids[primary] if key_ids else pulumi.Output.from_input(None)
+    kms_key_id: Optional[pulumi.Output[str]] = key_ids[primary] if key_ids else None
     return BackendResult(
         secret_id=secret.id,
         secret_ref=secret.id.apply(lambda secret_name: f"{secret_name}/versions/latest"),

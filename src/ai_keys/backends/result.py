@@ -1,13 +1,9 @@
 """The small record every backend returns to the component."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 import pulumi
-
-
-def _none() -> "pulumi.Output[Optional[str]]":
-    return pulumi.Output.from_input(None)
 
 
 @dataclass(frozen=True)
@@ -18,6 +14,7 @@ class BackendResult:
     secret_ref: "pulumi.Output[str]"
     version_id: "pulumi.Output[str]"
     value: "pulumi.Output[str]"
-    kms_key_id: "pulumi.Output[Optional[str]]" = field(default_factory=_none)
-    api_key_id: "pulumi.Output[Optional[str]]" = field(default_factory=_none)
-    usage_plan_id: "pulumi.Output[Optional[str]]" = field(default_factory=_none)
+    kms_key_id: "Optional[pulumi.Output[Optional[str]]]" = None
+    """None when the key has no customer-managed key."""
+    api_key_id: "Optional[pulumi.Output[Optional[str]]]" = None
+    usage_plan_id: "Optional[pulumi.Output[Optional[str]]]" = None

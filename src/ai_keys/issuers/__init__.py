@@ -6,6 +6,7 @@ until a key is issued), its resources and its mock outputs; adding one is a modu
 :data:`ISSUERS`. Any issuer works with any store (``backend``).
 """
 
+import functools
 import importlib
 import importlib.util
 from collections.abc import Mapping
@@ -84,6 +85,7 @@ def parse_issuer(raw: Any) -> IssuerSpec:
     return IssuerSpec(name, _module(name).validate(block, f"issuer.{name}"))
 
 
+@functools.cache  # finding an SDK walks sys.path: once per process, not once per key
 def load_issuer(name: str) -> IssuerModule:
     """The issuer's module; a missing cloud SDK raises an error naming the pip extra."""
     module = _module(name)

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 import pulumi
@@ -169,8 +170,14 @@ def _mock_credential(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, 
         "serviceUserName": None,
         "status": "Active",
         "createDate": "2026-01-01T00:00:00Z",
-        "expirationDate": None,
+        "expirationDate": _expiry(inputs.get("credentialAgeDays")),
     }
+
+
+def _expiry(days: Any) -> Any:
+    if not isinstance(days, (int, float)):
+        return None
+    return (datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(days=int(days))).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 MOCK_OUTPUTS: Mapping[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {

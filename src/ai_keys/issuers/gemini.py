@@ -192,8 +192,10 @@ def issue(name: str, options: GeminiOptions, tags: Mapping[str, str], parent: pu
         display_name=options.display_name or f"Gemini key {name}"[:63],
         restrictions=restrictions,
         service_account_email=email,
-        # keyString is marked secret by the SDK; the component wraps it again so no path un-marks it.
-        opts=pulumi.ResourceOptions(parent=parent, additional_secret_outputs=["keyString"]),
+        # API key names are unique in a project and this one is fixed per component, so a re-issued key (another
+        # service account, `pulumi up --replace`) can only be made once the old one is gone. keyString is marked
+        # secret by the SDK, and the value is wrapped again below so no path un-marks it.
+        opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
     )
     return IssuedKey(value=pulumi.Output.secret(key.key_string), issued_key_id=key.id)
 
