@@ -14,6 +14,9 @@ Advisory:
 * :data:`secret_store_rotation` — secrets are rotated (AWS, GCP) or expire (Azure).
 * :data:`secret_store_no_public_read` — no secret is readable by everyone.
 
+The policies on the keys AI services issue (Google API keys, Bedrock API keys, Azure AI account keys) live
+in :mod:`ai_keys_policy.service_keys`; :data:`POLICIES` lists them too.
+
 Each validation has a pure core (``find_*`` / ``*_problems``) that takes plain properties, so it can be
 tested and reused without the policy SDK's argument objects. Violation messages never contain a
 property value, only at most the fixed prefix of a key's kind (``sk-…``).
@@ -48,6 +51,7 @@ from .envvars import SECURE_ALTERNATIVES, env_vars
 from .iam import public_read_statements
 from .props import UNKNOWN, get, is_present, parse_json, reveal, to_plain
 from .scan import EntropySettings, Finding, output_slots, scan
+from .service_keys import bedrock_api_key_expiry, google_api_key_api_targets, no_plaintext_azure_ai_account_keys
 
 __all__ = [
     "POLICIES",
@@ -538,5 +542,8 @@ POLICIES: tuple[ResourceValidationPolicy | StackValidationPolicy, ...] = (
     secret_store_customer_managed_key,
     secret_store_rotation,
     secret_store_no_public_read,
+    no_plaintext_azure_ai_account_keys,
+    google_api_key_api_targets,
+    bedrock_api_key_expiry,
 )
 """Every policy of the pack, in the order the pack lists them."""

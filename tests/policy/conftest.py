@@ -181,3 +181,67 @@ def run_stack_policy() -> RunStack:
 def stack_resource() -> Callable[..., PolicyResource]:
     """:func:`make_stack_resource`, for tests that build stacks."""
     return make_stack_resource
+
+
+def _state(props: Mapping[str, Any], secret_outputs: Sequence[str]) -> dict[str, Any]:
+    from ai_keys_policy.secrets import deserialize_keeping_secrets
+    from pulumi.runtime import rpc
+
+    marked = set(secret_outputs)
+    state = {k: rpc.wrap_rpc_secret(v) if k in marked and not rpc.is_rpc_secret(v) else v for k, v in props.items()}
+    return deserialize_keeping_secrets(state)
+
+
+@pytest.fixture
+def engine_stack() -> Callable[[Any], list[PolicyResource]]:
+    """What the pack sees of a program run under ``ai_keys.testing.mock_pulumi``.
+
+    Call with the ``MockEngine`` after ``engine.run(...)``. Every registered resource becomes a
+    ``PolicyResource`` whose props are its state (the mock echoes the inputs and adds what the cloud
+    returns), with secret inputs and the outputs the program marked secret (``additional_secret_outputs``)
+    kept as secrets, as the engine sends them to the pack's secret-preserving deserializer; the program's
+    exports are the props of the ``pulumi:pulumi:Stack`` resource.
+    """
+
+    def build(engine: Any) -> list[PolicyResource]:
+        resources = [
+            make_stack_resource(r.type, _state(r.outputs or r.inputs, r.additional_secret_outputs), r.name)
+            for r in engine.resources
+        ]
+        resources.append(make_stack_resource("pulumi:pulumi:Stack", _state(engine.stack_outputs, ()), "project-stack"))
+        return resources
+
+    return build
+
+
+@pytest.fixture
+def run_pack() -> Callable[..., list[Violation]]:
+    """Run policies on a stack as the analyzer does: resource policies on each resource, stack policies once.
+
+    Call as ``run(policies, resources, config=None)`` with resources from :func:`make_stack_resource`.
+    """
+
+    def run(
+        policies: Sequence[ResourceValidationPolicy | StackValidationPolicy],
+        resources: Sequence[PolicyResource],
+        config: Mapping[str, Any] | None = None,
+    ) -> list[Violation]:
+        collector = Collector()
+        for policy in policies:
+            if isinstance(policy, StackValidationPolicy):
+                assert policy.validate(StackValidationArgs(list(resources), config), collector) is None
+                continue
+            for resource in resources:
+                args = ResourceValidationArgs(
+                    resource.resource_type,
+                    resource.props,
+                    resource.urn,
+                    resource.name,
+                    resource.opts,
+                    None,
+                    config,
+                )
+                assert policy.validate(args, collector) is None
+        return collector.violations
+
+    return run

@@ -24,6 +24,9 @@ EXPECTED_LEVELS = {
     "secret-store-customer-managed-key": EnforcementLevel.ADVISORY,
     "secret-store-rotation": EnforcementLevel.ADVISORY,
     "secret-store-no-public-read": EnforcementLevel.ADVISORY,
+    "no-plaintext-azure-ai-account-keys": EnforcementLevel.MANDATORY,
+    "google-api-key-api-targets": EnforcementLevel.ADVISORY,
+    "bedrock-api-key-expiry": EnforcementLevel.ADVISORY,
 }
 
 
@@ -93,9 +96,17 @@ def test_entry_point_builds_the_pack_the_cli_will_see(monkeypatch):
         "secret-store-customer-managed-key": proto.ADVISORY,
         "secret-store-rotation": proto.ADVISORY,
         "secret-store-no-public-read": proto.ADVISORY,
+        "no-plaintext-azure-ai-account-keys": proto.MANDATORY,
+        "google-api-key-api-targets": proto.ADVISORY,
+        "bedrock-api-key-expiry": proto.ADVISORY,
     }
     key_policy = next(p for p in info.policies if p.name == "no-plaintext-api-keys")
     schema = json_format.MessageToDict(key_policy.configSchema.properties)
     assert schema["allowedEnvVarNames"]["type"] == "array"
     assert schema["entropyThreshold"]["default"] == 3.5
     assert all(p.remediation_steps for p in info.policies)
+    azure_policy = next(p for p in info.policies if p.name == "no-plaintext-azure-ai-account-keys")
+    assert json_format.MessageToDict(azure_policy.configSchema.properties)["allowedPaths"]["type"] == "array"
+    for name in ("google-api-key-api-targets", "bedrock-api-key-expiry"):
+        policy = next(p for p in info.policies if p.name == name)
+        assert json_format.MessageToDict(policy.configSchema.properties)["allowedResourceNames"]["type"] == "array"

@@ -167,6 +167,18 @@ class TestEndToEnd:
         assert "Stack output 'leaked'" in diagnostics[0].message
         assert keys.AWS_KEY_ID not in diagnostics[0].message
 
+    def test_an_unmarked_copy_of_a_secret_azure_key_is_flagged_through_the_analyzer(self):
+        """The stack check compares the values the engine sends marked secret with the unmarked ones."""
+        azure_key = "0123456789abcdef" * 2
+        stored = {"properties": secret_envelope({"value": azure_key})}
+        outputs = {"ref": "https://vault-1.vault.azure.net/secrets/aoai", "primary": azure_key}
+        stack = [("azure-native:keyvault:Secret", "aoai", stored), ("pulumi:pulumi:Stack", "proj-dev", outputs)]
+        diagnostics = [d for d in analyze_stack(stack) if d.policyName == "no-plaintext-azure-ai-account-keys"]
+        assert len(diagnostics) == 1
+        assert "Stack output 'primary'" in diagnostics[0].message
+        assert "marked secret in aoai:properties.value" in diagnostics[0].message
+        assert azure_key not in diagnostics[0].message
+
     def test_secret_policy_document_is_still_inspected_by_advisory_checks(self):
         """Advisory checks read secret values (without reporting them)."""
         document = '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "secretsmanager:*"}]}'
