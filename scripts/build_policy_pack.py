@@ -4,7 +4,7 @@
     python scripts/build_policy_pack.py --outdir OUT     # somewhere else
 
 The archive holds one folder, ``ai-keys-policy-pack/``, with what ``pulumi preview --policy-pack`` runs:
-``PulumiPolicy.yaml``, ``__main__.py``, ``requirements.txt`` and the ``ai_keys_policy`` package. The release
+``PulumiPolicy.yaml``, ``__main__.py``, ``requirements.txt`` and every file of the ``ai_keys_policy`` package. The release
 workflow attaches it to the GitHub release, so the pack can be used without a checkout; the sdist on PyPI
 carries the same files under ``policy/``. It fails when ``PulumiPolicy.yaml``'s version is not the package's.
 """
@@ -31,10 +31,17 @@ def version() -> str:
     return match.group(1)
 
 
+def _shipped(path: Path, package: Path) -> bool:
+    """Every file of the package ships (modules and any data file), except caches and hidden files."""
+    parts = path.relative_to(package).parts
+    return path.is_file() and path.suffix != ".pyc" and not any(p == "__pycache__" or p.startswith(".") for p in parts)
+
+
 def pack_files() -> list[Path]:
     """The files of the pack, relative to ``policy/``, in archive order."""
-    package = sorted(p.relative_to(POLICY) for p in (POLICY / "ai_keys_policy").rglob("*.py") if "__pycache__" not in p.parts)
-    return [Path(name) for name in FILES] + package
+    package = POLICY / "ai_keys_policy"
+    files = sorted(p.relative_to(POLICY) for p in package.rglob("*") if _shipped(p, package))
+    return [Path(name) for name in FILES] + files
 
 
 def build(outdir: Path) -> Path:

@@ -158,6 +158,8 @@ class TestSdist:
             "scripts/build_policy_pack.py",
         ):
             assert path in names, path
+        # The policy pack, whole: the sdist is one of the ways to get it.
+        assert {f"policy/{f}" for f in policy_package_files()} <= names
         assert [n for n in names if n.startswith((".venv/", "venv/", "dist/")) or "__pycache__" in n] == []
 
     def test_its_own_tests_that_read_repository_files_pass(self, dist: Path, tmp_path: Path) -> None:
@@ -167,6 +169,30 @@ class TestSdist:
             archive.extractall(tmp_path, filter="data")
         unpacked = tmp_path / BASE
         run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_readme.py", cwd=unpacked, timeout=600)
+
+
+def policy_package_files() -> set[str]:
+    """The files of ``policy/ai_keys_policy`` in this checkout, relative to ``policy/`` (caches left out)."""
+    package = ROOT / "policy" / "ai_keys_policy"
+    files = {
+        p.relative_to(ROOT / "policy").as_posix()
+        for p in package.rglob("*")
+        if p.is_file()
+        and p.suffix != ".pyc"
+        and not any(part == "__pycache__" or part.startswith(".") for part in p.relative_to(package).parts)
+    }
+    assert "ai_keys_policy/__init__.py" in files
+    return files
+
+
+def policy_names() -> set[str]:
+    """The names of the pack's policies, read from this checkout's package."""
+    sys.path.insert(0, str(ROOT / "policy"))
+    try:
+        from ai_keys_policy import POLICIES
+    finally:
+        sys.path.remove(str(ROOT / "policy"))
+    return {policy.name for policy in POLICIES}
 
 
 def requirement_lines(path: Path) -> dict[str, Requirement]:
@@ -206,7 +232,13 @@ class TestPolicyPack:
             names = archive.getnames()
             archive.extractall(tmp_path / "unpacked", filter="data")
         assert {"ai-keys-policy-pack/PulumiPolicy.yaml", "ai-keys-policy-pack/__main__.py"} <= set(names)
-        assert "ai-keys-policy-pack/ai_keys_policy/policies.py" in names
+        # Every file of the package ships, whatever its name or extension (a module the entry point does not
+        # import at start-up would otherwise only fail when a policy first needs it).
+        shipped = {n.removeprefix("ai-keys-policy-pack/") for n in names if n.startswith("ai-keys-policy-pack/ai_keys_policy/")}
+        assert policy_package_files() <= shipped
+        assert {
+            f"ai_keys_policy/{m}.py" for m in ("names", "encodings", "scan", "iam", "service_keys", "azure_ai_keys")
+        } <= shipped
         pack = tmp_path / "unpacked" / "ai-keys-policy-pack"
         assert yaml.safe_load((pack / "PulumiPolicy.yaml").read_text(encoding="utf-8"))["version"] == __version__
         # As the Pulumi CLI runs a Python pack: its folder as the working directory, nothing from this checkout on the path.
@@ -227,7 +259,7 @@ class TestPolicyPack:
                 if stream is not None:
                     stream.close()
         assert info.name == "ai-keys"
-        assert "no-plaintext-api-keys" in {policy.name for policy in info.policies}
+        assert {policy.name for policy in info.policies} == policy_names()
 
 
 @pytest.fixture(scope="module")
