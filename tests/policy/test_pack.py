@@ -110,3 +110,11 @@ def test_entry_point_builds_the_pack_the_cli_will_see(monkeypatch):
     for name in ("google-api-key-api-targets", "bedrock-api-key-expiry"):
         policy = next(p for p in info.policies if p.name == name)
         assert json_format.MessageToDict(policy.configSchema.properties)["allowedResourceNames"]["type"] == "array"
+
+
+def test_every_policy_has_a_row_in_the_readme():
+    readme = (POLICY_DIR.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Policy pack\n", 1)[1].split("\n## ", 1)[0]
+    levels = {EnforcementLevel.MANDATORY: "**mandatory**", EnforcementLevel.ADVISORY: "advisory"}
+    for policy in POLICIES:
+        assert f"| `{policy.name}` | {levels[policy.enforcement_level]} |" in section, policy.name
