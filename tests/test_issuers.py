@@ -10,7 +10,7 @@ import pytest
 
 from ai_keys import DeployTimeError, SecureApiKey, SecureApiKeyError
 from ai_keys.issuers import azure_ai_services
-from ai_keys.testing import MockEngine, is_secret_at, mock_pulumi, plan_update, resolve_output, unwrap_secrets
+from ai_keys.testing import MockEngine, is_secret_at, mock_clouds, mock_pulumi, plan_update, resolve_output, unwrap_secrets
 
 ROLE = "arn:aws:iam::123456789012:role/app"
 PRINCIPAL = "5f0c6a1e-8a0b-4f4e-9d53-2f1e0c7b9a11"
@@ -183,7 +183,7 @@ def test_an_account_with_local_auth_disabled_is_refused_pointing_at_entra_id(mon
         account = azure_ai_services._mock_account(call_args)
         return {**account, "properties": {**account["properties"], "disableLocalAuth": True}}
 
-    monkeypatch.setitem(azure_ai_services.MOCK_CALLS, "azure-native:cognitiveservices:getAccount", entra_only)  # type: ignore[index]
+    monkeypatch.setitem(mock_clouds._ISSUER_CALLS, "azure-native:cognitiveservices:getAccount", entra_only)
     with mock_pulumi() as engine, pytest.raises(DeployTimeError) as refused:
         deploy(engine, "azure_ai_services", "aws-secrets-manager")
     assert refused.value.field == "issuer.azure_ai_services.account_name"

@@ -1,8 +1,8 @@
 """Backends: one module per cloud store, imported only when chosen so no unused cloud SDK loads."""
 
-import functools
 import importlib
 import importlib.util
+import sys
 from typing import Optional, Protocol
 
 import pulumi
@@ -34,11 +34,11 @@ class BackendModule(Protocol):
         ...
 
 
-@functools.cache  # finding an SDK walks sys.path: once per process, not once per key
 def load_backend(backend: Backend) -> BackendModule:
     """Import the module for ``backend``; a missing SDK raises an error naming the pip extra."""
     module_name, extra, sdk = _BACKENDS[backend]
-    if importlib.util.find_spec(sdk) is None:
+    # An SDK already imported needs no search of sys.path (the common case: every key after the first).
+    if sys.modules.get(sdk) is None and importlib.util.find_spec(sdk) is None:
         raise BackendNotInstalledError(backend.value, extra, sdk)
     module: BackendModule = importlib.import_module(f"{__name__}.{module_name}")
     return module

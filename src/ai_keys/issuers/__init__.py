@@ -6,18 +6,18 @@ until a key is issued), its resources and its mock outputs; adding one is a modu
 :data:`ISSUERS`. Any issuer works with any store (``backend``).
 """
 
-import functools
 import importlib
 import importlib.util
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Callable, Protocol
 
 import pulumi
 
 from ..errors import BackendNotInstalledError, SecureApiKeyError
 
-__all__ = ["ISSUERS", "IssuedKey", "IssuerModule", "IssuerSpec", "load_issuer", "parse_issuer"]
+__all__ = ["ISSUERS", "IssuedKey", "IssuerModule", "IssuerSpec", "load_issuer", "mock_tables", "parse_issuer"]
 
 
 @dataclass(frozen=True)
@@ -85,28 +85,21 @@ def parse_issuer(raw: Any) -> IssuerSpec:
     return IssuerSpec(name, _module(name).validate(block, f"issuer.{name}"))
 
 
-@functools.cache  # finding an SDK walks sys.path: once per process, not once per key
 def load_issuer(name: str) -> IssuerModule:
     """The issuer's module; a missing cloud SDK raises an error naming the pip extra."""
     module = _module(name)
-    if importlib.util.find_spec(module.SDK) is None:
+    if sys.modules.get(module.SDK) is None and importlib.util.find_spec(module.SDK) is None:
         raise BackendNotInstalledError(f"issuer {name}", module.EXTRA, module.SDK)
     return module
 
 
-def mock_outputs(type_: str, name: str, inputs: dict[str, Any]) -> Optional[tuple[str, dict[str, Any]]]:
-    """The mock engine's outputs for a resource type an issuer creates, else None."""
+def mock_tables() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every issuer's mock outputs (by resource type) and mock invokes (by token), merged. The mock engine loads
+    them once, when it is imported, so no registration waits for an issuer module to import."""
+    outputs: dict[str, Any] = {}
+    calls: dict[str, Any] = {}
     for issuer in ISSUERS:
-        filler = _module(issuer).MOCK_OUTPUTS.get(type_)
-        if filler is not None:
-            return filler(name, inputs)
-    return None
-
-
-def mock_call(token: str, args: dict[str, Any]) -> Optional[dict[str, Any]]:
-    """The mock engine's result for an invoke an issuer makes, else None."""
-    for issuer in ISSUERS:
-        handler = _module(issuer).MOCK_CALLS.get(token)
-        if handler is not None:
-            return handler(args)
-    return None
+        module = _module(issuer)
+        outputs.update(module.MOCK_OUTPUTS)
+        calls.update(module.MOCK_CALLS)
+    return outputs, calls

@@ -13,15 +13,17 @@ from ._ids import stable_id
 __all__ = ["fill_call", "fill_outputs"]
 
 _CLOUDS = {"aws": aws, "azure-native": azure, "gcp": gcp}
+_ISSUER_OUTPUTS, _ISSUER_CALLS = issuers.mock_tables()
 
 
 def fill_outputs(
     type_: str, name: str, inputs: dict[str, Any], states_by_id: dict[str, dict[str, Any]]
 ) -> tuple[Optional[str], dict[str, Any]]:
     """Echo ``inputs`` and add the outputs the cloud returns for ``type_``."""
-    issued = issuers.mock_outputs(type_, name, inputs)  # each issuer holds the mock outputs of what it creates
+    issued = _ISSUER_OUTPUTS.get(type_)  # each issuer holds the mock outputs of what it creates
     if issued is not None:
-        return issued
+        result: tuple[str, dict[str, Any]] = issued(name, inputs)
+        return result
     cloud = _CLOUDS.get(type_.split(":", 1)[0])
     filled: Optional[tuple[str, dict[str, Any]]] = cloud.outputs(type_, name, inputs, states_by_id) if cloud else None
     if filled is not None:
@@ -31,9 +33,10 @@ def fill_outputs(
 
 def fill_call(token: str, args: dict[str, Any]) -> dict[str, Any]:
     """The result of an invoke (``aws:index/getRegion:getRegion``...); empty for unknown tokens."""
-    result = issuers.mock_call(token, args)
-    if result is not None:
-        return result
+    handler = _ISSUER_CALLS.get(token)
+    if handler is not None:
+        issued: dict[str, Any] = handler(args)
+        return issued
     cloud = _CLOUDS.get(token.split(":", 1)[0])
     result = cloud.call(token, args) if cloud else None
     return result if result is not None else {}
