@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
+import corpus
 import pytest
 from ai_keys_policy import (
     POLICIES,
@@ -168,6 +170,22 @@ class TestAzureAccountKeyShapes:
     def test_a_credential_name_is_enough_where_the_stack_holds_an_account(self) -> None:
         assert looks_like_account_key("apiKey", AZURE_KEY, azure_context=True) is not None
         assert looks_like_account_key("checksum", AZURE_KEY, azure_context=True) is None
+
+
+class TestOnTheCorpus:
+    """The Azure account key rules on the labelled corpus of the other policies (fixed seed): rates, not timings."""
+
+    def test_no_innocent_value_is_judged_an_account_key(self) -> None:
+        innocents = corpus.innocent_values()
+        for azure_context in (False, True):  # True: the most permissive reading, a stack with an account
+            judged = [s.label for s in innocents if looks_like_account_key(s.name, s.value, azure_context=azure_context)]
+            assert judged == [], azure_context
+
+    def test_every_azure_key_of_the_corpus_and_no_other_vendors_key_is_recognised(self) -> None:
+        samples = corpus.vendor_keys()
+        judged = Counter(s.kind for s in samples if looks_like_account_key(s.name, s.value))
+        assert judged == {"AZURE_AI_KEY": sum(1 for s in samples if s.kind == "AZURE_AI_KEY")}
+        assert judged["AZURE_AI_KEY"] >= 1000
 
 
 class TestNoPlaintextAzureAiAccountKeys:
