@@ -335,3 +335,62 @@ def test_swapping_the_store_keeps_the_issued_key_and_is_refused_while_the_old_st
     assert unprotected.op("ai-gemini-key") == "same"
     assert set(unprotected.of_type("aws:secretsmanager/secret:Secret").values()) == {"delete"}
     assert set(unprotected.of_type("gcp:secretmanager/secret:Secret").values()) == {"create"}
+
+
+# --------------------------------------------------------------------------------------- API Gateway, as an issuer
+PLAN = {"usage_plan": {"quota": {"limit": 1000, "period": "MONTH"}, "api_stages": [{"api_id": "a1b2c3d4e5", "stage": "prod"}]}}
+
+
+def registered(args: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    with mock_pulumi() as engine:
+        engine.run(lambda: SecureApiKey("client", args))  # type: ignore[arg-type]
+        return sorted((r.type, r.name, unwrap_secrets(r.inputs)) for r in engine.resources if r.custom)
+
+
+@pytest.mark.parametrize(
+    ("issuer_spelling", "backend_spelling"),
+    [
+        ({"issuer": {"aws_api_gateway": PLAN}}, {"backend": "aws-api-gateway", "api_gateway": PLAN}),
+        (
+            {"issuer": {"aws_api_gateway": PLAN}, "backend": "aws-secrets-manager", "readers": [ROLE]},
+            {"backend": "aws-api-gateway", "api_gateway": {**PLAN, "store_in_secrets_manager": True}, "readers": [ROLE]},
+        ),
+    ],
+    ids=["alone", "kept in secrets manager"],
+)
+def test_the_api_gateway_issuer_makes_what_the_earlier_spelling_made(
+    issuer_spelling: dict[str, Any], backend_spelling: dict[str, Any]
+) -> None:
+    made = registered(issuer_spelling)
+    assert made == registered(backend_spelling)  # the same children, names and inputs: no replacement on a switch
+    assert "aws:apigateway/apiKey:ApiKey" in [t for t, _, _ in made]
+
+
+def test_an_api_gateway_key_names_itself_as_the_issued_key() -> None:
+    with mock_pulumi() as engine:
+        key = engine.run(lambda: SecureApiKey("client", {"issuer": {"aws_api_gateway": PLAN}}))
+        api_key = engine.one("aws:apigateway/apiKey:ApiKey")
+        assert resolve_output(key.issued_key_id).value == api_key.id == resolve_output(key.api_key_id).value
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "allowed"),
+    [
+        ({"issuer": {"aws_api_gateway": {}}}, "issuer.aws_api_gateway.usage_plan", "issuer.aws_api_gateway.usage_plan_id"),
+        (
+            {"issuer": {"aws_api_gateway": {**PLAN, "store_in_secrets_manager": True}}},
+            "issuer.aws_api_gateway.store_in_secrets_manager",
+            "",
+        ),
+        ({"issuer": {"aws_api_gateway": PLAN}, "readers": [ROLE]}, "readers", "set backend: aws-secrets-manager"),
+        ({"issuer": {"aws_api_gateway": PLAN}, "backend": "gcp-secret-manager"}, "backend", "aws-secrets-manager"),
+        ({"issuer": {"aws_api_gateway": PLAN}, "value": "abcdefghij0123456789"}, "value", "leave value out"),
+        ({"issuer": {"aws_api_gateway": PLAN}, "api_gateway": PLAN}, "api_gateway", "issuer.aws_api_gateway"),
+    ],
+)
+def test_the_api_gateway_issuer_names_its_own_fields_when_it_refuses(override: dict[str, Any], field: str, allowed: str) -> None:
+    with mock_pulumi() as engine, pytest.raises(SecureApiKeyError) as refused:
+        engine.run(lambda: SecureApiKey("client", override))  # type: ignore[arg-type]
+    assert refused.value.field == field, str(refused.value)
+    assert allowed in refused.value.allowed
+    assert engine.resources == []

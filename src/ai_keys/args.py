@@ -170,6 +170,20 @@ class ApiGatewayArgs(TypedDict):
     `secret_ref`; `readers`, `encryption`, `rotation` and `replica_regions` then apply to it."""
 
 
+class ApiGatewayIssuerArgs(TypedDict):
+    """An API Gateway key for one client of your AI service, in a usage plan; kept in API Gateway alone, or also in
+    `aws-secrets-manager` when that is the `backend`."""
+
+    enabled: NotRequired[bool]
+    """Whether the key may be used (default true)."""
+    customer_id: NotRequired[pulumi.Input[str]]
+    """AWS Marketplace customer identifier for SaaS integrations."""
+    usage_plan_id: NotRequired[pulumi.Input[str]]
+    """Attach the key to this existing usage plan instead of creating one."""
+    usage_plan: NotRequired[UsagePlanArgs]
+    """Create a usage plan for this key (throttle, quota, API stages)."""
+
+
 class AzureNetworkArgs(TypedDict):
     """Firewall of a vault the component creates."""
 
@@ -309,6 +323,8 @@ class AzureAiServicesIssuerArgs(TypedDict):
 class IssuerArgs(TypedDict):
     """Where the key comes from, when a service mints it: exactly one of these."""
 
+    aws_api_gateway: NotRequired[ApiGatewayIssuerArgs]
+    """An API Gateway key for a client of your own AI service (with no `backend`, or `aws-secrets-manager`)."""
     gemini: NotRequired[GeminiIssuerArgs]
     """A Gemini API key made by Google Cloud."""
     bedrock: NotRequired[BedrockIssuerArgs]
@@ -320,9 +336,10 @@ class IssuerArgs(TypedDict):
 class SecureApiKeyArgs(TypedDict):
     """Arguments of a SecureApiKey: one set for every backend."""
 
-    backend: Backend
-    """Where to store the key: `aws-secrets-manager`, `aws-api-gateway`, `azure-key-vault` or
-    `gcp-secret-manager`."""
+    backend: NotRequired[Backend]
+    """Where to store the key: `aws-secrets-manager`, `azure-key-vault` or `gcp-secret-manager` (or
+    `aws-api-gateway`, the earlier spelling of `issuer.aws_api_gateway`). Required unless `issuer.aws_api_gateway`
+    keeps the key in API Gateway alone."""
     value: NotRequired[pulumi.Input[str]]
     """The key. Always handled as a Pulumi secret. Required unless `issuer` makes it, or on `aws-api-gateway`,
     where AWS generates one when omitted. Use `config.require_secret(...)`."""

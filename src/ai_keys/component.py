@@ -78,7 +78,9 @@ class SecureApiKey(pulumi.ComponentResource):
         self.kms_key_id = result.kms_key_id if result.kms_key_id is not None else none
         self.api_key_id = result.api_key_id if result.api_key_id is not None else none
         self.usage_plan_id = result.usage_plan_id if result.usage_plan_id is not None else none
-        self.issued_key_id = issued.issued_key_id if issued else none
+        # An API Gateway key is issued too: its id says which key it is.
+        issued_key_id = issued.issued_key_id if issued else result.api_key_id
+        self.issued_key_id = issued_key_id if issued_key_id is not None else none
         # Only the outputs this key has go into the state: absent ones would be one more await each.
         self.register_outputs(
             {
@@ -92,7 +94,7 @@ class SecureApiKey(pulumi.ComponentResource):
                     ("kms_key_id", result.kms_key_id),
                     ("api_key_id", result.api_key_id),
                     ("usage_plan_id", result.usage_plan_id),
-                    ("issued_key_id", issued.issued_key_id if issued else None),
+                    ("issued_key_id", issued_key_id),
                 )
                 if output is not None
             }

@@ -55,6 +55,7 @@ class IssuerModule(Protocol):
 
 
 ISSUERS: dict[str, str] = {
+    "aws_api_gateway": "aws_api_gateway",
     "gemini": "gemini",
     "bedrock": "bedrock",
     "azure_ai_services": "azure_ai_services",

@@ -114,6 +114,13 @@ def build_spec(args: Any, resource_name: str = "") -> KeySpec:
     :class:`SecureApiKeyError` on the first problem found."""
     if not isinstance(args, Mapping):
         raise SecureApiKeyError("", f"args must be a mapping (got {type(args).__name__})", "a SecureApiKeyArgs dict")
+    spelling, stored = aws_api_gateway.BACKEND_SPELLING, False
+    issuer_block = args.get("issuer")
+    if isinstance(issuer_block, Mapping) and issuer_block.get("aws_api_gateway") is not None and len(issuer_block) == 1:
+        from ..issuers import aws_api_gateway as api_gateway_issuer
+
+        args, stored = api_gateway_issuer.backend_args(args)
+        spelling = aws_api_gateway.ISSUER_SPELLING
     common = parse_common(args, resource_name)
     fields = dict(vars(common))
     fields["readers"] = _readers_checked_at_deploy(common)
@@ -121,7 +128,7 @@ def build_spec(args: Any, resource_name: str = "") -> KeySpec:
     if common.backend is Backend.AWS_SECRETS_MANAGER:
         return KeySpec(**fields, aws_secrets_manager=aws_secrets_manager.validate(common, args))
     if common.backend is Backend.AWS_API_GATEWAY:
-        return KeySpec(**fields, api_gateway=aws_api_gateway.validate(common, args))
+        return KeySpec(**fields, api_gateway=aws_api_gateway.validate(common, args, spelling, stored=stored))
     if common.backend is Backend.AZURE_KEY_VAULT:
         return KeySpec(**fields, azure=azure_key_vault.validate(common, args))
     return KeySpec(**fields, gcp=gcp_secret_manager.validate(common, args))

@@ -40,13 +40,37 @@ METHOD_PATH_PATTERN = r"/(\S*/)?(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY|\*)"
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 
 SECRETS_MANAGER_ONLY = "set api_gateway.store_in_secrets_manager: true to keep a copy of the key in Secrets Manager"
-_REFUSALS = {
-    "readers": f"{SECRETS_MANAGER_ONLY}; readers may then read that copy (an API key has no read policy)",
-    "rotation": f"{SECRETS_MANAGER_ONLY}; its rotation Lambda must then also issue the new API key",
-    "encryption": f"{SECRETS_MANAGER_ONLY}, which is then encrypted with that key (API Gateway has no customer keys)",
-    "replica_regions": f"{SECRETS_MANAGER_ONLY}, which is then replicated (API keys are regional)",
-    "recovery_window_days": f"{SECRETS_MANAGER_ONLY}; the window then applies to that copy (API keys have no recovery)",
-}
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How the user wrote the API Gateway options: where the block is, and how to ask for a stored copy. The rules
+    are the same either way; the refusals name the fields as the user spelled them."""
+
+    block: str
+    """The block's field path."""
+    keep_a_copy: str
+    """How to keep a copy in Secrets Manager, in words for a refusal."""
+    store_field: Optional[str] = "store_in_secrets_manager"
+    """The block's field asking for a copy, or None when ``backend`` says it."""
+
+
+BACKEND_SPELLING = Spelling(BLOCK, SECRETS_MANAGER_ONLY)
+"""``backend: aws-api-gateway`` with an ``api_gateway`` block."""
+ISSUER_SPELLING = Spelling(
+    "issuer.aws_api_gateway", "set backend: aws-secrets-manager to keep a copy of the key in Secrets Manager", None
+)
+"""``issuer: {aws_api_gateway: ...}``, alone or with ``backend: aws-secrets-manager``."""
+
+
+def _refusals(keep_a_copy: str) -> dict[str, str]:
+    return {
+        "readers": f"{keep_a_copy}; readers may then read that copy (an API key has no read policy)",
+        "rotation": f"{keep_a_copy}; its rotation Lambda must then also issue the new API key",
+        "encryption": f"{keep_a_copy}, which is then encrypted with that key (API Gateway has no customer keys)",
+        "replica_regions": f"{keep_a_copy}, which is then replicated (API keys are regional)",
+        "recovery_window_days": f"{keep_a_copy}; the window then applies to that copy (API keys have no recovery)",
+    }
 
 
 @dataclass(frozen=True)
@@ -204,8 +228,8 @@ def _api_stage(path: str, raw: Any) -> ApiStageSpec:
     return ApiStageSpec(api_id=api_id, stage=stage, throttles=throttles)
 
 
-def _usage_plan(raw: Any) -> UsagePlanSpec:
-    path = f"{BLOCK}.usage_plan"
+def _usage_plan(raw: Any, block_path: str) -> UsagePlanSpec:
+    path = f"{block_path}.usage_plan"
     block = check.mapping(path, raw)
     check.known_keys(path, block, PLAN_FIELDS)
     raw_stages = check.sequence(f"{path}.api_stages", block.get("api_stages") or [], max_items=200)
@@ -241,27 +265,28 @@ def _required(path: str, block: Mapping[str, Any], key: str, allowed: str) -> An
     return block[key]
 
 
-def _plan_choice(block: Mapping[str, Any]) -> tuple[Optional[Any], Optional[UsagePlanSpec]]:
+def _plan_choice(block: Mapping[str, Any], block_path: str) -> tuple[Optional[Any], Optional[UsagePlanSpec]]:
     plan_id = block.get("usage_plan_id")
     plan = block.get("usage_plan")
     if plan_id is not None and plan is not None:
         raise SecureApiKeyError(
-            f"{BLOCK}.usage_plan_id",
-            f"cannot be combined with {BLOCK}.usage_plan",
+            f"{block_path}.usage_plan_id",
+            f"cannot be combined with {block_path}.usage_plan",
             "either an existing plan's id or a usage_plan block to create one",
         )
     if plan_id is None and plan is None:
         raise SecureApiKeyError(
-            f"{BLOCK}.usage_plan",
+            f"{block_path}.usage_plan",
             "is required: a key outside any usage plan cannot be used on any API stage",
-            f"{BLOCK}.usage_plan (create a plan with throttle, quota and API stages) or {BLOCK}.usage_plan_id (an existing plan)",
+            f"{block_path}.usage_plan (create a plan with throttle, quota and API stages) or "
+            f"{block_path}.usage_plan_id (an existing plan)",
         )
     if plan_id is not None:
         checked_id = check.input_str(
-            f"{BLOCK}.usage_plan_id", plan_id, pattern=ID_PATTERN, allowed="a usage plan id such as 'a1b2c3'"
+            f"{block_path}.usage_plan_id", plan_id, pattern=ID_PATTERN, allowed="a usage plan id such as 'a1b2c3'"
         )
         return checked_id, None
-    return None, _usage_plan(plan)
+    return None, _usage_plan(plan, block_path)
 
 
 def _check_key_fields(common: CommonSpec) -> None:
@@ -274,32 +299,39 @@ def _check_key_fields(common: CommonSpec) -> None:
             raise SecureApiKeyError(f"tags.{key}", "uses the reserved prefix 'aws:'", "tag keys not starting with aws:")
 
 
-def validate(common: CommonSpec, args: Mapping[str, Any]) -> ApiGatewayOptions:
-    """Judge ``args`` for the ``aws-api-gateway`` backend; every refusal names the field path."""
+def validate(
+    common: CommonSpec, args: Mapping[str, Any], spelling: Spelling = BACKEND_SPELLING, *, stored: bool = False
+) -> ApiGatewayOptions:
+    """Judge ``args`` for the API Gateway key; every refusal names the field path as ``spelling`` writes it.
+    ``stored`` says a copy is kept when the spelling has no field for it (the issuer spelling: ``backend``)."""
+    path = spelling.block
     refuse_other_blocks(common, args, accepted=(BLOCK, "aws"))
-    block = check.mapping(BLOCK, args.get(BLOCK) or {})
-    check.known_keys(BLOCK, block, BLOCK_FIELDS)
-    store = check.boolean(f"{BLOCK}.store_in_secrets_manager", block.get("store_in_secrets_manager", False))
+    block = check.mapping(path, args.get(BLOCK) or {})
+    fields = BLOCK_FIELDS if spelling.store_field else tuple(f for f in BLOCK_FIELDS if f != "store_in_secrets_manager")
+    check.known_keys(path, block, fields)
+    store = stored
+    if spelling.store_field:
+        store = check.boolean(f"{path}.{spelling.store_field}", block.get(spelling.store_field, False))
     if not store:
-        refuse_given(common, _REFUSALS)
+        refuse_given(common, _refusals(spelling.keep_a_copy))
         if args.get("aws") is not None:
-            raise SecureApiKeyError("aws", "only applies to the Secrets Manager copy of the key", SECRETS_MANAGER_ONLY)
+            raise SecureApiKeyError("aws", "only applies to the Secrets Manager copy of the key", spelling.keep_a_copy)
         if args.get("deletion_protection") is True:
             # The default stays accepted; asking for it outright is asking for something an API key cannot have.
             raise SecureApiKeyError(
                 "deletion_protection",
                 "cannot be honoured by an API key alone: a deleted API key cannot be recovered",
-                f"{SECRETS_MANAGER_ONLY} (a recovery window then guards that copy), or the protect resource option "
+                f"{spelling.keep_a_copy} (a recovery window then guards that copy), or the protect resource option "
                 "on the component to stop Pulumi deleting the key",
             )
     _check_key_fields(common)
-    enabled = check.boolean(f"{BLOCK}.enabled", block.get("enabled", True))
+    enabled = check.boolean(f"{path}.enabled", block.get("enabled", True))
     customer_id = (
-        check.input_str(f"{BLOCK}.customer_id", block["customer_id"], max_len=1024, allowed="an AWS Marketplace customer id")
+        check.input_str(f"{path}.customer_id", block["customer_id"], max_len=1024, allowed="an AWS Marketplace customer id")
         if block.get("customer_id") is not None
         else None
     )
-    plan_id, plan = _plan_choice(block)
+    plan_id, plan = _plan_choice(block, path)
     secrets_manager: Optional[AwsSecretsManagerOptions] = None
     if store:
         window = check_secrets_manager_fields(common)

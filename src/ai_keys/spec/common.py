@@ -279,7 +279,11 @@ def parse_common(args: Mapping[str, Any], resource_name: str = "") -> CommonSpec
     """Check the shape of every backend-neutral field."""
     check.known_keys("", args, TOP_LEVEL_FIELDS)
     if "backend" not in args:
-        raise SecureApiKeyError("backend", "is required", ", ".join(b.value for b in Backend))
+        raise SecureApiKeyError(
+            "backend",
+            "is required: where the key is kept",
+            ", ".join(b.value for b in Backend) + " (or issuer.aws_api_gateway alone, for a key kept in API Gateway only)",
+        )
     backend = parse_backend(args["backend"])
     for block_name in BACKEND_BLOCKS:
         if block_name in args and args[block_name] is not None:
