@@ -84,16 +84,13 @@ for client, tier in CLIENTS.items():
     key = SecureApiKey(
         client,
         {
-            "backend": "aws-api-gateway",
+            "backend": "aws-secrets-manager",  # a copy only the client's role may read
             "description": f"{client} ({tier} tier) key for the inference API",
             "readers": [reader],  # only the client's role may read the stored copy
             # A customer-managed key lets a client in another AWS account decrypt (the AWS-managed key cannot).
             "encryption": {"create_key": True},
             "tags": {"client": client, "tier": tier},
-            "api_gateway": {
-                "usage_plan": {"name": f"inference-{tier}-{client}", **TIERS[tier]},
-                "store_in_secrets_manager": True,
-            },
+            "issuer": {"aws_api_gateway": {"usage_plan": {"name": f"inference-{tier}-{client}", **TIERS[tier]}}},
         },
     )
     # Hand these to the client: their app calls ai_keys.runtime.resolve(secret_ref) and sends the result
