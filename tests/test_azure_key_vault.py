@@ -10,7 +10,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from ai_keys import SecureApiKey, SecureApiKeyError
-from ai_keys.spec import azure_key_vault as azure_spec
+from ai_keys.rules import azure_key_vault as azure_spec
 from ai_keys.testing import MockEngine, RegisteredResource, mock_pulumi, resolve_output
 from ai_keys.testing.mock_clouds import azure as azure_mock
 

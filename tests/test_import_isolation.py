@@ -18,7 +18,7 @@ from .conftest import CANARY
 SRC = Path(__file__).resolve().parent.parent / "src"
 CLOUD_SDK_ROOTS = ("pulumi_aws", "pulumi_azure_native", "pulumi_gcp", "boto3", "botocore", "azure")
 CLOUD_SDK_PACKAGES = ("google.cloud",)  # google.protobuf comes with pulumi itself; google.cloud must not load
-PUBLIC_MODULES = ("ai_keys", "ai_keys.runtime", "ai_keys.provider", "ai_keys.spec", "ai_keys.backends", "ai_keys.testing")
+PUBLIC_MODULES = ("ai_keys", "ai_keys.runtime", "ai_keys.provider", "ai_keys.rules", "ai_keys.stores", "ai_keys.testing")
 
 # backend -> (minimal valid args beyond backend/value, the SDK module it needs, the pip extra that installs it)
 BACKENDS: dict[str, tuple[dict[str, Any], str, str]] = {

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ai_keys import SecureApiKey, SecureApiKeyError
-from ai_keys.spec import build_spec
+from ai_keys.rules import build_spec
 from ai_keys.testing import MockEngine, resolve_output
 
 from .conftest import CANARY

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from ai_keys import SecureApiKey, SecureApiKeyError
 from ai_keys.args import Backend
-from ai_keys.spec import aws_api_gateway, azure_key_vault, build_spec, gcp_secret_manager
-from ai_keys.spec.common import ENCRYPTION_FIELDS, ROTATION_FIELDS, TOP_LEVEL_FIELDS
+from ai_keys.rules import aws_api_gateway, azure_key_vault, build_spec, gcp_secret_manager
+from ai_keys.rules.common import ENCRYPTION_FIELDS, ROTATION_FIELDS, TOP_LEVEL_FIELDS
 from ai_keys.testing import mock_pulumi
 
 scalars = st.one_of(

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         UsagePlanArgs,
     )
     from .component import SecureApiKey
-    from .spec.deploy_time import DeployTimeError
+    from .rules.deploy_time import DeployTimeError
 
 __all__ = [
     "AiKeysError",
@@ -57,7 +57,7 @@ __all__ = [
 
 _LAZY = {name: ".args" for name in __all__ if name.endswith("Args") or name == "Backend"} | {
     "SecureApiKey": ".component",
-    "DeployTimeError": ".spec.deploy_time",
+    "DeployTimeError": ".rules.deploy_time",
 }
 
 

@@ -5,10 +5,10 @@ from typing import Optional
 import pulumi
 
 from .args import SecureApiKeyArgs
-from .backends import load_backend
 from .issuers import load_issuer
-from .spec import build_spec
-from .spec.deploy_time import declaring
+from .rules import build_spec
+from .rules.deploy_time import declaring
+from .stores import load_backend
 
 TYPE_TOKEN = "ai-keys:index:SecureApiKey"
 

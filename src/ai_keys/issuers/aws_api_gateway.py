@@ -2,8 +2,8 @@
 quota, stages). Unlike the other issuers it may stand alone (no ``backend``: the key lives in API Gateway only) or
 be kept in ``aws-secrets-manager``, so the client's app reads it like any other key.
 
-Its rules, resources and mock outputs are those of the API Gateway key (``ai_keys.spec.aws_api_gateway``,
-``ai_keys.backends.aws_api_gateway``, the AWS mock cloud): this module maps the issuer spelling onto them, and
+Its rules, resources and mock outputs are those of the API Gateway key (``ai_keys.rules.aws_api_gateway``,
+``ai_keys.stores.aws_api_gateway``, the AWS mock cloud): this module maps the issuer spelling onto them, and
 refusals name the fields as written here (``issuer.aws_api_gateway.usage_plan...``).
 """
 

@@ -18,8 +18,8 @@ from typing import Any, Callable
 import pulumi
 
 from ..errors import SecureApiKeyError
-from ..spec import _checks as check
-from ..spec.deploy_time import at_deploy
+from ..rules import _checks as check
+from ..rules.deploy_time import at_deploy
 from . import IssuedKey
 
 EXTRA, SDK = "aws", "pulumi_aws"

@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional
 import pulumi
 
 from ..errors import SecureApiKeyError
-from ..spec import _checks as check
+from ..rules import _checks as check
 from . import IssuedKey
 
 EXTRA, SDK = "gcp", "pulumi_gcp"

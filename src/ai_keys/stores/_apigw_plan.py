@@ -6,7 +6,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from ..spec.aws_api_gateway import ApiStageSpec, QuotaSpec, ThrottleSpec, UsagePlanSpec
+from ..rules.aws_api_gateway import ApiStageSpec, QuotaSpec, ThrottleSpec, UsagePlanSpec
 
 
 def create_usage_plan(

@@ -9,8 +9,8 @@ import pulumi
 import pulumi_azure_native as azure_native
 
 from ..errors import SecureApiKeyError
-from ..spec.azure_key_vault import AzureAuditOptions, AzureKeyVaultOptions, AzureVaultOptions, parse_vault_id
-from ..spec.deploy_time import at_deploy
+from ..rules.azure_key_vault import AzureAuditOptions, AzureKeyVaultOptions, AzureVaultOptions, parse_vault_id
+from ..rules.deploy_time import at_deploy
 from . import _azure_names
 from ._inputs import str_input
 

@@ -14,8 +14,8 @@ from typing import Any, Optional
 import pulumi
 import pulumi_azure_native as azure_native
 
-from ..spec import KeySpec, RotationSpec, checked_value
-from ..spec.azure_key_vault import DESCRIPTION_TAG, MAX_VALUE_BYTES, AzureKeyVaultOptions
+from ..rules import KeySpec, RotationSpec, checked_value
+from ..rules.azure_key_vault import DESCRIPTION_TAG, MAX_VALUE_BYTES, AzureKeyVaultOptions
 from . import _azure_names, _azure_rotation, _azure_vault
 from .result import BackendResult
 

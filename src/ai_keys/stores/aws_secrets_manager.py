@@ -8,9 +8,9 @@ import pulumi
 import pulumi_aws as aws
 
 from ..errors import SecureApiKeyError
-from ..spec import KeySpec, checked_value
-from ..spec.aws_secrets_manager import MAX_VALUE_BYTES, AwsSecretsManagerOptions
-from ..spec.deploy_time import at_deploy
+from ..rules import KeySpec, checked_value
+from ..rules.aws_secrets_manager import MAX_VALUE_BYTES, AwsSecretsManagerOptions
+from ..rules.deploy_time import at_deploy
 from . import _aws_kms, _aws_policies
 from .result import BackendResult
 

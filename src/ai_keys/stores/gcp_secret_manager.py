@@ -7,8 +7,8 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumiverse_time as time
 
-from ..spec import KeySpec, checked_value
-from ..spec.gcp_secret_manager import (
+from ..rules import KeySpec, checked_value
+from ..rules.gcp_secret_manager import (
     DESCRIPTION_ANNOTATION,
     GLOBAL,
     MAX_VALUE_BYTES,

@@ -1,4 +1,4 @@
-"""Backends: one module per cloud store, imported only when chosen so no unused cloud SDK loads."""
+"""Stores: one module per cloud secret store (the `backend` arg), imported only when chosen so no unused cloud SDK loads."""
 
 import importlib
 import importlib.util
@@ -9,7 +9,7 @@ import pulumi
 
 from ..args import Backend
 from ..errors import BackendNotInstalledError
-from ..spec import KeySpec
+from ..rules import KeySpec
 from .result import BackendResult
 
 __all__ = ["BackendModule", "BackendResult", "load_backend"]
@@ -24,7 +24,7 @@ _BACKENDS: dict[Backend, tuple[str, str, str]] = {
 
 
 class BackendModule(Protocol):
-    """What every backend module provides."""
+    """What every store module provides."""
 
     def create(
         self, name: str, spec: KeySpec, parent: pulumi.Resource, value: "Optional[pulumi.Output[str]]" = None

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import SecureApiKeyError
-from ..spec.aws_secrets_manager import READ_ACTION, refuse_an_oversized_policy, secret_read_policy
+from ..rules.aws_secrets_manager import READ_ACTION, refuse_an_oversized_policy, secret_read_policy
 
 __all__ = ["READ_ACTION", "account_of", "key_policy", "refuse_an_oversized_policy", "replica_arn", "secret_read_policy"]
 

@@ -16,7 +16,7 @@ from typing import Optional
 import pulumi
 import pulumi_gcp as gcp
 
-from ..spec.gcp_secret_manager import GcpRotation
+from ..rules.gcp_secret_manager import GcpRotation
 
 ANCHOR = datetime(2025, 1, 1, tzinfo=timezone.utc)
 """The fixed origin of every rotation schedule."""

@@ -1,4 +1,4 @@
-"""Validation: user args -> one frozen, normalized :class:`KeySpec`. Imports no cloud SDK.
+"""Validation rules: user args -> one frozen, normalized :class:`KeySpec`. Imports no cloud SDK.
 
 Every check runs before any resource is registered; a refusal is a :class:`~ai_keys.SecureApiKeyError`
 naming the field path and what is allowed.

@@ -6,7 +6,7 @@ from typing import Any, Optional
 import pulumi
 import pulumi_azure_native as azure_native
 
-from ..spec import RotationSpec
+from ..rules import RotationSpec
 from . import _azure_names
 from ._inputs import str_input
 

@@ -1,6 +1,6 @@
 """The ``aws-api-gateway`` backend: an API key for one client of your AI service, the usage plan it
 belongs to (created here, or an existing one) and the ``UsagePlanKey`` linking them; optionally a copy
-of the key in Secrets Manager, made by :func:`ai_keys.backends.aws_secrets_manager.store`, so the
+of the key in Secrets Manager, made by :func:`ai_keys.stores.aws_secrets_manager.store`, so the
 client's app reads it through ``secret_ref`` like any other key.
 
 The key's value leaves this module only as a Pulumi secret: ``ApiKey.value`` is marked by the SDK, and
@@ -12,9 +12,9 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from ..spec import KeySpec, checked_value
-from ..spec.aws_api_gateway import KEY_VALUE_MAX, ApiGatewayOptions, check_key_value
-from ..spec.deploy_time import at_deploy
+from ..rules import KeySpec, checked_value
+from ..rules.aws_api_gateway import KEY_VALUE_MAX, ApiGatewayOptions, check_key_value
+from ..rules.deploy_time import at_deploy
 from . import aws_secrets_manager
 from ._apigw_plan import create_usage_plan
 from ._inputs import str_input

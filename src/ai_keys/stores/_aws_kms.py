@@ -9,7 +9,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from ..spec import EncryptionSpec, KeySpec
+from ..rules import EncryptionSpec, KeySpec
 from ._inputs import str_input
 
 DEFAULT_KEY_ROTATION_DAYS = 365

@@ -1,6 +1,6 @@
 """Backend-neutral parts of the spec: the shape checks every backend shares.
 
-Backend rule modules (``spec/<backend>.py``) then decide what each backend accepts; this module never
+Backend rule modules (``rules/<backend>.py``) then decide what each backend accepts; this module never
 knows about one cloud.
 """
 

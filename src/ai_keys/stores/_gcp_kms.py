@@ -7,7 +7,7 @@ from typing import Optional
 import pulumi
 import pulumi_gcp as gcp
 
-from ..spec.gcp_secret_manager import GcpEncryption
+from ..rules.gcp_secret_manager import GcpEncryption
 
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 CRYPTO_KEY_NAME = "api-key"
