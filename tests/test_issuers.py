@@ -394,3 +394,14 @@ def test_the_api_gateway_issuer_names_its_own_fields_when_it_refuses(override: d
     assert refused.value.field == field, str(refused.value)
     assert allowed in refused.value.allowed
     assert engine.resources == []
+
+
+def test_a_profile_of_another_region_is_refused_once_the_region_is_known() -> None:
+    profile = "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4"
+    with mock_pulumi() as engine, pytest.raises(DeployTimeError) as refused:
+        engine.run(
+            lambda: SecureApiKey("ai", {"backend": "aws-secrets-manager", "issuer": {"bedrock": {"models": [MODEL, profile]}}})
+        )
+    assert refused.value.field == "issuer.bedrock.models[1]"
+    assert "in eu-west-1, but the key is made and used in us-east-1" in str(refused.value)
+    assert engine.find("aws:iam/serviceSpecificCredential:ServiceSpecificCredential") == []

@@ -117,18 +117,35 @@ def invoke_policy(models: list[str], allow_all: bool) -> dict[str, Any]:
     }
 
 
+def _in_region(index: int, arn_and_region: list[Any]) -> str:
+    arn, region = str(arn_and_region[0]), str(arn_and_region[1])
+    match = _MODEL.fullmatch(arn)
+    if match is not None and match.group("account") and match.group("region") != region:
+        raise SecureApiKeyError(
+            f"issuer.bedrock.models[{index}]",
+            f"is a {match.group('kind')} in {match.group('region')}, but the key is made and used in {region}",
+            "your account's profiles and models in the provider's region (foundation models may be in any region)",
+        )
+    return arn
+
+
 def issue(name: str, options: BedrockOptions, tags: Mapping[str, str], parent: pulumi.Resource) -> IssuedKey:
     """The IAM user, its invoke-only policy and the Bedrock API key."""
     import pulumi_aws as aws
 
     child = pulumi.ResourceOptions(parent=parent)
+    # Your own profiles and models live in one region: the provider's, where the key is used. Foundation models may
+    # sit in other regions (a cross-region inference profile routes to them).
+    region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
+    models = [
+        at_deploy(pulumi.Output.all(arn, region), functools.partial(_in_region, index))
+        for index, arn in enumerate(options.models)
+    ]
     user = aws.iam.User(f"{name}-bedrock-user", path="/ai-keys/bedrock/", tags=dict(tags) or None, opts=child)
     policy = aws.iam.UserPolicy(
         f"{name}-bedrock-invoke",
         user=user.name,
-        policy=pulumi.Output.all(*options.models).apply(
-            lambda arns: json.dumps(invoke_policy(list(arns), options.allow_all_models))
-        ),
+        policy=pulumi.Output.all(*models).apply(lambda arns: json.dumps(invoke_policy(list(arns), options.allow_all_models))),
         opts=child,
     )
     credential = aws.iam.ServiceSpecificCredential(
