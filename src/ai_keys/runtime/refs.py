@@ -130,8 +130,9 @@ def _refusal(secret_ref: str) -> str:
     if _API_GATEWAY_KEY_ID.fullmatch(secret_ref):
         return (
             "the secret_ref given (10 characters) looks like an API Gateway API key id: an 'aws-api-gateway' key "
-            "without store_in_secrets_manager has no stored copy to read. Set store_in_secrets_manager: true and "
-            "pass the new secret_ref (the secret's ARN), or read the key with "
+            "without store_in_secrets_manager has no stored copy to read. Keep a copy (backend: aws-secrets-manager "
+            "with issuer.aws_api_gateway, or store_in_secrets_manager: true) and pass the new secret_ref (the "
+            "secret's ARN), or read the key with "
             "`aws apigateway get-api-key --api-key <api_key_id> --include-value`"
         )
     return f"{_describe(secret_ref)} is not a secret reference; expected {_forms()}"

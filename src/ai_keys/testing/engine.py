@@ -120,8 +120,25 @@ class RecordingMonitor(MockMonitor):
         self.registrations: list[RegisteredResource] = []
         self._urns: set[str] = set()
         self._lock = threading.Lock()
+        self._in_flight = 0
+        self._idle = threading.Condition()
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        with self._idle:
+            self._in_flight += 1
+        try:
+            return self._register(request)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        """Wait until no registration is in progress (a failed run still records what it registered)."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
+
+    def _register(self, request: Any) -> Any:
         if request.type != STACK_TYPE:
             # The engine refuses a second resource with the same URN; the SDK's mock monitor would
             # silently overwrite the first, letting a program that cannot deploy pass its tests.
@@ -251,6 +268,8 @@ class MockEngine:
             _sync_await(run_pulumi_func(body))
         except BaseException:
             self.failed = True
+            # Registrations running in the monitor's threads finish and are recorded before the error surfaces.
+            self.monitor.wait_idle()
             raise
         root = get_root_resource()
         outputs = getattr(root, "outputs", {}) or {}
