@@ -113,6 +113,13 @@ class CommonSpec:
     reader_names: tuple[Optional[str], ...] = ()
     """Per entry of ``readers``: the name given in ``readers_by_name``, or None for an entry of ``readers``."""
 
+    @property
+    def store_protected(self) -> bool:
+        """Whether the store's secret is ``protect``ed, so the engine refuses its deletion or replacement before any
+        step runs: with deletion protection on, and always with rotation on (a replacement would seed the new secret
+        with the initial value the state keeps, not the one the rotator wrote since)."""
+        return self.deletion_protection or self.rotation is not None
+
     def reader_path(self, index: int) -> str:
         """The field path of ``readers[index]`` as the user wrote it."""
         name = self.reader_names[index] if index < len(self.reader_names) else None

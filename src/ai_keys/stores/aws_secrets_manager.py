@@ -55,7 +55,7 @@ def store(
         if spec.encryption is not None
         else (None, {})
     )
-    protected = guarded(spec)
+    protected = spec.store_protected
     # The primary region is the provider's, known at deploy time: the rules that need it (and readers known only
     # then) gate the secret itself, so a refusal creates nothing. A plain key needs no such wait.
     gates: list[Any] = [r for r in spec.readers if not isinstance(r, str)]
@@ -115,13 +115,6 @@ def _regional_rules(spec: KeySpec, primary: "pulumi.Output[str]") -> "pulumi.Out
             )
 
     return at_deploy(pulumi.Output.all(lambda_arn, primary), check)
-
-
-def guarded(spec: KeySpec) -> bool:
-    """Whether the secret is protected from deletion and replacement: with deletion protection (replicas have
-    no recovery window), and always with rotation on (a replacement would seed the new secret with the
-    initial value the state keeps, not the rotated one)."""
-    return spec.deletion_protection or spec.rotation is not None
 
 
 def _version(

@@ -90,7 +90,7 @@ def _secret(
             depends_on=[near_expiry] if near_expiry is not None else None,
             # A replacement would seed the new secret with the state's initial value and expiry once a rotator
             # has written another: with rotation on, the secret is protected whatever deletion_protection says.
-            protect=True if spec.deletion_protection or spec.rotation is not None else None,
+            protect=True if spec.store_protected else None,
             # azure-native deletes a secret through the data plane, which a created vault's firewall and RBAC
             # refuse to the deploying identity. Deleting the vault takes its secrets with it (into soft delete), so
             # a secret in a created vault is only dropped from the state.

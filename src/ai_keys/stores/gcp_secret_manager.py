@@ -64,7 +64,7 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource, issued: "Optional[
             depends_on=_propagated(name, prerequisites, options.iam_propagation_seconds, parent),
             # Deleting or replacing the secret deletes its reader binding and disables its version first; only
             # then would the provider's deletion_protection refuse. The engine refuses such a plan up front.
-            protect=True if guarded(spec) else None,
+            protect=True if spec.store_protected else None,
         ),
     )
     version = _version(name, spec, secret, value, parent)
@@ -102,12 +102,6 @@ def _grant_readers(name: str, spec: KeySpec, secret: gcp.secretmanager.Secret, p
         project=project,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-
-
-def guarded(spec: KeySpec) -> bool:
-    """Whether the secret is protected from deletion and replacement: with deletion protection, and always
-    with rotation on (a replacement would seed the new secret with the initial value, not the rotated one)."""
-    return spec.deletion_protection or spec.rotation is not None
 
 
 def _propagated(name: str, grants: list[pulumi.Resource], seconds: int, parent: pulumi.Resource) -> list[pulumi.Resource]:
