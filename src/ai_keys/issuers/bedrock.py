@@ -19,7 +19,7 @@ import pulumi
 
 from ..errors import SecureApiKeyError
 from ..rules import _checks as check
-from ..rules.deploy_time import at_deploy
+from ..rules.deploy_time import at_deploy, now_or_at_deploy
 from . import IssuedKey
 
 EXTRA, SDK = "aws", "pulumi_aws"
@@ -82,13 +82,11 @@ def validate(block: Mapping[str, Any], path: str) -> BedrockOptions:
     if raw_models and allow_all:
         raise SecureApiKeyError(f"{path}.allow_all_models", "cannot be combined with models", "one of models or allow_all_models")
     models = tuple(
-        check.input_str(f"{path}.models[{i}]", arn, max_len=2048, allowed=MODEL_RULE) for i, arn in enumerate(raw_models)
-    )
-    models = tuple(
-        _model(f"{path}.models[{i}]", arn)
-        if isinstance(arn, str)
-        else at_deploy(arn, functools.partial(_model, f"{path}.models[{i}]"))
-        for i, arn in enumerate(models)
+        now_or_at_deploy(
+            check.input_str(f"{path}.models[{i}]", arn, max_len=2048, allowed=MODEL_RULE),
+            functools.partial(_model, f"{path}.models[{i}]"),
+        )
+        for i, arn in enumerate(raw_models)
     )
     partitions = {_MODEL.fullmatch(m).group("partition") for m in models if isinstance(m, str)}  # type: ignore[union-attr]
     if len(partitions) > 1:

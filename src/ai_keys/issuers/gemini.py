@@ -130,19 +130,21 @@ def _android(path: str, raw: Any) -> AndroidApp:
     )
 
 
+def _stable_name(component: str, digest_of: str, max_len: int) -> str:
+    """``<component as [a-z][a-z0-9-]*>-<8 hex of digest_of>``, at most ``max_len``: the same on every run."""
+    base = re.sub(r"[^a-z0-9-]+", "-", component.lower()).strip("-")
+    base = re.sub(r"^[^a-z]+", "", base)[: max_len - 9].rstrip("-") or "gemini"
+    return f"{base}-{hashlib.sha256(digest_of.encode()).hexdigest()[:8]}"
+
+
 def key_name(component: str) -> str:
     """The API key's resource name: ``[a-z]([a-z0-9-]*[a-z0-9])?``, at most 63, stable per component."""
-    base = re.sub(r"[^a-z0-9-]+", "-", component.lower()).strip("-")
-    base = re.sub(r"^[^a-z]+", "", base)[: KEY_NAME_MAX - 9].rstrip("-") or "gemini"
-    return f"{base}-{hashlib.sha256(component.encode()).hexdigest()[:8]}"
+    return _stable_name(component, component, KEY_NAME_MAX)
 
 
 def account_id(component: str) -> str:
     """A service account id (6-30 of ``[a-z0-9-]``, starting with a letter), stable per component."""
-    base = re.sub(r"[^a-z0-9-]+", "-", component.lower()).strip("-")
-    base = re.sub(r"^[^a-z]+", "", base)[: ACCOUNT_ID_MAX - 9].rstrip("-") or "gemini"
-    digest = hashlib.sha256(("service-account\x00" + component).encode()).hexdigest()[:8]
-    return f"{base}-{digest}"
+    return _stable_name(component, "service-account\x00" + component, ACCOUNT_ID_MAX)
 
 
 def issue(name: str, options: GeminiOptions, tags: Mapping[str, str], parent: pulumi.Resource) -> IssuedKey:

@@ -207,10 +207,6 @@ def checked_member(path: str, reader: Any) -> str:
 
 def check_reader_set(common: CommonSpec) -> None:
     """Rules over all readers together; run on the known ones now, and on all once Outputs resolve."""
-    _check_readers(common)
-
-
-def _check_readers(common: CommonSpec) -> None:
     seen: dict[str, str] = {}
     for index, reader in enumerate(common.readers):
         if isinstance(reader, str):  # an Output is checked once it resolves
@@ -415,7 +411,7 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> GcpSecretManagerOpt
             f"is required: the component name {common.resource_name!r} cannot be part of a GCP secret id",
             "a name of 1-255 characters of A-Za-z0-9_-, or a component name of A-Za-z0-9_- only",
         )
-    _check_readers(common)
+    check_reader_set(common)
     block = check.mapping("gcp", args.get("gcp") or {})
     check.known_keys("gcp", block, GCP_FIELDS)
     project = block.get("project")

@@ -1,6 +1,8 @@
 """The ``aws-secrets-manager`` backend: Secret + SecretVersion, optional KMS keys, read policy,
 rotation and replicas. ``store`` is shared with the API Gateway backend."""
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -56,11 +58,13 @@ def store(
         else (None, {})
     )
     protected = spec.store_protected
-    # The primary region is the provider's, known at deploy time: the rules that need it (and readers known only
-    # then) gate the secret itself, so a refusal creates nothing. A plain key needs no such wait.
+    # The primary region is the provider's, known at deploy time: looked up once, and only when something needs it.
+    primary_region = functools.cache(lambda: aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region)
+    # The rules that need the region (and readers known only then) gate the secret itself, so a refusal creates
+    # nothing. A plain key needs no such wait.
     gates: list[Any] = [r for r in spec.readers if not isinstance(r, str)]
     if spec.replica_regions or spec.rotation is not None:
-        gates.append(_regional_rules(spec, aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region))
+        gates.append(_regional_rules(spec, primary_region()))
     description: Any = pulumi.Output.all(spec.description, *gates).apply(lambda a: a[0]) if gates else spec.description
     secret = aws.secretsmanager.Secret(
         f"{name}-secret",
@@ -88,7 +92,7 @@ def store(
     )
     version = _version(name, spec, secret, value, parent)
     if spec.readers:
-        _grant_readers(name, spec, secret, primary_key, replica_keys, parent)
+        _grant_readers(name, spec, secret, primary_key, replica_keys, primary_region, parent)
     if spec.rotation is not None:
         _rotation(name, spec, secret, version, parent)
     return StoredSecret(secret, version, primary_key.key_arn if primary_key else None)
@@ -137,6 +141,7 @@ def _grant_readers(
     secret: aws.secretsmanager.Secret,
     primary_key: Optional[_aws_kms.RegionalKey],
     replica_keys: dict[str, _aws_kms.RegionalKey],
+    primary_region: "Callable[[], pulumi.Output[str]]",
     parent: pulumi.Resource,
 ) -> None:
     child = pulumi.ResourceOptions(parent=parent)
@@ -164,7 +169,7 @@ def _grant_readers(
     )
     if primary_key is None:
         return
-    region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
+    region = primary_region()
     identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
     partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent))
     root = pulumi.Output.concat("arn:", partition.partition, ":iam::", identity.account_id, ":root")

@@ -40,11 +40,13 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource, issued: "Optional[
     )
     secret = _secret(name, spec, options, vault, secret_name, value, near_expiry, parent)
     rotator = spec.rotation.azure_rotator_principal_id if spec.rotation is not None else None
-    rbac = _azure_vault.rbac_checked(vault, parent) if spec.readers or rotator is not None else None
-    if spec.readers:
-        _grant_readers(name, spec, options, secret, client, rbac, parent)
-    if rotator is not None:
-        _grant_rotator(name, rotator, secret, client, rbac, parent)
+    if spec.readers or rotator is not None:
+        scope = _grant_scope(secret, _azure_vault.rbac_checked(vault, parent))
+        if spec.readers:
+            _grant_readers(name, spec, options, scope, client, parent)
+        if rotator is not None:
+            # The rotation handler's identity may write new versions of this secret, and nothing else in the vault.
+            _role_assignment(f"{name}-rotator", rotator, "ServicePrincipal", SECRETS_OFFICER_ROLE_ID, scope, client, parent)
     properties = secret.properties
     return BackendResult(
         secret_id=secret.id,
@@ -107,17 +109,22 @@ def _rotation_ignores(rotation: Optional[RotationSpec]) -> Optional[list[str]]:
     return ["properties", "tags"] if rotation is not None else None
 
 
+def _grant_scope(secret: azure_native.keyvault.Secret, rbac: "Optional[pulumi.Output[bool]]") -> "pulumi.Output[str]":
+    """This secret, as the scope of a grant. In a vault brought by the user, the grants wait for the check that the
+    vault honours role assignments."""
+    if rbac is None:
+        return secret.id
+    return pulumi.Output.all(secret.id, rbac).apply(lambda a: str(a[0]))
+
+
 def _grant_readers(
     name: str,
     spec: KeySpec,
     options: AzureKeyVaultOptions,
-    secret: azure_native.keyvault.Secret,
+    scope: "pulumi.Output[str]",
     client: "pulumi.Output[azure_native.authorization.GetClientConfigResult]",
-    rbac: "Optional[pulumi.Output[bool]]",
     parent: pulumi.Resource,
 ) -> None:
-    # In a vault brought by the user, the grants wait for the check that the vault honours role assignments.
-    scope: pulumi.Output[str] = secret.id if rbac is None else pulumi.Output.all(secret.id, rbac).apply(lambda a: str(a[0]))
     for index, reader in enumerate(spec.readers):
         # Keyed by the reader's name or principal id, never its position: the role assignment's Azure name is
         # derived from the principal, so a position-keyed grant moved to another principal would collide with
@@ -128,19 +135,6 @@ def _grant_readers(
         _role_assignment(
             f"{name}-reader-{key.lower()}", reader, options.type_of(reader), SECRETS_USER_ROLE_ID, scope, client, parent
         )
-
-
-def _grant_rotator(
-    name: str,
-    rotator: Any,
-    secret: azure_native.keyvault.Secret,
-    client: "pulumi.Output[azure_native.authorization.GetClientConfigResult]",
-    rbac: "Optional[pulumi.Output[bool]]",
-    parent: pulumi.Resource,
-) -> None:
-    """The rotation handler's identity may write new versions of this secret, and nothing else in the vault."""
-    scope: pulumi.Output[str] = secret.id if rbac is None else pulumi.Output.all(secret.id, rbac).apply(lambda a: str(a[0]))
-    _role_assignment(f"{name}-rotator", rotator, "ServicePrincipal", SECRETS_OFFICER_ROLE_ID, scope, client, parent)
 
 
 def _role_assignment(
