@@ -1,6 +1,7 @@
 """The SecureApiKey component: validate -> pick the backend -> expose uniform outputs."""
 
-from typing import Optional
+import inspect
+from typing import Optional, TypeVar
 
 import pulumi
 
@@ -11,6 +12,27 @@ from .rules.deploy_time import declaring
 from .stores import load_backend
 
 TYPE_TOKEN = "ai-keys:index:SecureApiKey"
+
+_Component = TypeVar("_Component", bound=type[pulumi.ComponentResource])
+
+
+def _outputs_declared_on_a_base(cls: _Component) -> _Component:
+    """Keep the output annotations written in ``cls``'s body, for type checkers and the schema, on a base class.
+
+    On every registration the SDK re-derives type hints from the resource class's own ``__annotations__``
+    (``pulumi._types.resource_types``, uncached), to translate outputs the engine returns, and a component
+    gets none back. Per key that was about as much work as validating its args. The schema analyzer walks the
+    MRO for annotations and reads field docstrings from ``cls``'s source, so the schema stays the same
+    (``tests/test_schema.py`` checks it).
+    """
+    holder = type(
+        f"_{cls.__name__}Outputs",
+        cls.__bases__,
+        {"__annotations__": dict(inspect.get_annotations(cls)), "__module__": cls.__module__},
+    )
+    cls.__bases__ = (holder,)
+    cls.__annotations__ = {}
+    return cls
 
 
 def _with_inherited_retain(opts: Optional[pulumi.ResourceOptions]) -> Optional[pulumi.ResourceOptions]:
@@ -30,6 +52,7 @@ def _with_inherited_retain(opts: Optional[pulumi.ResourceOptions]) -> Optional[p
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[inherit]))
 
 
+@_outputs_declared_on_a_base
 class SecureApiKey(pulumi.ComponentResource):
     """An API key for an AI service stored in the cloud's own secret store, secure by default: the
     value is a Pulumi secret everywhere it flows, readers get read access to this key only, deletion

@@ -139,7 +139,6 @@ class CommonSpec:
 
 
 def parse_backend(value: Any) -> Backend:
-    allowed = ", ".join(b.value for b in Backend)
     if isinstance(value, Backend):
         return value
     if isinstance(value, str):
@@ -147,6 +146,7 @@ def parse_backend(value: Any) -> Backend:
             return Backend(value)
         except ValueError:
             pass
+    allowed = ", ".join(b.value for b in Backend)
     raise SecureApiKeyError("backend", f"is not a known backend (got {check.shown(value)})", allowed)
 
 

@@ -25,7 +25,9 @@ T = TypeVar("T")
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _PULUMI_DIR = os.path.dirname(os.path.abspath(pulumi.__file__))
 _SKIPPED = (_PACKAGE_DIR, _PULUMI_DIR, os.path.abspath(contextlib.__file__))
-_DECLARATION: "contextvars.ContextVar[Optional[tuple[str, str]]]" = contextvars.ContextVar("ai_keys_declaration", default=None)
+_Declaration = tuple[str, tuple[str, int]]
+"""The component's name, and the file and line that declared it."""
+_DECLARATION: "contextvars.ContextVar[Optional[_Declaration]]" = contextvars.ContextVar("ai_keys_declaration", default=None)
 
 
 class DeployTimeError(AiKeysError, RunError):
@@ -57,15 +59,37 @@ class DeployTimeError(AiKeysError, RunError):
         return self.error.allowed
 
 
-def _declaration_site() -> str:
-    """``file:line`` of the first frame outside ai-keys and the Pulumi SDK: the user's ``SecureApiKey(...)``."""
+_SKIPPED_FILES: dict[str, bool] = {}
+"""``co_filename`` -> whether it lies in ai-keys, the Pulumi SDK or contextlib: each file is resolved once."""
+
+
+def _skipped(filename: str) -> bool:
+    skipped = _SKIPPED_FILES.get(filename)
+    if skipped is None:
+        skipped = _SKIPPED_FILES[filename] = os.path.abspath(filename).startswith(_SKIPPED)
+    return skipped
+
+
+def _declaration_site() -> tuple[str, int]:
+    """File and line of the first frame outside ai-keys and the Pulumi SDK: the user's ``SecureApiKey(...)``.
+
+    Taken for every key, shown only on a refusal: so it is only looked up here, and formatted by :func:`_shown`.
+    """
     frame = sys._getframe(2)
     while frame is not None:
-        filename = os.path.abspath(frame.f_code.co_filename)
-        if not filename.startswith(_SKIPPED):
-            return f"{os.path.relpath(filename) if filename.startswith(os.getcwd()) else filename}:{frame.f_lineno}"
+        if not _skipped(frame.f_code.co_filename):
+            return frame.f_code.co_filename, frame.f_lineno
         frame = frame.f_back  # type: ignore[assignment]
-    return "<unknown>"
+    return "<unknown>", 0
+
+
+def _shown(site: tuple[str, int]) -> str:
+    """``file:line``, relative to the working directory when under it."""
+    filename, line = site
+    if line == 0:
+        return filename
+    filename = os.path.abspath(filename)
+    return f"{os.path.relpath(filename) if filename.startswith(os.getcwd()) else filename}:{line}"
 
 
 @contextlib.contextmanager
@@ -81,13 +105,13 @@ def declaring(component: str) -> Iterator[None]:
 def at_deploy(value: Any, check: Callable[[Any], T]) -> "pulumi.Output[T]":
     """``value`` (an Output) checked by ``check`` when it resolves; a :class:`SecureApiKeyError` it raises
     becomes a :class:`DeployTimeError`. Secrecy and dependencies carry over, as with any ``apply``."""
-    component, where = _DECLARATION.get() or ("?", "<unknown>")
+    component, site = _DECLARATION.get() or ("?", ("<unknown>", 0))
 
     def run(resolved: Any) -> T:
         try:
             return check(resolved)
         except SecureApiKeyError as refused:
-            raise DeployTimeError(refused, component, where) from None
+            raise DeployTimeError(refused, component, _shown(site)) from None
 
     return pulumi.Output.from_input(value).apply(run)
 

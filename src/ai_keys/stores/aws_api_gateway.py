@@ -1,12 +1,13 @@
 """The ``aws-api-gateway`` backend: an API key for one client of your AI service, the usage plan it
 belongs to (created here, or an existing one) and the ``UsagePlanKey`` linking them; optionally a copy
-of the key in Secrets Manager, made by :func:`ai_keys.stores.aws_secrets_manager.store`, so the
+of the key in Secrets Manager, made by :func:`ai_keys.stores.aws_secrets_manager.create`, so the
 client's app reads it through ``secret_ref`` like any other key.
 
 The key's value leaves this module only as a Pulumi secret: ``ApiKey.value`` is marked by the SDK, and
 ``UsagePlanKey.value`` (which AWS fills with the key in plaintext) is marked here.
 """
 
+import dataclasses
 from typing import Optional
 
 import pulumi
@@ -52,16 +53,8 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource, issued: "Optional[
             api_key_id=api_key.id,
             usage_plan_id=plan_id,
         )
-    stored = aws_secrets_manager.store(name, spec, options.secrets_manager, value, parent)
-    return BackendResult(
-        secret_id=api_key.id,
-        secret_ref=stored.secret.arn,
-        version_id=stored.version.version_id,
-        value=value,
-        kms_key_id=stored.kms_key_arn,
-        api_key_id=api_key.id,
-        usage_plan_id=plan_id,
-    )
+    stored = aws_secrets_manager.create(name, spec, parent, value, options=options.secrets_manager)
+    return dataclasses.replace(stored, secret_id=api_key.id, api_key_id=api_key.id, usage_plan_id=plan_id)
 
 
 def _api_key(name: str, spec: KeySpec, options: ApiGatewayOptions, parent: pulumi.Resource) -> aws.apigateway.ApiKey:

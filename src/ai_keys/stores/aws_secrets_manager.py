@@ -1,9 +1,7 @@
 """The ``aws-secrets-manager`` backend: Secret + SecretVersion, optional KMS keys, read policy,
-rotation and replicas. ``store`` is shared with the API Gateway backend."""
+rotation and replicas. ``create`` also keeps the API Gateway store's copy of its key."""
 
-import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Optional
 
 import pulumi
@@ -21,34 +19,19 @@ from .result import BackendResult
 INITIAL_VERSION_STAGE = "AI_KEYS_INITIAL"
 
 
-@dataclass(frozen=True)
-class StoredSecret:
-    """What ``store`` created."""
-
-    secret: aws.secretsmanager.Secret
-    version: aws.secretsmanager.SecretVersion
-    kms_key_arn: "Optional[pulumi.Output[str]]"
-    """None without a customer-managed key."""
-
-
-def create(name: str, spec: KeySpec, parent: pulumi.Resource, issued: "Optional[pulumi.Output[str]]" = None) -> BackendResult:
-    """Store ``spec.value`` in a Secrets Manager secret."""
+def create(
+    name: str,
+    spec: KeySpec,
+    parent: pulumi.Resource,
+    issued: "Optional[pulumi.Output[str]]" = None,
+    options: Optional[AwsSecretsManagerOptions] = None,
+) -> BackendResult:
+    """Store ``spec.value`` (or the ``issued`` key) in a Secrets Manager secret, with its first version and
+    everything ``spec`` asks for around it. ``options`` defaults to ``spec.aws_secrets_manager``; the API Gateway
+    store passes its own when it keeps a copy here."""
     value = issued if issued is not None else checked_value(spec.value, max_bytes=MAX_VALUE_BYTES)
-    assert spec.aws_secrets_manager is not None
-    stored = store(name, spec, spec.aws_secrets_manager, value, parent)
-    return BackendResult(
-        secret_id=stored.secret.arn,
-        secret_ref=stored.secret.arn,
-        version_id=stored.version.version_id,
-        value=value,
-        kms_key_id=stored.kms_key_arn,
-    )
-
-
-def store(
-    name: str, spec: KeySpec, options: AwsSecretsManagerOptions, value: "pulumi.Output[str]", parent: pulumi.Resource
-) -> StoredSecret:
-    """Create the secret, its first version, and everything ``spec`` asks for around it."""
+    options = options if options is not None else spec.aws_secrets_manager
+    assert options is not None
     tags = dict(spec.tags)
     primary_key, replica_keys = (
         # With rotation on, the version carrying only the initial label is not re-encrypted when the key changes:
@@ -59,13 +42,21 @@ def store(
     )
     protected = spec.store_protected
     # The primary region is the provider's, known at deploy time: looked up once, and only when something needs it.
-    primary_region = functools.cache(lambda: aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region)
+    looked_up: list[pulumi.Output[str]] = []
+
+    def primary_region() -> "pulumi.Output[str]":
+        if not looked_up:
+            looked_up.append(aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region)
+        return looked_up[0]
+
     # The rules that need the region (and readers known only then) gate the secret itself, so a refusal creates
     # nothing. A plain key needs no such wait.
     gates: list[Any] = [r for r in spec.readers if not isinstance(r, str)]
     if spec.replica_regions or spec.rotation is not None:
         gates.append(_regional_rules(spec, primary_region()))
     description: Any = pulumi.Output.all(spec.description, *gates).apply(lambda a: a[0]) if gates else spec.description
+    # Resources are registered in this function, not in helpers: the SDK records the whole call stack of every
+    # registration, so each extra level is paid once per resource.
     secret = aws.secretsmanager.Secret(
         f"{name}-secret",
         name=spec.name,
@@ -90,12 +81,27 @@ def store(
             replace_on_changes=["replicas"] if protected else None,
         ),
     )
-    version = _version(name, spec, secret, value, parent)
+    rotating = spec.rotation is not None
+    version = aws.secretsmanager.SecretVersion(
+        f"{name}-version",
+        secret_id=secret.id,
+        secret_string=value,
+        version_stages=["AWSCURRENT", INITIAL_VERSION_STAGE] if rotating else None,
+        # With rotation on, the rotator owns the value: never write the config value back over it.
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["secret_string", "version_stages"] if rotating else None),
+    )
     if spec.readers:
         _grant_readers(name, spec, secret, primary_key, replica_keys, primary_region, parent)
     if spec.rotation is not None:
         _rotation(name, spec, secret, version, parent)
-    return StoredSecret(secret, version, primary_key.key_arn if primary_key else None)
+    kms_key_arn = primary_key.key_arn if primary_key else None
+    return BackendResult(
+        secret_id=secret.arn,
+        secret_ref=secret.arn,
+        version_id=version.version_id,
+        value=value,
+        kms_key_id=kms_key_arn,
+    )
 
 
 def _regional_rules(spec: KeySpec, primary: "pulumi.Output[str]") -> "pulumi.Output[None]":
@@ -119,20 +125,6 @@ def _regional_rules(spec: KeySpec, primary: "pulumi.Output[str]") -> "pulumi.Out
             )
 
     return at_deploy(pulumi.Output.all(lambda_arn, primary), check)
-
-
-def _version(
-    name: str, spec: KeySpec, secret: aws.secretsmanager.Secret, value: "pulumi.Output[str]", parent: pulumi.Resource
-) -> aws.secretsmanager.SecretVersion:
-    rotating = spec.rotation is not None
-    return aws.secretsmanager.SecretVersion(
-        f"{name}-version",
-        secret_id=secret.id,
-        secret_string=value,
-        version_stages=["AWSCURRENT", INITIAL_VERSION_STAGE] if rotating else None,
-        # With rotation on, the rotator owns the value: never write the config value back over it.
-        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["secret_string", "version_stages"] if rotating else None),
-    )
 
 
 def _grant_readers(
