@@ -50,6 +50,7 @@ from .detectors import (
 from .envvars import SECURE_ALTERNATIVES, env_vars
 from .iam import public_read_statements
 from .props import UNKNOWN, get, is_present, parse_json, reveal, to_plain
+from .reporting import resource_validator, string_list
 from .scan import EntropySettings, Finding, output_slots, scan
 from .service_keys import bedrock_api_key_expiry, google_api_key_api_targets, no_plaintext_azure_ai_account_keys
 
@@ -137,20 +138,13 @@ class KeyCheckConfig:
     def from_config(cls, config: Mapping[str, Any]) -> KeyCheckConfig:
         """Build the configuration from the policy's config mapping (camelCase keys)."""
         default = cls()
-        lists = {}
-        for key, fallback in (("allowedEnvVarNames", default.allowed_env_var_names), ("allowedValues", default.allowed_values)):
-            items = config.get(key, fallback)
-            if isinstance(items, str) or not isinstance(items, Sequence):
-                msg = f"{key} must be a list of strings"
-                raise TypeError(msg)
-            lists[key] = tuple(str(item) for item in items)
         return cls(
             entropy_threshold=float(config.get("entropyThreshold", default.entropy_threshold)),
             hex_entropy_threshold=float(config.get("hexEntropyThreshold", default.hex_entropy_threshold)),
             min_entropy_length=int(config.get("minEntropyLength", default.min_entropy_length)),
             check_entropy=bool(config.get("checkEntropy", default.check_entropy)),
-            allowed_env_var_names=lists["allowedEnvVarNames"],
-            allowed_values=lists["allowedValues"],
+            allowed_env_var_names=string_list(config, "allowedEnvVarNames", default.allowed_env_var_names),
+            allowed_values=string_list(config, "allowedValues", default.allowed_values),
         )
 
     def allows(self, env_var_name: str) -> bool:
@@ -386,11 +380,6 @@ def cmk_problems(resource_type: str, props: Any) -> list[str]:
     return []
 
 
-def _validate_cmk(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    for problem in cmk_problems(args.resource_type, to_plain(args.props)):
-        report_violation(f"Secret '{args.name}' ({args.resource_type}) {problem}.", None)
-
-
 secret_store_customer_managed_key = ResourceValidationPolicy(
     name="secret-store-customer-managed-key",
     display_name="Secrets use a customer-managed encryption key",
@@ -401,7 +390,7 @@ secret_store_customer_managed_key = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     tags=["secrets", "encryption", "ai-keys"],
-    validate=_validate_cmk,
+    validate=resource_validator(cmk_problems, "Secret"),
     remediation_steps=(
         "AWS: set kmsKeyId on the secret to a customer-managed KMS key (with key rotation on) and grant "
         "readers kms:Decrypt through secretsmanager (kms:ViaService). GCP: set "
@@ -509,11 +498,6 @@ def public_read_problems(resource_type: str, props: Any) -> list[str]:
     return [f"grants access to {member}" for member in public]
 
 
-def _validate_no_public_read(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    for problem in public_read_problems(args.resource_type, to_plain(args.props)):
-        report_violation(f"'{args.name}' ({args.resource_type}) {problem}.", None)
-
-
 secret_store_no_public_read = ResourceValidationPolicy(
     name="secret-store-no-public-read",
     display_name="Secrets are not readable by everyone",
@@ -525,7 +509,7 @@ secret_store_no_public_read = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.HIGH,
     tags=["secrets", "access", "ai-keys"],
-    validate=_validate_no_public_read,
+    validate=resource_validator(public_read_problems),
     remediation_steps=(
         "Grant read access to the identities of the workloads that need the key only: AWS principal ARNs "
         "in the secret's resource policy (and set blockPublicPolicy on the SecretPolicy), GCP members such "

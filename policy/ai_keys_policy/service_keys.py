@@ -19,15 +19,12 @@ deployed in plaintext, after which it must be treated as compromised.
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
     ReportViolation,
-    ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
@@ -36,6 +33,7 @@ from pulumi_policy import (
 
 from .azure_ai_keys import StackValues, find_azure_ai_account_keys
 from .props import UNKNOWN, get, reveal, to_plain
+from .reporting import ALLOW_BY_NAME_SCHEMA, resource_validator, string_list
 
 __all__ = [
     "BEDROCK_SERVICE",
@@ -51,30 +49,6 @@ __all__ = [
 GOOGLE_API_KEY = "gcp:projects/apiKey:ApiKey"
 SERVICE_SPECIFIC_CREDENTIAL = "aws:iam/serviceSpecificCredential:ServiceSpecificCredential"
 BEDROCK_SERVICE = "bedrock.amazonaws.com"
-
-
-def _patterns(config: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    items = config.get(key, [])
-    if isinstance(items, str) or not isinstance(items, Sequence):
-        msg = f"{key} must be a list of strings"
-        raise TypeError(msg)
-    return tuple(str(item) for item in items)
-
-
-def _allowed(name: str, config: Mapping[str, Any]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in _patterns(config, "allowedResourceNames"))
-
-
-_ALLOW_SCHEMA = PolicyConfigSchema(
-    properties={
-        "allowedResourceNames": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Pulumi names of resources this policy never reports; shell-style wildcards allowed.",
-        }
-    }
-)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -98,13 +72,6 @@ def google_api_key_problems(resource_type: str, props: Any) -> list[str]:
     return []
 
 
-def _validate_google_api_key(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if _allowed(args.name, args.get_config()):
-        return
-    for problem in google_api_key_problems(args.resource_type, to_plain(args.props)):
-        report_violation(f"Google API key '{args.name}' ({args.resource_type}) {problem}.", None)
-
-
 google_api_key_api_targets = ResourceValidationPolicy(
     name="google-api-key-api-targets",
     display_name="Google API keys name the APIs they may call",
@@ -116,9 +83,9 @@ google_api_key_api_targets = ResourceValidationPolicy(
     ),
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.HIGH,
-    config_schema=_ALLOW_SCHEMA,
+    config_schema=ALLOW_BY_NAME_SCHEMA,
     tags=["keys", "access", "ai-keys"],
-    validate=_validate_google_api_key,
+    validate=resource_validator(google_api_key_problems, "Google API key", allow_by_name=True),
     remediation_steps=(
         "Set restrictions.apiTargets to the services the key is for (service: "
         "generativelanguage.googleapis.com for Gemini), and if you can an application restriction (allowed IPs, "
@@ -147,13 +114,6 @@ def bedrock_expiry_problems(resource_type: str, props: Any) -> list[str]:
     return []
 
 
-def _validate_bedrock_expiry(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if _allowed(args.name, args.get_config()):
-        return
-    for problem in bedrock_expiry_problems(args.resource_type, to_plain(args.props)):
-        report_violation(f"Bedrock API key '{args.name}' ({args.resource_type}) {problem}.", None)
-
-
 bedrock_api_key_expiry = ResourceValidationPolicy(
     name="bedrock-api-key-expiry",
     display_name="Bedrock API keys expire",
@@ -164,9 +124,9 @@ bedrock_api_key_expiry = ResourceValidationPolicy(
     ),
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
-    config_schema=_ALLOW_SCHEMA,
+    config_schema=ALLOW_BY_NAME_SCHEMA,
     tags=["keys", "rotation", "ai-keys"],
-    validate=_validate_bedrock_expiry,
+    validate=resource_validator(bedrock_expiry_problems, "Bedrock API key", allow_by_name=True),
     remediation_steps=(
         "Set credentialAgeDays (1 to 36600) on the aws.iam.ServiceSpecificCredential, and make a new key before "
         "it expires (IAM allows two per user and service, so the old one can stay live meanwhile). For "
@@ -185,7 +145,7 @@ bedrock_api_key_expiry = ResourceValidationPolicy(
 
 
 def _validate_azure_ai_account_keys(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    allowed = _patterns(args.get_config(), "allowedPaths")
+    allowed = string_list(args.get_config(), "allowedPaths")
     resources = [StackValues(r.resource_type, r.name, r.urn, to_plain(r.props)) for r in args.resources]
     for finding in find_azure_ai_account_keys(resources, allowed):
         if finding.resource_type == "pulumi:pulumi:Stack":
