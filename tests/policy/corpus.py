@@ -658,6 +658,17 @@ def _b64_values(
 
 
 _POD = ("spec", "template", "spec", "containers")
+AZURERM_APPS = (
+    "linuxFunctionApp:LinuxFunctionApp",
+    "windowsFunctionApp:WindowsFunctionApp",
+    "linuxWebApp:LinuxWebApp",
+    "windowsWebApp:WindowsWebApp",
+    "linuxFunctionAppSlot:LinuxFunctionAppSlot",
+    "windowsFunctionAppSlot:WindowsFunctionAppSlot",
+    "linuxWebAppSlot:LinuxWebAppSlot",
+    "windowsWebAppSlot:WindowsWebAppSlot",
+)
+"""The azurerm App Service types (``azure:appservice/<token>``) that carry app settings, listed apart from the pack's own."""
 
 PLACEMENTS: tuple[Placement, ...] = (
     Placement("lambda env", "aws:lambda/function:Function", _env_map("environment", "variables")),
@@ -675,16 +686,7 @@ PLACEMENTS: tuple[Placement, ...] = (
     Placement("web app slot settings", "azure-native:web:WebAppApplicationSettingsSlot", _env_map("properties")),
     *(
         Placement(f"azurerm {token.split(':')[1]}", f"azure:appservice/{token}", _env_map("appSettings"))
-        for token in (
-            "linuxFunctionApp:LinuxFunctionApp",
-            "windowsFunctionApp:WindowsFunctionApp",
-            "linuxWebApp:LinuxWebApp",
-            "windowsWebApp:WindowsWebApp",
-            "linuxFunctionAppSlot:LinuxFunctionAppSlot",
-            "windowsFunctionAppSlot:WindowsFunctionAppSlot",
-            "linuxWebAppSlot:LinuxWebAppSlot",
-            "windowsWebAppSlot:WindowsWebAppSlot",
-        )
+        for token in AZURERM_APPS
     ),
     Placement("cloud run v1", "gcp:cloudrun/service:Service", _env_list(("template", "spec", "containers"), "envs")),
     Placement("cloud run v2 service", "gcp:cloudrunv2/service:Service", _env_list(("template", "containers"), "envs")),

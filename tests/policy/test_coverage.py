@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import pytest
 from ai_keys_policy import no_plaintext_api_keys, no_plaintext_api_keys_in_outputs
 from ai_keys_policy.envvars import SECURE_ALTERNATIVES, SUPPORTED_TYPES
+from corpus import AZURERM_APPS
 from pulumi_policy import Secret
 from test_no_plaintext_keys import ENV_CASES
 
@@ -58,16 +59,6 @@ def _user_data(name: str, value: Any) -> str:
     return f"#!/bin/bash\nexport {name}={value}\n/opt/app/run\n"
 
 
-_AZURERM = [
-    "linuxFunctionApp:LinuxFunctionApp",
-    "windowsFunctionApp:WindowsFunctionApp",
-    "linuxWebApp:LinuxWebApp",
-    "windowsWebApp:WindowsWebApp",
-    "linuxFunctionAppSlot:LinuxFunctionAppSlot",
-    "windowsFunctionAppSlot:WindowsFunctionAppSlot",
-    "linuxWebAppSlot:LinuxWebAppSlot",
-    "windowsWebAppSlot:WindowsWebAppSlot",
-]
 _WORKLOADS = ["apps/v1:Deployment", "apps/v1:StatefulSet", "apps/v1:DaemonSet", "apps/v1:ReplicaSet", "batch/v1:Job"]
 
 SLOT_CASES = [
@@ -119,7 +110,7 @@ SLOT_CASES = [
     ),
     *(
         SlotCase(f"azure:appservice/{t}", lambda n, v: {"appSettings": {n: v}}, f"appSettings.{NAME}", "app setting")
-        for t in _AZURERM
+        for t in AZURERM_APPS
     ),
 ]
 SLOT_IDS = [c.resource_type.split(":", 1)[1] for c in SLOT_CASES]
