@@ -21,7 +21,7 @@ def _outputs_declared_on_a_base(cls: _Component) -> _Component:
 
     On every registration the SDK re-derives type hints from the resource class's own ``__annotations__``
     (``pulumi._types.resource_types``, uncached), to translate outputs the engine returns, and a component
-    gets none back. Per key that was about as much work as validating its args. The schema analyzer walks the
+    gets none back. Per key that was several times the work of validating its args. The schema analyzer walks the
     MRO for annotations and reads field docstrings from ``cls``'s source, so the schema stays the same
     (``tests/test_schema.py`` checks it).
     """

@@ -33,14 +33,16 @@ def create(
     options = options if options is not None else spec.aws_secrets_manager
     assert options is not None
     tags = dict(spec.tags)
+    rotating = spec.rotation is not None
     primary_key, replica_keys = (
         # With rotation on, the version carrying only the initial label is not re-encrypted when the key changes:
         # a created key must then outlive the component's use of it, or that version becomes unreadable.
-        _aws_kms.create_keys(name, spec.encryption, spec.replica_regions, tags, parent, keep=spec.rotation is not None)
+        _aws_kms.create_keys(name, spec.encryption, spec.replica_regions, tags, parent, keep=rotating)
         if spec.encryption is not None
         else (None, {})
     )
     protected = spec.store_protected
+    kms_key_arn = primary_key.key_arn if primary_key else None
     # The primary region is the provider's, known at deploy time: looked up once, and only when something needs it.
     looked_up: list[pulumi.Output[str]] = []
 
@@ -52,7 +54,7 @@ def create(
     # The rules that need the region (and readers known only then) gate the secret itself, so a refusal creates
     # nothing. A plain key needs no such wait.
     gates: list[Any] = [r for r in spec.readers if not isinstance(r, str)]
-    if spec.replica_regions or spec.rotation is not None:
+    if spec.replica_regions or rotating:
         gates.append(_regional_rules(spec, primary_region()))
     description: Any = pulumi.Output.all(spec.description, *gates).apply(lambda a: a[0]) if gates else spec.description
     # Resources are registered in this function, not in helpers: the SDK records the whole call stack of every
@@ -61,7 +63,7 @@ def create(
         f"{name}-secret",
         name=spec.name,
         description=description,
-        kms_key_id=primary_key.key_arn if primary_key else None,
+        kms_key_id=kms_key_arn,
         recovery_window_in_days=options.recovery_window_days,
         replicas=[
             aws.secretsmanager.SecretReplicaArgs(
@@ -81,7 +83,6 @@ def create(
             replace_on_changes=["replicas"] if protected else None,
         ),
     )
-    rotating = spec.rotation is not None
     version = aws.secretsmanager.SecretVersion(
         f"{name}-version",
         secret_id=secret.id,
@@ -92,9 +93,8 @@ def create(
     )
     if spec.readers:
         _grant_readers(name, spec, secret, primary_key, replica_keys, primary_region, parent)
-    if spec.rotation is not None:
+    if rotating:
         _rotation(name, spec, secret, version, parent)
-    kms_key_arn = primary_key.key_arn if primary_key else None
     return BackendResult(
         secret_id=secret.arn,
         secret_ref=secret.arn,
