@@ -55,9 +55,28 @@ class _CanaryScan:
 canary_scan = _CanaryScan()
 
 
+class _ScenarioTotals:
+    """What the scenario matrix ran on the simulated cloud, for the run's summary."""
+
+    scenarios = steps = checks = 0
+
+    def add(self, steps: int, checks: int) -> None:
+        self.scenarios += 1
+        self.steps += steps
+        self.checks += checks
+
+
+scenario_totals = _ScenarioTotals()
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if canary_scan.scanned:
         terminalreporter.write_line(f"canary leak scan: {canary_scan.scanned} backend x option combinations scanned")
+    if scenario_totals.scenarios:
+        terminalreporter.write_line(
+            f"scenario matrix: {scenario_totals.scenarios} scenarios, {scenario_totals.steps} steps applied to the "
+            f"simulated cloud, {scenario_totals.checks} constraint checks"
+        )
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
@@ -11,12 +13,15 @@ from pulumi.runtime import rpc
 
 from ai_keys import SecureApiKey, SecureApiKeyError
 from ai_keys.rules import azure_key_vault as azure_spec
-from ai_keys.testing import MockEngine, RegisteredResource, mock_pulumi, resolve_output
+from ai_keys.stores import _azure_names
+from ai_keys.testing import MockEngine, Plan, RegisteredResource, mock_pulumi, plan_update, resolve_output
 from ai_keys.testing.mock_clouds import azure as azure_mock
 
 from .conftest import CANARY
 
 COMPONENT = "ai-keys:index:SecureApiKey"
+CREATED_AT = "time:index/static:Static"
+"""When a created vault was made: part of its name."""
 VAULT = "azure-native:keyvault:Vault"
 SECRET = "azure-native:keyvault:Secret"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -257,7 +262,7 @@ def test_every_child_is_parented_to_the_component(engine: MockEngine) -> None:
     deploy(engine, readers=[APP], rotation={"every_days": 90, "azure_webhook_url": WEBHOOK})
     component = engine.one(COMPONENT)
     children = [r for r in engine.resources if r is not component]
-    assert sorted(r.type for r in children) == sorted([VAULT, SECRET, ROLE_ASSIGNMENT, EVENT_SUBSCRIPTION])
+    assert sorted(r.type for r in children) == sorted([CREATED_AT, VAULT, SECRET, ROLE_ASSIGNMENT, EVENT_SUBSCRIPTION])
     for child in children:
         assert child.parent_urn == component.urn, child.name
         assert child.name.startswith("openai-")
@@ -797,5 +802,163 @@ def test_empty_replica_regions_are_accepted(engine: MockEngine) -> None:
 def test_preview_registers_the_same_resources(preview_engine: MockEngine) -> None:
     deploy(preview_engine, readers=[APP], rotation={"every_days": 90, "azure_webhook_url": WEBHOOK})
     assert sorted(r.type for r in preview_engine.resources) == sorted(
-        [COMPONENT, VAULT, EVENT_SUBSCRIPTION, SECRET, ROLE_ASSIGNMENT]
+        [COMPONENT, CREATED_AT, VAULT, EVENT_SUBSCRIPTION, SECRET, ROLE_ASSIGNMENT]
     )
+
+
+# --- what a rename does to the old secret (the README's "What a change does" and "Renaming the secret") ---------
+
+_BROUGHT = {"resource_group_name": "rg-shared", "vault_name": "kv-shared-01"}
+README = (Path(__file__).parent.parent / "README.md").read_text()
+
+
+def _program(secret_name: str, azure: dict[str, Any], **extra: Any) -> Callable[[], None]:
+    def program() -> None:
+        SecureApiKey("openai", args(name=secret_name, deletion_protection=False, readers=[APP], azure=azure, **extra))  # type: ignore[arg-type]
+
+    return program
+
+
+def _steps(plan: Plan) -> list[tuple[str, str]]:
+    return [(step.action, step.name) for step in plan.steps]
+
+
+@pytest.mark.parametrize(
+    ("azure", "old_secret"),
+    [(_AZ, "retain"), (_BROUGHT, "delete-replaced")],
+    ids=["created vault: the old secret stays live", "your vault: the old secret is deleted (soft delete)"],
+)
+def test_a_rename_creates_the_new_secret_first_and_then_keeps_or_deletes_the_old_one(
+    azure: dict[str, Any], old_secret: str
+) -> None:
+    plan = plan_update(_program("openai-a", azure), _program("openai-b", azure))
+    assert not plan.refused
+    assert plan.op("openai-secret") == "replace"
+    steps = _steps(plan)
+    # The old secret's own step comes last: after the new secret and the grant on it exist.
+    assert steps[-1] == (old_secret, "openai-secret")
+    assert plan.index("create-replacement", "openai-secret") < plan.index(old_secret, "openai-secret")
+    # The reader's grant on the old secret goes (delete first: its Azure name is derived), a grant on the new one comes:
+    # only roles at vault scope or above can still read a secret left live.
+    reader = f"openai-reader-{APP}"
+    assert plan.op(reader) == "replace-delete-first"
+    assert plan.index("delete", reader) < plan.index("create-replacement", reader)
+    (old_secret_state,) = [r for r in plan.before if r.type == SECRET]
+    assert old_secret_state.retain_on_delete is (True if "create_vault" in azure else None)
+
+
+def test_a_rename_that_only_changes_case_is_planned_as_a_new_secret_beside_the_old_one() -> None:
+    # Key Vault names ignore case, so the create step meets the old secret itself: azure-native refuses it
+    # ("cannot create already existing resource") before anything is deleted. The README says so.
+    plan = plan_update(_program("openai-key", _BROUGHT), _program("OpenAI-Key", _BROUGHT))
+    assert plan.op("openai-secret") == "replace"
+    assert plan.index("create-replacement", "openai-secret") < plan.index("delete-replaced", "openai-secret")
+
+
+def test_the_readme_says_what_a_rename_leaves_behind_and_how_to_free_the_name() -> None:
+    row = next(line for line in README.splitlines() if line.startswith("| `name`, another vault"))
+    assert "stays live" in row
+    assert "soft-deleted" in row
+    for command in ("az keyvault secret delete", "az keyvault secret purge", "az keyvault secret recover"):
+        assert command in README
+    assert "ObjectIsDeletedButRecoverable" in README
+    assert "ignore case" in README
+
+
+# --- role assignments: no create-before-delete can meet an assignment of the same name --------------------
+
+
+GRANT_SETUPS: dict[str, Callable[[], dict[str, Any]]] = {
+    "readers": lambda: {"readers": [APP, OTHER_APP]},
+    "readers_by_name": lambda: {"readers_by_name": {"app": pulumi.Output.from_input(APP)}},
+    "principal types": lambda: {"readers": [APP], "azure": {**_AZ, "reader_principal_types": {APP: "User"}}},
+    "your vault": lambda: {"readers": [APP], "azure": _BROUGHT},
+    "rotator": lambda: {
+        "readers": [APP],
+        "rotation": {"every_days": 90, "azure_webhook_url": WEBHOOK, "azure_rotator_principal_id": OTHER_APP},
+        "azure": {**_AZ, "create_vault": {"network": {"ip_rules": ["203.0.113.7"]}}},
+    },
+}
+
+
+@pytest.mark.parametrize("setup", list(GRANT_SETUPS))
+def test_every_role_assignment_is_named_from_scope_principal_and_role_and_deleted_before_it_is_replaced(
+    engine: MockEngine, setup: str
+) -> None:
+    deploy(engine, **GRANT_SETUPS[setup]())
+    assignments = engine.find(ROLE_ASSIGNMENT)
+    assert assignments, "no role assignment to check"
+    for assignment in assignments:
+        role = assignment.plain("roleDefinitionId").rsplit("/", 1)[-1]
+        expected = _azure_names.role_assignment_name(assignment.plain("scope"), assignment.plain("principalId"), role)
+        assert assignment.plain("roleAssignmentName") == expected, assignment.name
+        assert assignment.delete_before_replace is True, assignment.name
+
+
+def test_a_grant_replaced_under_the_same_azure_name_is_deleted_first() -> None:
+    # A new principal type keeps scope, principal and role, so the name too: create-before-delete would collide.
+    before = _program("openai-a", _AZ)
+    after = _program("openai-a", {**_AZ, "reader_principal_types": {APP: "Group"}})
+    plan = plan_update(before, after)
+    reader = f"openai-reader-{APP}"
+    (old,) = [r.plain("roleAssignmentName") for r in plan.before if r.name == reader]
+    (new,) = [r.plain("roleAssignmentName") for r in plan.after if r.name == reader]
+    assert old == new
+    assert plan.op(reader) == "replace-delete-first"
+    assert plan.index("delete", reader) < plan.index("create-replacement", reader)
+
+
+def test_moving_a_reader_to_readers_by_name_is_a_new_resource_for_the_same_assignment() -> None:
+    # Not a replacement: two URNs for one Azure name, created before the old URN is deleted. The README's readers
+    # section gives the state rename that makes it a no-op.
+    before = _program("openai-a", _AZ)
+
+    def after() -> None:
+        SecureApiKey("openai", args(name="openai-a", deletion_protection=False, readers_by_name={"app": APP}))  # type: ignore[arg-type]
+
+    plan = plan_update(before, after)
+    old, new = f"openai-reader-{APP}", "openai-reader-app"
+    assert plan.of_type(ROLE_ASSIGNMENT) == {old: "delete", new: "create"}
+    (old_name,) = [r.plain("roleAssignmentName") for r in plan.before if r.name == old]
+    (new_name,) = [r.plain("roleAssignmentName") for r in plan.after if r.name == new]
+    assert old_name == new_name
+    assert "pulumi state rename" in README
+
+
+# --- expiry -------------------------------------------------------------------------------------------
+
+
+def test_the_secret_is_never_disabled_and_expires_only_when_asked(engine: MockEngine, fixed_clock: datetime) -> None:
+    deploy(engine)
+    assert "attributes" not in secret_of(engine).plain("properties")  # no expiry, and `enabled` left to Key Vault
+
+
+def test_a_passed_expiry_is_refused_at_the_next_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    azure = {**_AZ, "expires": "2026-05-01T00:00:00Z"}
+    monkeypatch.setattr(azure_spec, "utc_now", lambda: datetime(2026, 5, 2, tzinfo=timezone.utc))
+    with mock_pulumi() as engine, pytest.raises(SecureApiKeyError) as refused:
+        deploy(engine, azure=azure)
+    assert refused.value.field == "azure.expires"
+    assert "in the past" in str(refused.value)
+    assert engine.resources == []
+
+
+def test_with_rotation_dropping_a_passed_expiry_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With rotation, azure.expires only anchors the first version: once it has passed, leaving it out is the way
+    # on (the README says so), and it touches nothing, since the rotator owns the expiry by then.
+    clock = {"now": FIXED_NOW}
+    monkeypatch.setattr(azure_spec, "utc_now", lambda: clock["now"])
+
+    def at(now: datetime, azure: dict[str, Any]) -> Callable[[], None]:
+        def program() -> None:
+            clock["now"] = now
+            SecureApiKey("openai", args(rotation={"every_days": 90}, azure=azure))  # type: ignore[arg-type]
+
+        return program
+
+    first = at(FIXED_NOW, {**_AZ, "expires": "2026-05-01T00:00:00Z"})
+    plan = plan_update(first, at(FIXED_NOW + timedelta(days=120), _AZ))
+    assert plan.op("openai-secret") == "same"
+    # The later run computes another expiry; the engine keeps the state's.
+    assert plan.kept_from_state == {plan.urn_of("openai-secret"): {"properties.attributes.expires"}}
+    assert not plan.refused

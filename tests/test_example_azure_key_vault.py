@@ -35,7 +35,7 @@ def test_example_project_files() -> None:
 def test_example_creates_a_secure_vault_the_secret_and_one_reader() -> None:
     engine = run_example({"anthropic_api_key": CANARY, "app_principal_id": APP_IDENTITY})
     assert sorted(r.type for r in engine.resources) == sorted(
-        [RESOURCE_GROUP, "ai-keys:index:SecureApiKey", VAULT, SECRET, ROLE_ASSIGNMENT]
+        [RESOURCE_GROUP, "ai-keys:index:SecureApiKey", "time:index/static:Static", VAULT, SECRET, ROLE_ASSIGNMENT]
     )
     group = engine.one(RESOURCE_GROUP)
     vault = engine.one(VAULT)

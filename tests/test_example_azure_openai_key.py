@@ -54,7 +54,15 @@ def test_the_existing_accounts_key1_is_read_not_created(engine: MockEngine) -> N
     # The account is read, never registered or changed.
     assert not [r for r in engine.resources if "cognitiveservices" in r.type]
     assert sorted(r.type for r in engine.resources) == sorted(
-        ["azure-native:resources:ResourceGroup", IDENTITY, "ai-keys:index:SecureApiKey", VAULT, SECRET, ROLE_ASSIGNMENT]
+        [
+            "azure-native:resources:ResourceGroup",
+            IDENTITY,
+            "ai-keys:index:SecureApiKey",
+            "time:index/static:Static",
+            VAULT,
+            SECRET,
+            ROLE_ASSIGNMENT,
+        ]
     )
 
 

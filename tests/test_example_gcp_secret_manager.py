@@ -1,5 +1,6 @@
 """The gcp-secret-manager example runs offline under the mock engine and creates what its README says."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -11,6 +12,12 @@ from .conftest import CANARY
 EXAMPLE = Path(__file__).parent.parent / "examples" / "gcp-secret-manager"
 SECRET = "gcp:secretmanager/secret:Secret"
 KEY = "gcp:kms/cryptoKey:CryptoKey"
+GRANT = "gcp:secretmanager/secretIamMember:SecretIamMember"
+
+
+def grant_name(member: str) -> str:
+    """A reader's grant is keyed by a digest of its member, never by its position in readers."""
+    return f"gemini-reader-{hashlib.sha256(member.encode()).hexdigest()[:12]}"
 
 
 def run_example(config: dict[str, str]) -> MockEngine:
@@ -30,7 +37,7 @@ def test_example_stores_the_key_replicated_with_created_keys_rotation_and_a_read
         "gcp:pubsub/topicIAMMember:TopicIAMMember",
         SECRET,
         "gcp:secretmanager/secretVersion:SecretVersion",
-        "gcp:secretmanager/secretIamBinding:SecretIamBinding",
+        GRANT,
     ):
         assert expected in types
     secret = engine.one(SECRET)
@@ -43,9 +50,13 @@ def test_example_stores_the_key_replicated_with_created_keys_rotation_and_a_read
     assert secret.plain("rotation", "rotationPeriod") == "7776000s"
     assert secret.plain("labels") == {"team": "ml", "app": "summarizer"}
     assert secret.plain("annotations") == {"description": "Gemini key for the summarizer on Cloud Run"}
-    reader = engine.one("gcp:secretmanager/secretIamBinding:SecretIamBinding")
-    assert reader.plain("members") == ["serviceAccount:gemini-app@my-project.iam.gserviceaccount.com"]
+    member = "serviceAccount:gemini-app@my-project.iam.gserviceaccount.com"
+    reader = engine.one(GRANT)
+    assert reader.name == grant_name(member)
+    assert reader.plain("member") == member
     assert reader.plain("role") == "roles/secretmanager.secretAccessor"
+    assert reader.plain("secretId") == secret.id
+    assert engine.find("gcp:secretmanager/secretIamBinding:SecretIamBinding") == []  # additive, not authoritative
     outputs = engine.stack_outputs
     assert set(outputs) == {"gemini_key_ref", "gemini_key_kms_key", "gemini_key_reader"}
     ref = parse_secret_ref(outputs["gemini_key_ref"])
@@ -64,8 +75,9 @@ def test_example_reader_and_locations_come_from_config() -> None:
             "locations": '["us-east1", "us-west1"]',
         }
     )
-    members = engine.one("gcp:secretmanager/secretIamBinding:SecretIamBinding").plain("members")
-    assert members == ["serviceAccount:summarizer@my-project.iam.gserviceaccount.com"]
+    member = "serviceAccount:summarizer@my-project.iam.gserviceaccount.com"
+    reader = engine.one(GRANT)
+    assert (reader.name, reader.plain("member")) == (grant_name(member), member)
     replicas = engine.one(SECRET).plain("replication", "userManaged", "replicas")
     assert [r["location"] for r in replicas] == ["us-east1", "us-west1"]
     assert {k.name for k in engine.find(KEY)} == {"gemini-key-us-east1", "gemini-key-us-west1"}

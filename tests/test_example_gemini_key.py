@@ -1,5 +1,6 @@
 """The gemini-key example runs offline under the mock engine and creates what its README says."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ API_KEY = "gcp:projects/apiKey:ApiKey"
 ACCOUNT = "gcp:serviceaccount/account:Account"
 SECRET = "gcp:secretmanager/secret:Secret"
 VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
-BINDING = "gcp:secretmanager/secretIamBinding:SecretIamBinding"
+GRANT = "gcp:secretmanager/secretIamMember:SecretIamMember"
+ISSUED = "time:index/static:Static"
 CALLER = f"gemini-caller@{PROJECT}.iam.gserviceaccount.com"
 
 
@@ -43,10 +45,17 @@ def test_the_key_is_restricted_to_gemini_and_bound_to_a_caller_with_no_roles(eng
     assert "keyString" in key.additional_secret_outputs
     caller = engine.one(ACCOUNT, "gemini-gemini-caller")
     assert key.plain("serviceAccountEmail") == caller.outputs["email"]
+    # Both names come from when the key was issued, so a re-issue gets new ones (made before the old are deleted).
+    issued = engine.one(ISSUED, "gemini-gemini-issued")
+    assert issued.plain("triggers") == {"project": PROJECT, "service_account_email": ""}
+    assert re.fullmatch(r"gemini-[0-9a-f]{8}", key.plain("name"))
+    assert re.fullmatch(r"gemini-[0-9a-f]{8}", caller.plain("accountId"))
+    assert key.property_dependencies["name"] == [issued.urn]
+    assert caller.property_dependencies["accountId"] == [issued.urn]
     # The caller holds no roles: nothing in the stack grants it anything.
     granted = [r for r in engine.resources if "IAM" in r.type or "Iam" in r.type]
-    assert [r.type for r in granted] == [BINDING]
-    assert caller.outputs["member"] not in granted[0].plain("members")
+    assert [r.type for r in granted] == [GRANT]
+    assert granted[0].plain("member") != caller.outputs["member"]
 
 
 def test_the_key_is_stored_and_only_the_cloud_run_identity_reads_it(engine: MockEngine) -> None:
@@ -58,10 +67,13 @@ def test_the_key_is_stored_and_only_the_cloud_run_identity_reads_it(engine: Mock
     assert version.plain("secretData") == key_string
     assert version.plain("secret") == secret.id
     run_identity = engine.one(ACCOUNT, "summarizer-run")
-    binding = engine.one(BINDING)
-    assert binding.plain("secretId") == secret.id
-    assert binding.plain("role") == "roles/secretmanager.secretAccessor"
-    assert binding.plain("members") == [run_identity.outputs["member"]]
+    assert run_identity.plain("accountId") == "summarizer-stack"  # one per stack
+    # Known only at deploy time, so named in readers_by_name: its grant is keyed by that name.
+    (grant,) = engine.find(GRANT)
+    assert grant.name == "gemini-reader-summarizer"
+    assert grant.plain("secretId") == secret.id
+    assert grant.plain("role") == "roles/secretmanager.secretAccessor"
+    assert grant.plain("member") == run_identity.outputs["member"]
     assert secret.plain("labels") == {"team": "ml", "app": "summarizer"}
 
 
@@ -75,6 +87,15 @@ def test_outputs_name_the_secret_and_the_key_never_its_value(engine: MockEngine)
     assert outputs["issued_key_id"] == key.id == f"projects/{PROJECT}/locations/global/keys/{key.plain('name')}"
     assert outputs["run_service_account"] == engine.one(ACCOUNT, "summarizer-run").outputs["email"]
     assert leaks(engine, key.outputs["keyString"]) == []
+
+
+def test_a_second_stack_gets_service_accounts_and_a_key_of_its_own(engine: MockEngine) -> None:
+    prod = run_program(EXAMPLE, config={"gcp:project": PROJECT}, stack="prod")
+    assert prod.one(ACCOUNT, "summarizer-run").plain("accountId") == "summarizer-prod"
+    assert engine.one(ACCOUNT, "summarizer-run").plain("accountId") == "summarizer-stack"
+    caller_ids = {e.one(ACCOUNT, "gemini-gemini-caller").plain("accountId") for e in (engine, prod)}
+    assert len(caller_ids) == 2
+    assert len({e.one(API_KEY).plain("name") for e in (engine, prod)}) == 2
 
 
 def test_a_caller_service_account_you_give_is_bound_and_none_is_created() -> None:

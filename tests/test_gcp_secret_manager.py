@@ -21,7 +21,8 @@ from .conftest import CANARY
 
 SECRET = "gcp:secretmanager/secret:Secret"
 VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
-READERS = "gcp:secretmanager/secretIamBinding:SecretIamBinding"
+BINDING = "gcp:secretmanager/secretIamBinding:SecretIamBinding"
+MEMBER = "gcp:secretmanager/secretIamMember:SecretIamMember"
 WAIT = "time:index/sleep:Sleep"
 KEY_RING = "gcp:kms/keyRing:KeyRing"
 KEY = "gcp:kms/cryptoKey:CryptoKey"
@@ -42,9 +43,9 @@ NINETY_DAYS = 90 * 86_400
 
 def waited_for(engine: MockEngine, secret: RegisteredResource) -> set[str]:
     """The grants the secret waits for: through a Sleep that lets IAM propagate first."""
-    wait = engine.one(WAIT)
+    wait = engine.one(WAIT, "gemini-iam-propagation")
     assert wait.urn in secret.dependencies
-    assert wait.plain("createDuration") == "60s"
+    assert wait.plain("createDuration") == "120s"
     return set(wait.dependencies)
 
 
@@ -124,7 +125,7 @@ class TestPlainKey:
     def test_project_may_be_an_output(self, engine: MockEngine) -> None:
         build(engine, gcp={"project": pulumi.Output.from_input("other-project")}, readers=[APP])
         assert engine.one(SECRET).plain("project") == "other-project"
-        assert engine.one(READERS).plain("project") == "other-project"
+        assert engine.one(MEMBER).plain("project") == "other-project"
 
     def test_description_is_stored_as_an_annotation_next_to_yours(self, engine: MockEngine) -> None:
         build(engine, description="Gemini key for the summarizer", gcp={"annotations": {"owner.team": "ml", "ticket": "ML-42"}})
@@ -446,28 +447,34 @@ class TestAudit:
 
 
 class TestReaders:
-    def test_one_binding_lets_exactly_the_readers_access_this_secret_only(self, engine: MockEngine) -> None:
+    """The default: one additive SecretIamMember per reader (lifecycle in tests/test_gcp_iam.py)."""
+
+    def test_each_reader_gets_an_additive_grant_on_this_secret_only(self, engine: MockEngine) -> None:
         members = [APP, "group:ml-oncall@example.com", "user:jane@example.com"]
         build(engine, readers=members)
         secret = engine.one(SECRET)
-        binding = engine.one(READERS, "gemini-readers")
-        assert binding.plain("secretId") == secret.id
-        assert binding.plain("role") == "roles/secretmanager.secretAccessor"
-        assert binding.plain("members") == members
-        assert binding.parent_urn == engine.one(COMPONENT).urn
-        assert engine.find("gcp:secretmanager/secretIamMember:SecretIamMember") == []
+        grants = engine.find(MEMBER)
+        assert sorted(g.plain("member") for g in grants) == sorted(members)
+        for grant in grants:
+            assert grant.plain("secretId") == secret.id
+            assert grant.plain("role") == "roles/secretmanager.secretAccessor"
+            assert grant.parent_urn == engine.one(COMPONENT).urn
+            assert re.fullmatch(r"gemini-reader-[0-9a-f]{12}", grant.name), grant.name
+        assert engine.find(BINDING) == []  # nothing authoritative: grants made elsewhere stay
 
-    def test_readers_may_be_outputs_and_named(self, engine: MockEngine) -> None:
+    def test_readers_known_at_deploy_time_are_keyed_by_their_name(self, engine: MockEngine) -> None:
         build(
             engine,
-            readers=[pulumi.Output.from_input(APP), "user:jane@example.com"],
+            readers=["user:jane@example.com"],
             readers_by_name={"oncall": pulumi.Output.from_input("group:ml-oncall@example.com")},
         )
-        assert engine.one(READERS).plain("members") == [APP, "user:jane@example.com", "group:ml-oncall@example.com"]
+        assert engine.one(MEMBER, "gemini-reader-oncall").plain("member") == "group:ml-oncall@example.com"
+        assert len(engine.find(MEMBER)) == 2
 
-    def test_no_binding_without_readers(self, engine: MockEngine) -> None:
+    def test_no_grant_without_readers(self, engine: MockEngine) -> None:
         build(engine)
-        assert engine.find(READERS) == []
+        assert engine.find(MEMBER) == []
+        assert engine.find(BINDING) == []
 
 
 class TestResourceOptionsReachChildren:
@@ -480,7 +487,8 @@ class TestResourceOptionsReachChildren:
             )
         )
         kids = children(engine)
-        assert len(kids) == 8
+        # secret, version, agent, agent wait, key ring, key, key grant, grants' wait, reader grant
+        assert len(kids) == 9
         assert all(child.protect is True for child in kids)
         assert all(child.retain_on_delete is True for child in kids)
 
@@ -624,7 +632,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
         "unknown gcp option",
         {"gcp": {"region": "us-central1"}},
         r"args\.gcp\.region: is not a known option; allowed: annotations, audit_data_access, iam_propagation_seconds, "
-        r"project, version_destroy_ttl",
+        r"project, readers_authoritative, version_destroy_ttl",
     ),
     ("bad project", {"gcp": {"project": "My Project"}}, r"args\.gcp\.project: .*a GCP project id"),
     (
@@ -730,9 +738,13 @@ def test_a_value_output_that_is_too_long_fails_at_deploy_without_showing_it() ->
 
 
 def test_a_public_reader_given_as_an_output_fails_at_deploy() -> None:
-    message, names = deploy_error(lambda: {"readers": [APP, pulumi.Output.from_input("allUsers")]})
-    assert "SecureApiKey 'gemini' args.readers[1]: is allUsers, which would make the key readable by anyone" in message
-    assert "gemini-readers" not in names  # no grant at all, not even the known reader's
+    message, names = deploy_error(
+        lambda: {"readers": [APP], "readers_by_name": {"everyone": pulumi.Output.from_input("allUsers")}}
+    )
+    assert (
+        "SecureApiKey 'gemini' args.readers_by_name.everyone: is allUsers, which would make the key readable by anyone" in message
+    )
+    assert "gemini-reader-everyone" not in names  # its grant is never registered
 
 
 def test_no_plaintext_value_in_non_secret_inputs_outputs_or_logs(engine: MockEngine, caplog: pytest.LogCaptureFixture) -> None:

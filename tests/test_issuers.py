@@ -33,6 +33,7 @@ STORE_VALUE_INPUT = {
     "azure-key-vault": ("azure-native:keyvault:Secret", "properties"),
     "gcp-secret-manager": ("gcp:secretmanager/secretVersion:SecretVersion", "secretData"),
 }
+GCP_READER_GRANT = "gcp:secretmanager/secretIamMember:SecretIamMember"
 MATRIX = [(issuer, store) for issuer in ISSUERS for store in STORES]
 
 
@@ -102,9 +103,11 @@ def test_readers_get_least_privilege_on_the_store(issuer: str, store: str) -> No
             (grant,) = engine.find("azure-native:authorization:RoleAssignment")
             assert grant.plain("scope") == engine.one("azure-native:keyvault:Secret").id
         else:
-            (binding,) = engine.find("gcp:secretmanager/secretIamBinding:SecretIamBinding")
-            assert binding.plain("members") == [MEMBER]
-            assert binding.plain("role") == "roles/secretmanager.secretAccessor"
+            assert engine.find("gcp:secretmanager/secretIamBinding:SecretIamBinding") == []
+            (grant,) = engine.find(GCP_READER_GRANT)
+            assert grant.plain("member") == MEMBER
+            assert grant.plain("role") == "roles/secretmanager.secretAccessor"
+            assert grant.plain("secretId") == engine.one("gcp:secretmanager/secret:Secret").id
 
 
 def test_the_gemini_key_is_restricted_to_the_gemini_api_and_bound_to_a_role_less_account() -> None:
@@ -313,11 +316,16 @@ def test_changing_the_gemini_service_account_re_issues_the_key() -> None:
     before = program({"gemini": {"project": "my-project-123"}}, "gcp-secret-manager")
     after = program({"gemini": {"project": "my-project-123", "service_account_email": email}}, "gcp-secret-manager")
     plan = plan_update(before, after)
-    # Its name is fixed per component and unique in the project: the old key goes first, then the new one is made.
-    assert plan.op("ai-gemini-key") == "replace-delete-first"
-    assert plan.index("delete", "ai-gemini-key") < plan.index("create-replacement", "ai-gemini-key")
+    # A new issue gets a new timestamp, hence a new key id: the new key is made and stored before the old one goes
+    # (Google holds a deleted key's id for 30 days, so the old id could not be reused).
+    assert plan.op("ai-gemini-issued") == "replace"
+    assert plan.op("ai-gemini-key") == "replace"
+    assert plan.index("create-replacement", "ai-gemini-key") < plan.index("create-replacement", "ai-version")
+    assert plan.index("create-replacement", "ai-version") < plan.index("delete-replaced", "ai-gemini-key")
     assert plan.op("ai-gemini-caller") == "delete"
-    assert plan.op("ai-readers") == "same"
+    (grant,) = plan.of_type(GCP_READER_GRANT).items()
+    assert grant[0].startswith("ai-reader-")
+    assert grant[1] == "same"  # the reader keeps its grant
     assert plan.op("ai-version") == "replace"  # the store keeps the new key
 
 

@@ -89,11 +89,13 @@ def test_azure_key_vault(engine: MockEngine) -> None:
 def test_gcp_secret_manager(engine: MockEngine) -> None:
     key = build(engine, GCP)
     secret_id = resolve_output(key.secret_id).value
-    assert engine.find("gcp:secretmanager/secretIamMember:SecretIamMember") == []
-    (binding,) = engine.find("gcp:secretmanager/secretIamBinding:SecretIamBinding")
-    assert binding.plain("secretId") == secret_id
-    assert binding.plain("role") == "roles/secretmanager.secretAccessor"
-    assert binding.plain("members") == [GCP_MEMBER]
+    # One additive grant per reader on this secret; no authoritative binding (which would drop others' grants).
+    assert engine.find("gcp:secretmanager/secretIamBinding:SecretIamBinding") == []
+    (grant,) = engine.find("gcp:secretmanager/secretIamMember:SecretIamMember")
+    assert grant.plain("secretId") == secret_id
+    assert grant.plain("role") == "roles/secretmanager.secretAccessor"
+    assert grant.plain("member") == GCP_MEMBER
+    no_wildcards(grant.plain("member"))
     # CMEK grants go to the Secret Manager service agent only, on this secret's own keys.
     key_ids = {k.id for k in engine.find("gcp:kms/cryptoKey:CryptoKey")}
     assert len(key_ids) == 2  # one key per replica region

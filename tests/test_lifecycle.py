@@ -14,7 +14,7 @@ import pulumi
 import pytest
 
 from ai_keys import SecureApiKey, SecureApiKeyError
-from ai_keys.testing import Plan, mock_pulumi, plan_destroy, plan_update
+from ai_keys.testing import Plan, RegisteredResource, mock_pulumi, plan_destroy, plan_update
 
 from .conftest import CANARY, LAMBDA_ARN, ROLE_ARN
 
@@ -25,7 +25,7 @@ KEY_AWS = "aws:kms/key:Key"
 SECRET_AZ = "azure-native:keyvault:Secret"
 ASSIGNMENT_AZ = "azure-native:authorization:RoleAssignment"
 SECRET_GCP = "gcp:secretmanager/secret:Secret"
-BINDING_GCP = "gcp:secretmanager/secretIamBinding:SecretIamBinding"
+MEMBER_GCP = "gcp:secretmanager/secretIamMember:SecretIamMember"
 KEY_GRANT_GCP = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
 
 OTHER_ROLE = "arn:aws:iam::123456789012:role/indexer"
@@ -88,6 +88,13 @@ def only(plan: Plan, *allowed: str) -> None:
 def untouched(plan: Plan, type_: str) -> dict[str, str]:
     """Name -> op of resources of ``type_`` that the plan leaves alone."""
     return {name: op for name, op in plan.of_type(type_).items() if op == "same"}
+
+
+def gcp_grants(resources: "list[RegisteredResource]") -> dict[str, str]:
+    """Member -> logical name of its reader grant, for one program's resources."""
+    grants = {r.plain("member"): r.name for r in resources if r.type == MEMBER_GCP}
+    assert len(grants) == len([r for r in resources if r.type == MEMBER_GCP])  # one grant per member
+    return grants
 
 
 def assert_refused_before_any_step(plan: Plan, resource: str) -> None:
@@ -333,22 +340,69 @@ class TestAzureReplacementAndDestroy:
 
 # --------------------------------------------------------------------------------------- GCP Secret Manager
 class TestGcpReaders:
+    """One additive grant per reader, keyed by its member (or by its name in readers_by_name when it is known only
+    at deploy time), never by its position: an edit creates or deletes the grants of the readers added or removed
+    and leaves every other reader's grant as it is."""
+
     @pytest.mark.parametrize(
-        ("before", "after"),
+        ("before", "after", "removed", "added"),
         [
-            ([GCP_APP, GCP_OPS], [GCP_OPS]),
-            ([GCP_APP, GCP_OPS], [GCP_OPS, GCP_APP]),
-            ([GCP_APP], [GCP_BATCH, GCP_APP]),
-            ([Out(GCP_APP), Out(GCP_OPS)], [Out(GCP_OPS)]),
-            ([Out(GCP_APP)], [Out(GCP_BATCH), Out(GCP_APP)]),
+            ({"readers": [GCP_APP, GCP_OPS]}, {"readers": [GCP_OPS]}, {GCP_APP}, set()),  # remove the first
+            ({"readers": [GCP_APP, GCP_OPS]}, {"readers": [GCP_OPS, GCP_APP]}, set(), set()),  # reorder
+            ({"readers": [GCP_APP]}, {"readers": [GCP_BATCH, GCP_APP]}, set(), {GCP_BATCH}),  # put one in front
+            # The same, known only at deploy time (named in readers_by_name):
+            (
+                {"readers_by_name": {"app": Out(GCP_APP), "ops": Out(GCP_OPS)}},
+                {"readers_by_name": {"ops": Out(GCP_OPS)}},
+                {GCP_APP},
+                set(),
+            ),
+            (
+                {"readers_by_name": {"app": Out(GCP_APP), "ops": Out(GCP_OPS)}},
+                {"readers_by_name": {"ops": Out(GCP_OPS), "app": Out(GCP_APP)}},
+                set(),
+                set(),
+            ),
+            (
+                {"readers_by_name": {"app": Out(GCP_APP)}},
+                {"readers_by_name": {"batch": Out(GCP_BATCH), "app": Out(GCP_APP)}},
+                set(),
+                {GCP_BATCH},
+            ),
         ],
     )
-    def test_reader_edits_update_the_one_binding_in_place(self, before: list[Any], after: list[Any]) -> None:
-        # Nothing is deleted, so no non-authoritative delete can revoke a member that stays.
-        plan = plan_update(gcp(readers=before), gcp(readers=after))
-        only(plan, "readers")
-        assert plan.op("openai-readers") in ("same", "update")
-        assert all(s.action == "update" for s in plan.steps)
+    def test_reader_edits_only_create_or_delete_the_grants_of_readers_added_or_removed(
+        self, before: dict[str, Any], after: dict[str, Any], removed: set[str], added: set[str]
+    ) -> None:
+        plan = plan_update(gcp(**before), gcp(**after))
+        old, new = gcp_grants(plan.before), gcp_grants(plan.after)
+        assert (set(old) - set(new), set(new) - set(old)) == (removed, added)
+        kept = set(old) & set(new)
+        assert kept
+        for member in kept:  # no reader that stays loses access: its grant is the same resource, left alone
+            assert old[member] == new[member]
+            assert plan.op(old[member]) == "same"
+        assert plan.touched() == {old[m]: "delete" for m in removed} | {new[m]: "create" for m in added}
+        assert not plan.refused
+
+    def test_a_named_reader_known_at_deploy_time_is_keyed_by_its_name(self) -> None:
+        plan = plan_update(
+            gcp(readers_by_name={"app": Out(GCP_APP), "ops": Out(GCP_OPS)}),
+            gcp(readers_by_name={"batch": Out(GCP_BATCH), "ops": Out(GCP_OPS)}),
+        )
+        assert plan.of_type(MEMBER_GCP) == {
+            "openai-reader-app": "delete",
+            "openai-reader-ops": "same",
+            "openai-reader-batch": "create",
+        }
+        only(plan, "reader-app", "reader-batch")
+
+    def test_an_output_reader_in_the_list_is_refused_before_registration(self) -> None:
+        with mock_pulumi() as engine, pytest.raises(SecureApiKeyError) as refused:
+            engine.run(gcp(readers=[GCP_APP, Out(GCP_OPS)]))
+        assert refused.value.field == "readers[1]"
+        assert 'readers_by_name: {"app": <the output>}' in str(refused.value)
+        assert engine.resources == []
 
 
 class TestGcpEncryption:
@@ -391,7 +445,7 @@ class TestGcpReplacementAndDestroy:
     ) -> None:
         plan = plan_update(gcp(readers=[GCP_APP], **before), gcp(readers=[GCP_APP], **after))
         assert plan.op("openai-secret") == "replace"
-        assert_refused_before_any_step(plan, "secret")  # the binding and version are never touched
+        assert_refused_before_any_step(plan, "secret")  # the readers' grants and the version are never touched
 
     def test_with_rotation_a_replacement_is_refused_even_without_deletion_protection(self) -> None:
         rotation = {"every_days": 90}
@@ -414,14 +468,19 @@ class TestGcpReplacementAndDestroy:
     def test_destroy_completes_without_deletion_protection(self) -> None:
         plan = plan_destroy(gcp(readers=[GCP_APP], encryption={"create_key": True}, deletion_protection=False))
         assert_destroy_completes(plan)
-        assert plan.index("delete", "openai-readers") < plan.index("delete", "openai-secret")
+        assert plan.index("delete", gcp_grants(plan.before)[GCP_APP]) < plan.index("delete", "openai-secret")
 
     def test_the_first_deploy_waits_for_the_agents_grants_to_propagate(self) -> None:
         plan = plan_update(lambda: None, gcp(encryption={"create_key": True}, rotation={"every_days": 90}))
+        # First for IAM to know the newly created service agent, then for the grants naming it to take effect.
+        assert plan.index("create", "openai-secretmanager-agent") < plan.index("create", "openai-secretmanager-agent-wait")
         for grant in ("openai-key-grant-global", "openai-rotation-publisher"):
+            assert plan.index("create", "openai-secretmanager-agent-wait") < plan.index("create", grant)
             assert plan.index("create", grant) < plan.index("create", "openai-iam-propagation")
         assert plan.index("create", "openai-iam-propagation") < plan.index("create", "openai-secret")
+        agent_wait = next(r for r in plan.after if r.name == "openai-secretmanager-agent-wait")
+        assert agent_wait.plain("createDuration") == "120s"
         wait = next(r for r in plan.after if r.name == "openai-iam-propagation")
-        assert wait.plain("createDuration") == "60s"
+        assert wait.plain("createDuration") == "120s"
         secret = next(r for r in plan.after if r.name == "openai-secret")
         assert wait.urn in secret.dependencies

@@ -27,7 +27,7 @@ CLOUD_SDKS = {"pulumi-aws", "pulumi-azure-native", "pulumi-gcp"}
 RUNTIME_SDKS = {"boto3", "azure-keyvault-secrets", "azure-identity", "google-cloud-secret-manager", "google-crc32c"}
 EXPECTED_EXTRAS: dict[str, set[str]] = {
     "aws": {"pulumi-aws"},
-    "azure": {"pulumi-azure-native"},
+    "azure": {"pulumi-azure-native", "pulumiverse-time"},
     "gcp": {"pulumi-gcp", "pulumiverse-time"},
     "all": CLOUD_SDKS | {"pulumiverse-time"},
     "runtime-aws": {"boto3"},

@@ -17,7 +17,8 @@ project = pulumi.Config("gcp").require("project")
 # service_account=<this email>).
 run_identity = gcp.serviceaccount.Account(
     "summarizer-run",
-    account_id="summarizer-run",
+    # Service account ids are unique per project: one per stack, so a second stack of this program can coexist.
+    account_id=f"summarizer-{pulumi.get_stack()}"[:30].lower(),
     project=project,
     display_name="Summarizer on Cloud Run",
     description="Runs the summarizer; reads its Gemini key from Secret Manager.",
@@ -40,7 +41,9 @@ gemini_key = SecureApiKey(
             }
         },
         "description": "Gemini key for the summarizer on Cloud Run",
-        "readers": [run_identity.member],
+        # A reader known only at deploy time is keyed by a name of your choosing: its grant stays put when readers
+        # are added, removed or reordered.
+        "readers_by_name": {"summarizer": run_identity.member},
         "tags": {"team": "ml", "app": "summarizer"},
     },
 )

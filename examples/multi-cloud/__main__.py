@@ -51,10 +51,18 @@ azure_key = SecureApiKey(
 )
 
 # GCP: the app runs as a Cloud Run service account; the key is encrypted with a key of our own.
-gcp_app = gcp.serviceaccount.Account("assistant", account_id="assistant-app", display_name="Assistant app")
+# Service account ids are unique per project: one per stack, so a second stack of this program can coexist.
+gcp_app = gcp.serviceaccount.Account(
+    "assistant", account_id=f"assistant-{pulumi.get_stack()}"[:30].lower(), display_name="Assistant app"
+)
 gcp_key = SecureApiKey(
     "openai-gcp",
-    {**common, "backend": "gcp-secret-manager", "readers": [gcp_app.member], "encryption": {"create_key": True}},
+    {
+        **common,
+        "backend": "gcp-secret-manager",
+        "readers_by_name": {"assistant": gcp_app.member},
+        "encryption": {"create_key": True},
+    },
 )
 
 # What each app is configured with: a reference, never the key.

@@ -261,8 +261,18 @@ class GcpArgs(TypedDict):
     version_destroy_ttl: NotRequired[str]
     """Delay before a destroyed version is really destroyed, e.g. `"86400s"`."""
     iam_propagation_seconds: NotRequired[int]
-    """Seconds to wait after granting the Secret Manager service agent its keys and topic, before creating
-    the secret (0-600, default 60): IAM grants take effect after seconds to minutes."""
+    """Seconds of each IAM wait (0-600, default 120; 0 turns both off), with `encryption` or `rotation` (Google:
+    access changes typically take 2 minutes, sometimes 7 or more). One wait runs after the Secret Manager service
+    agent is first created, before it is granted anything (IAM may not know the new account yet); the other after
+    the agent's grants on the keys and topic are created, replaced or removed, before the secret uses them. Both
+    run again when this value changes; other deploys do not wait."""
+    readers_authoritative: NotRequired[bool]
+    """Grant `readers` through one authoritative `SecretIamBinding` instead of one additive `SecretIamMember` per
+    reader (default false). The binding sets the members of `roles/secretmanager.secretAccessor` on this secret to
+    exactly `readers`: every other principal granted that role on this secret (by the console, another stack, a
+    rotator's service account) is removed on each update, and deleting the binding removes the role from the
+    secret for every member. Switching either way in one deploy revokes the readers: see the README's "Readers:
+    additive grants, or one authoritative binding" first."""
     audit_data_access: NotRequired[bool]
     """Turn on Data Access audit logs (`DATA_READ`, `ADMIN_READ`) for Secret Manager in the project, so every
     read of a key is logged (default false). Project-wide and authoritative for the service: set it on one key
@@ -354,7 +364,8 @@ class SecureApiKeyArgs(TypedDict):
     readers: NotRequired[Sequence[pulumi.Input[str]]]
     """Identities allowed to read this key and nothing else: AWS principal ARNs, Azure principal object
     ids, GCP IAM members (`serviceAccount:...`). Where a store makes a grant per reader (Azure; AWS with a key
-    you bring), a reader known only at deploy time goes in `readers_by_name` instead."""
+    you bring; GCP unless `gcp.readers_authoritative`), a reader known only at deploy time goes in
+    `readers_by_name` instead."""
     readers_by_name: NotRequired[Mapping[str, pulumi.Input[str]]]
     """Readers keyed by a name you choose (1-40 of `a-z`, `0-9`, `-`), e.g. `{"summarizer": role.arn}`. The
     name, not the list position, keys the reader's grant across deploys, so readers known only at deploy time

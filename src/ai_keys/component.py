@@ -52,6 +52,14 @@ def _with_inherited_retain(opts: Optional[pulumi.ResourceOptions]) -> Optional[p
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[inherit]))
 
 
+def _resources_depended_on(opts: Optional[pulumi.ResourceOptions]) -> list[pulumi.Resource]:
+    """The resources in the component's ``depends_on``: what an issuer reads (an invoke, which the component's own
+    dependencies do not delay) waits for them too."""
+    given = opts.depends_on if opts is not None else None
+    items = given if isinstance(given, (list, tuple)) else [given]
+    return [item for item in items if isinstance(item, pulumi.Resource)]
+
+
 @_outputs_declared_on_a_base
 class SecureApiKey(pulumi.ComponentResource):
     """An API key for an AI service stored in the cloud's own secret store, secure by default: the
@@ -90,7 +98,11 @@ class SecureApiKey(pulumi.ComponentResource):
             issuer = load_issuer(spec.issuer.name) if spec.issuer is not None else None
             super().__init__(TYPE_TOKEN, name, {}, _with_inherited_retain(opts))
             # Where the key comes from, then where it is kept.
-            issued = issuer.issue(name, spec.issuer.options, spec.tags, self) if issuer and spec.issuer else None
+            issued = (
+                issuer.issue(name, spec.issuer.options, spec.tags, self, _resources_depended_on(opts))
+                if issuer and spec.issuer
+                else None
+            )
             result = store.create(name, spec, self, issued.value if issued else None)
         none: pulumi.Output[Optional[str]] = pulumi.Output.from_input(None)  # one for every output a key has not
         self.backend = pulumi.Output.from_input(spec.backend.value)

@@ -9,7 +9,7 @@ until a key is issued), its resources and its mock outputs; adding one is a modu
 import importlib
 import importlib.util
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
@@ -46,8 +46,15 @@ class IssuerModule(Protocol):
         """Check the issuer's block (``path`` is its field path) and return its options; imports no cloud SDK."""
         ...
 
-    def issue(self, name: str, options: Any, tags: Mapping[str, str], parent: pulumi.Resource) -> IssuedKey:
-        """Create or read the key under ``parent``."""
+    def issue(
+        self,
+        name: str,
+        options: Any,
+        tags: Mapping[str, str],
+        parent: pulumi.Resource,
+        depends_on: Sequence[pulumi.Resource] = (),
+    ) -> IssuedKey:
+        """Create or read the key under ``parent``; what it reads waits for ``depends_on`` (the component's)."""
         ...
 
     MOCK_OUTPUTS: Mapping[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]]

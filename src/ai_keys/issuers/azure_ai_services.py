@@ -1,11 +1,19 @@
 """The ``azure_ai_services`` issuer: a key of an existing Azure OpenAI / Azure AI Services (Cognitive Services)
 account, read with ``listKeys`` and made a Pulumi secret at once (azure-native marks no function output secret).
 
-An account with local (key) authentication disabled has no usable key: it is refused, pointing at Entra ID.
-Regenerating the key outside Pulumi leaves the stored copy stale until the next ``pulumi up`` reads it again.
+The key is read through two invokes (``getAccount``, then ``listAccountKeys``), which run on every ``pulumi
+preview`` and ``pulumi up`` as soon as their arguments are known: the identity that previews needs
+``Microsoft.CognitiveServices/accounts/read`` and ``Microsoft.CognitiveServices/accounts/listKeys/action``. A
+literal ``account_name`` is read at once, whatever the program creates; for an account created in the same
+program pass ``account.name``, an Output, so the invokes wait for the account (and, in a preview that creates
+it, are not run at all: the key is unknown until the update).
+
+An account with local (key) authentication disabled has no usable key (``listKeys`` answers 400 "Failed to list
+key. disableLocalAuth is set to be true"): it is refused, pointing at Entra ID. Regenerating the key outside
+Pulumi leaves the stored copy stale until the next ``pulumi up`` reads it again.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -40,6 +48,7 @@ def validate(block: Mapping[str, Any], path: str) -> AzureAiServicesOptions:
             raise SecureApiKeyError(
                 f"{path}.{required}", "is required", "the name of the existing account and its resource group"
             )
+        _not_a_resource(f"{path}.{required}", block[required])
     return AzureAiServicesOptions(
         account_name=check.input_str(
             f"{path}.account_name",
@@ -59,6 +68,17 @@ def validate(block: Mapping[str, Any], path: str) -> AzureAiServicesOptions:
     )
 
 
+def _not_a_resource(field: str, value: Any) -> None:
+    """A resource where its name belongs (``account`` for ``account.name``) gets the fix in the refusal."""
+    if isinstance(value, pulumi.Resource):
+        raise SecureApiKeyError(
+            field,
+            f"is a {type(value).__name__} resource, not its name",
+            "a string or an Output of one: pass the resource's name, e.g. account.name (the key is then read "
+            "once that resource exists)",
+        )
+
+
 def _local_auth_allowed(account: str, disabled: Any) -> None:
     if disabled is True:
         raise SecureApiKeyError(
@@ -69,11 +89,21 @@ def _local_auth_allowed(account: str, disabled: Any) -> None:
         )
 
 
-def issue(name: str, options: AzureAiServicesOptions, tags: Mapping[str, str], parent: pulumi.Resource) -> IssuedKey:
-    """Read the account's key as a secret, once the account is known to allow key authentication."""
+def issue(
+    name: str,
+    options: AzureAiServicesOptions,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> IssuedKey:
+    """Read the account's key as a secret, once the account is known to allow key authentication.
+
+    The invokes wait for what their arguments depend on (an ``account_name`` Output of an account created in the
+    same program) and for ``depends_on`` given to the component, so a literal name works too.
+    """
     import pulumi_azure_native as azure_native
 
-    invoke = pulumi.InvokeOutputOptions(parent=parent)
+    invoke = pulumi.InvokeOutputOptions(parent=parent, depends_on=list(depends_on) or None)
     account = azure_native.cognitiveservices.get_account_output(
         account_name=options.account_name, resource_group_name=options.resource_group_name, opts=invoke
     )
@@ -114,7 +144,39 @@ def _mock_keys(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-MOCK_OUTPUTS: Mapping[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {}
+def _mock_account_resource(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What Resource Manager returns for an account a program creates beside its key, so ``account.name`` and
+    ``account.id`` resolve under the mock engine as they do in Azure."""
+    from ..testing.mock_clouds._ids import autoname
+
+    given = inputs.get("accountName")
+    # azure-native auto-names an account like any top-level resource: the logical name and 8 hex digits.
+    account = given if isinstance(given, str) and given else f"{name}{autoname(name, length=8, alphabet='0123456789abcdef')}"
+    group = inputs.get("resourceGroupName")
+    kind = inputs.get("kind")
+    properties = dict(inputs.get("properties") or {})
+    host = "openai.azure.com" if kind == "OpenAI" else "cognitiveservices.azure.com"
+    subdomain = properties.get("customSubDomainName") or account
+    properties.setdefault("disableLocalAuth", False)
+    properties.update({"endpoint": f"https://{subdomain}.{host}/", "provisioningState": "Succeeded"})
+    account_id = (
+        f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/{group}"
+        f"/providers/Microsoft.CognitiveServices/accounts/{account}"
+    )
+    state = {
+        **inputs,
+        "accountName": account,
+        "name": account,
+        "type": "Microsoft.CognitiveServices/accounts",
+        "location": inputs.get("location") or "eastus",
+        "properties": properties,
+    }
+    return account_id, state
+
+
+MOCK_OUTPUTS: Mapping[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+    "azure-native:cognitiveservices:Account": _mock_account_resource,
+}
 MOCK_CALLS: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "azure-native:cognitiveservices:getAccount": _mock_account,
     "azure-native:cognitiveservices:listAccountKeys": _mock_keys,

@@ -9,14 +9,16 @@ credential's alias.
 
 import functools
 import json
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import pulumi
 
+from .._clock import utc_now
 from ..errors import SecureApiKeyError
 from ..rules import _checks as check
 from ..rules.deploy_time import at_deploy, now_or_at_deploy
@@ -29,14 +31,36 @@ INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"
 BEARER_ACTION = "bedrock:CallWithBearerToken"
 DEFAULT_EXPIRY_DAYS = 90
 MAX_EXPIRY_DAYS = 36_600  # IAM's limit for credential_age_days
+_MODEL_PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-eusc")
+"""The partitions whose Bedrock ARNs the issuer accepts."""
 _MODEL = re.compile(
-    r"arn:(?P<partition>aws|aws-cn|aws-us-gov):bedrock:(?P<region>[a-z]{2}(-[a-z]+)+-\d):(?P<account>\d{12})?:"
+    rf"arn:(?P<partition>{'|'.join(_MODEL_PARTITIONS)}):bedrock:(?P<region>(eusc|[a-z]{{2}})(-[a-z]+)+-\d)?:(?P<account>\d{{12}})?:"
     r"(?P<kind>foundation-model|inference-profile|application-inference-profile|provisioned-model|custom-model|imported-model)"
-    r"/[A-Za-z0-9._:/-]{1,256}"
+    r"/(?P<id>[A-Za-z0-9._:/-]{1,256})"
 )
 MODEL_RULE = (
-    "a Bedrock model ARN: arn:aws:bedrock:REGION::foundation-model/ID, or an ARN of your account's "
-    "inference-profile, application-inference-profile, provisioned-model, custom-model or imported-model"
+    "a Bedrock model ARN: arn:aws:bedrock:REGION::foundation-model/ID, the region-less "
+    "arn:aws:bedrock:::foundation-model/ID that global cross-region inference is authorised on, or an ARN of your "
+    "account's inference-profile, application-inference-profile, provisioned-model, custom-model or imported-model"
+)
+GLOBAL_PROFILE_PREFIX = "global."
+"""The id prefix of a global cross-region inference profile, e.g. ``global.anthropic.claude-sonnet-4-5-20250929-v1:0``."""
+GLOBAL_PROFILE_RULE = (
+    "the global inference profile together with its model's ARN in the profile's region "
+    "(arn:aws:bedrock:REGION::foundation-model/ID) and the region-less one (arn:aws:bedrock:::foundation-model/ID): "
+    "IAM checks all three on every call through a global profile"
+)
+# Which partition a region is in, from botocore/data/partitions.json ("regionRegex"). A region none of these
+# matches is left unchecked rather than guessed.
+_REGION_PARTITIONS = (
+    (re.compile(r"(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+"), "aws"),
+    (re.compile(r"cn-\w+-\d+"), "aws-cn"),
+    (re.compile(r"us-gov-\w+-\d+"), "aws-us-gov"),
+    (re.compile(r"eusc-de-\w+-\d+"), "aws-eusc"),
+    (re.compile(r"us-iso-\w+-\d+"), "aws-iso"),
+    (re.compile(r"us-isob-\w+-\d+"), "aws-iso-b"),
+    (re.compile(r"eu-isoe-\w+-\d+"), "aws-iso-e"),
+    (re.compile(r"us-isof-\w+-\d+"), "aws-iso-f"),
 )
 
 
@@ -50,7 +74,8 @@ class BedrockOptions:
 
 
 def _model(path: str, arn: Any) -> str:
-    """One model ARN: its shape, and an account id exactly where Bedrock puts one."""
+    """One model ARN: its shape, a region on all but a foundation model, and an account id exactly where Bedrock
+    puts one."""
     if isinstance(arn, str) and "*" in arn:
         raise SecureApiKeyError(
             path, "is a wildcard", "the ARNs of the models the key may call, or allow_all_models: true to let it call any model"
@@ -59,7 +84,12 @@ def _model(path: str, arn: Any) -> str:
     match = _MODEL.fullmatch(text)
     if match is None:
         raise SecureApiKeyError(path, f"is not a Bedrock model ARN (got {check.shown(text)})", MODEL_RULE)
-    if (match.group("kind") == "foundation-model") != (match.group("account") is None):
+    kind = match.group("kind")
+    # Only a foundation model has a region-less ARN (global cross-region inference); your own profiles and
+    # models always live in one region.
+    if kind != "foundation-model" and match.group("region") is None:
+        raise SecureApiKeyError(path, f"lacks the region every {kind} ARN has (got {check.shown(text)})", MODEL_RULE)
+    if (kind == "foundation-model") != (match.group("account") is None):
         raise SecureApiKeyError(
             path,
             "has an account id where Bedrock has none (foundation models)"
@@ -70,36 +100,87 @@ def _model(path: str, arn: Any) -> str:
     return text
 
 
+def _one_partition(path: str, arns: Sequence[str]) -> None:
+    partitions = {match.group("partition") for match in map(_MODEL.fullmatch, arns) if match is not None}
+    if len(partitions) > 1:
+        raise SecureApiKeyError(path, f"mixes partitions ({', '.join(sorted(partitions))})", "models of one partition")
+
+
+def _global_profile_models(profile: "re.Match[str]") -> tuple[str, str]:
+    """The two foundation-model ARNs IAM checks besides a global profile: the model in the profile's (source)
+    region, and the region-less one that stands for every destination region."""
+    partition, region = profile.group("partition"), profile.group("region")
+    model = profile.group("id")[len(GLOBAL_PROFILE_PREFIX) :]
+    return (
+        f"arn:{partition}:bedrock:{region}::foundation-model/{model}",
+        f"arn:{partition}:bedrock:::foundation-model/{model}",
+    )
+
+
+def _models_together(path: str, arns: Sequence[str]) -> list[str]:
+    """The rules over the whole list, on known ARNs now or on Outputs once all resolve (same messages): one
+    partition, each model once, and each global inference profile beside the two foundation-model ARNs without
+    which every call through it is refused."""
+    _one_partition(path, arns)
+    check.no_duplicates(path, list(arns))
+    listed = set(arns)
+    for index, match in enumerate(map(_MODEL.fullmatch, arns)):
+        if match is None or match.group("kind") != "inference-profile":
+            continue
+        if not match.group("id").startswith(GLOBAL_PROFILE_PREFIX):
+            continue
+        missing = [arn for arn in _global_profile_models(match) if arn not in listed]
+        if missing:
+            raise SecureApiKeyError(
+                f"{path}[{index}]",
+                f"is a global inference profile, but models lacks {' and '.join(missing)}",
+                GLOBAL_PROFILE_RULE,
+            )
+    return list(arns)
+
+
 def validate(block: Mapping[str, Any], path: str) -> BedrockOptions:
     """Check ``issuer.bedrock``; every refusal names the field path."""
     check.known_keys(path, block, FIELDS)
     allow_all = check.boolean(f"{path}.allow_all_models", block.get("allow_all_models", False))
-    raw_models = check.sequence(f"{path}.models", block.get("models") or [], max_items=100)
+    models_path = f"{path}.models"
+    raw_models = check.sequence(models_path, block.get("models") or [], max_items=100)
     if not raw_models and not allow_all:
         raise SecureApiKeyError(
-            f"{path}.models", "is required", "the model ARNs the key may invoke (or allow_all_models: true, to allow any)"
+            models_path, "is required", "the model ARNs the key may invoke (or allow_all_models: true, to allow any)"
         )
     if raw_models and allow_all:
         raise SecureApiKeyError(f"{path}.allow_all_models", "cannot be combined with models", "one of models or allow_all_models")
-    models = tuple(
+    checked = [
         now_or_at_deploy(
-            check.input_str(f"{path}.models[{i}]", arn, max_len=2048, allowed=MODEL_RULE),
-            functools.partial(_model, f"{path}.models[{i}]"),
+            check.input_str(f"{models_path}[{i}]", arn, max_len=2048, allowed=MODEL_RULE),
+            functools.partial(_model, f"{models_path}[{i}]"),
         )
         for i, arn in enumerate(raw_models)
-    )
-    partitions = {_MODEL.fullmatch(m).group("partition") for m in models if isinstance(m, str)}  # type: ignore[union-attr]
-    if len(partitions) > 1:
-        raise SecureApiKeyError(
-            f"{path}.models", f"mixes partitions ({', '.join(sorted(partitions))})", "models of one partition"
-        )
-    check.no_duplicates(f"{path}.models", list(models))
+    ]
+    known = [arn for arn in checked if isinstance(arn, str)]
+    models: tuple[Any, ...]
+    if len(known) == len(checked):
+        models = tuple(_models_together(models_path, known))
+    else:
+        # Refuse now what the known ARNs already show; the whole list is judged once the Outputs resolve.
+        _one_partition(models_path, known)
+        check.no_duplicates(models_path, checked)
+        together = at_deploy(pulumi.Output.all(*checked), functools.partial(_models_together, models_path))
+        models = tuple(together.apply(operator.itemgetter(i)) for i in range(len(checked)))
     expires = check.integer(f"{path}.expires_in_days", block.get("expires_in_days", DEFAULT_EXPIRY_DAYS), 1, MAX_EXPIRY_DAYS)
     return BedrockOptions(models=models, allow_all_models=allow_all, expires_in_days=expires)
 
 
 def invoke_policy(models: list[str], allow_all: bool) -> dict[str, Any]:
-    """The user's only permissions: invoke these models, with a bearer token."""
+    """The user's only permissions: invoke these models, with a bearer token.
+
+    No ``bedrock-mantle:*`` action is granted. The ``bedrock-mantle`` endpoint authorises ``CreateInference`` on a
+    project (``arn:aws:bedrock-mantle:REGION:ACCOUNT:project/ID``), not on a model, so a key allowed there could call
+    every model the project serves. The OpenAI-compatible Chat Completions and Responses APIs are also served by the
+    ``bedrock-runtime`` endpoint (``https://bedrock-runtime.REGION.amazonaws.com/openai/v1``), which checks
+    ``bedrock:InvokeModel`` on the model's ARN, so the key keeps its list of models there.
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -115,19 +196,48 @@ def invoke_policy(models: list[str], allow_all: bool) -> dict[str, Any]:
     }
 
 
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def _partition_of(region: str) -> Optional[str]:
+    return next((partition for pattern, partition in _REGION_PARTITIONS if pattern.fullmatch(region)), None)
+
+
 def _in_region(index: int, arn_and_region: list[Any]) -> str:
+    """One model ARN against the provider's region, once known: same partition always; same region for your
+    account's profiles and models. A foundation model may be in any region, or in none (global inference)."""
     arn, region = str(arn_and_region[0]), str(arn_and_region[1])
     match = _MODEL.fullmatch(arn)
-    if match is not None and match.group("account") and match.group("region") != region:
+    if match is None:
+        return arn
+    field = f"issuer.bedrock.models[{index}]"
+    partition = _partition_of(region)
+    if partition is not None and match.group("partition") != partition:
         raise SecureApiKeyError(
-            f"issuer.bedrock.models[{index}]",
-            f"is a {match.group('kind')} in {match.group('region')}, but the key is made and used in {region}",
+            field,
+            f"is in partition {match.group('partition')}, but the key is made and used in {region} (partition {partition})",
+            f"model ARNs of the {partition} partition, the provider's"
+            if partition in _MODEL_PARTITIONS
+            else f"a provider in a region of the {', '.join(_MODEL_PARTITIONS)} partitions, where Bedrock's ARNs are known",
+        )
+    if match.group("account") and match.group("region") != region:
+        raise SecureApiKeyError(
+            field,
+            f"is {_article(match.group('kind'))} {match.group('kind')} in {match.group('region')}, "
+            f"but the key is made and used in {region}",
             "your account's profiles and models in the provider's region (foundation models may be in any region)",
         )
     return arn
 
 
-def issue(name: str, options: BedrockOptions, tags: Mapping[str, str], parent: pulumi.Resource) -> IssuedKey:
+def issue(
+    name: str,
+    options: BedrockOptions,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> IssuedKey:
     """The IAM user, its invoke-only policy and the Bedrock API key."""
     import pulumi_aws as aws
 
@@ -139,7 +249,7 @@ def issue(name: str, options: BedrockOptions, tags: Mapping[str, str], parent: p
         at_deploy(pulumi.Output.all(arn, region), functools.partial(_in_region, index))
         for index, arn in enumerate(options.models)
     ]
-    user = aws.iam.User(f"{name}-bedrock-user", path="/ai-keys/bedrock/", tags=dict(tags) or None, opts=child)
+    user = aws.iam.User(f"{name}-bedrock-user", path="/ai-keys/bedrock/", force_destroy=True, tags=dict(tags) or None, opts=child)
     policy = aws.iam.UserPolicy(
         f"{name}-bedrock-invoke",
         user=user.name,
@@ -151,18 +261,42 @@ def issue(name: str, options: BedrockOptions, tags: Mapping[str, str], parent: p
         service_name=SERVICE,
         user_name=user.name,
         credential_age_days=options.expires_in_days,
-        # The key is useless until the user may invoke the models: make it after the policy.
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy], additional_secret_outputs=["serviceCredentialSecret"]),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            # The key is useless until the user may invoke the models: make it after the policy.
+            depends_on=[policy],
+            additional_secret_outputs=["serviceCredentialSecret"],
+            # Nothing renews an IAM credential: after its expiry every deploy would be a no-op while the store
+            # serves a dead key. Each renewal window replaces it, create-before-delete, so the new key is made and
+            # stored before the old one is deleted (https://www.pulumi.com/docs/iac/concepts/resources/options/replacementtrigger/).
+            replacement_trigger=f"renewal-window-{renewal_window(utc_now(), options.expires_in_days)}",
+        ),
     )
     return IssuedKey(
         value=pulumi.Output.secret(credential.service_credential_secret), issued_key_id=credential.service_credential_alias
     )
 
 
-def _mock_user(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    from ..testing.mock_clouds._ids import stable_alnum, stable_id
+def renewal_period(expires_in_days: int) -> timedelta:
+    """How often the key is renewed: two thirds of its lifetime, so the last third is the overlap in which a
+    deploy renews it before it expires."""
+    return timedelta(days=expires_in_days) * 2 / 3
 
-    user = inputs.get("name") or f"{name}-{stable_id('autoname', name, length=7)}"
+
+def renewal_window(now: datetime, expires_in_days: int) -> int:
+    """The renewal window ``now`` falls in. Windows are :func:`renewal_period` long and counted from the Unix
+    epoch, so every run of a deploy computes the same one, and a key made at any moment is renewed by the first
+    deploy of the next window, which starts before the key expires (the first renewal can come early)."""
+    return int((now - _EPOCH) // renewal_period(expires_in_days))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _mock_user(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    from ..testing.mock_clouds._ids import autoname, stable_alnum
+
+    user = inputs.get("name") or f"{name}-{autoname(name, length=7)}"
     path = inputs.get("path") or "/"
     return user, {
         **inputs,
@@ -184,7 +318,7 @@ def _mock_credential(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, 
         "serviceCredentialSecret": "ABSK" + stable_alnum("bedrock-key", name, length=60),
         "serviceUserName": None,
         "status": "Active",
-        "createDate": "2026-01-01T00:00:00Z",
+        "createDate": utc_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "expirationDate": _expiry(inputs.get("credentialAgeDays")),
     }
 
@@ -192,7 +326,7 @@ def _mock_credential(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, 
 def _expiry(days: Any) -> Any:
     if not isinstance(days, (int, float)):
         return None
-    return (datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(days=int(days))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (utc_now() + timedelta(days=int(days))).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 MOCK_OUTPUTS: Mapping[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {

@@ -8,7 +8,7 @@ kind of application restriction per key.
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -130,32 +130,50 @@ def _android(path: str, raw: Any) -> AndroidApp:
     )
 
 
-def _stable_name(component: str, digest_of: str, max_len: int) -> str:
-    """``<component as [a-z][a-z0-9-]*>-<8 hex of digest_of>``, at most ``max_len``: the same on every run."""
+def _unique_name(component: str, scope: str, issued_at: str, max_len: int) -> str:
+    """``<component as [a-z][a-z0-9-]*>-<8 hex>``, at most ``max_len``. The hex digest covers the Pulumi project and
+    stack (``scope``) and the moment the key was issued, so two stacks never compute the same name, and neither
+    does a re-issue or a destroy followed by an up: Google holds a deleted key's id for 30 days."""
     base = re.sub(r"[^a-z0-9-]+", "-", component.lower()).strip("-")
     base = re.sub(r"^[^a-z]+", "", base)[: max_len - 9].rstrip("-") or "gemini"
-    return f"{base}-{hashlib.sha256(digest_of.encode()).hexdigest()[:8]}"
+    digest = hashlib.sha256("\x00".join((scope, component, issued_at)).encode()).hexdigest()[:8]
+    return f"{base}-{digest}"
 
 
-def key_name(component: str) -> str:
-    """The API key's resource name: ``[a-z]([a-z0-9-]*[a-z0-9])?``, at most 63, stable per component."""
-    return _stable_name(component, component, KEY_NAME_MAX)
+def key_name(component: str, scope: str, issued_at: str) -> str:
+    """The API key's id: ``[a-z]([a-z0-9-]*[a-z0-9])?``, at most 63, unique per stack and per issue."""
+    return _unique_name(component, scope, issued_at, KEY_NAME_MAX)
 
 
-def account_id(component: str) -> str:
-    """A service account id (6-30 of ``[a-z0-9-]``, starting with a letter), stable per component."""
-    return _stable_name(component, "service-account\x00" + component, ACCOUNT_ID_MAX)
+def account_id(component: str, scope: str, issued_at: str) -> str:
+    """A service account id (6-30 of ``[a-z0-9-]``, starting with a letter), unique per stack and per issue."""
+    return _unique_name(component, "service-account\x00" + scope, issued_at, ACCOUNT_ID_MAX)
 
 
-def issue(name: str, options: GeminiOptions, tags: Mapping[str, str], parent: pulumi.Resource) -> IssuedKey:
+def issue(
+    name: str,
+    options: GeminiOptions,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> IssuedKey:
     """The service account (unless given) and the restricted, bound API key."""
     import pulumi_gcp as gcp
+    import pulumiverse_time as time
 
+    scope = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    # When the key was issued, kept in the state: a new issue (another project or service account) gets a new
+    # timestamp, hence new names, so the new key is made before the old one is deleted.
+    issued = time.Static(
+        f"{name}-gemini-issued",
+        triggers={"project": options.project, "service_account_email": options.service_account_email or ""},
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
     email: Any = options.service_account_email
     if email is None:
         email = gcp.serviceaccount.Account(
             f"{name}-gemini-caller",
-            account_id=account_id(name),
+            account_id=issued.rfc3339.apply(lambda at: account_id(name, scope, at)),
             project=options.project,
             display_name=f"Calls the Gemini API with the {name} key",
             description="Bound to one Gemini API key; holds no roles.",
@@ -189,15 +207,17 @@ def issue(name: str, options: GeminiOptions, tags: Mapping[str, str], parent: pu
     )
     key = gcp.projects.ApiKey(
         f"{name}-gemini-key",
-        name=key_name(name),
+        name=issued.rfc3339.apply(lambda at: key_name(name, scope, at)),
         project=options.project,
         display_name=options.display_name or f"Gemini key {name}"[:63],
         restrictions=restrictions,
         service_account_email=email,
-        # API key names are unique in a project and this one is fixed per component, so a re-issued key (another
-        # service account, `pulumi up --replace`) can only be made once the old one is gone. keyString is marked
-        # secret by the SDK, and the value is wrapped again below so no path un-marks it.
-        opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
+        # The provider's default, DELETE, fails when the key served traffic in the last 7 days, which a stored key
+        # always has: FORCE deletes the replaced key once its successor is stored. Google keeps it soft-deleted for
+        # 30 days (`gcloud services api-keys undelete`).
+        deletion_policy="FORCE",
+        # keyString is marked secret by the SDK, and the value is wrapped again below so no path un-marks it.
+        opts=pulumi.ResourceOptions(parent=parent),
     )
     return IssuedKey(value=pulumi.Output.secret(key.key_string), issued_key_id=key.id)
 

@@ -11,11 +11,29 @@ from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
 from . import _checks as check
-from .common import CommonSpec, refuse_given, refuse_other_blocks, refuse_rotation_fields, require_value, utf8_size
+from .common import (
+    CommonSpec,
+    refuse_given,
+    refuse_other_blocks,
+    refuse_rotation_fields,
+    refuse_unnamed_output_readers,
+    require_value,
+    utf8_size,
+)
 
-GCP_FIELDS = ("project", "annotations", "version_destroy_ttl", "audit_data_access", "iam_propagation_seconds")
-DEFAULT_IAM_PROPAGATION_SECONDS = 60
-"""Google documents IAM changes as taking effect within seconds to minutes (usually under 60 s)."""
+GCP_FIELDS = (
+    "project",
+    "annotations",
+    "version_destroy_ttl",
+    "audit_data_access",
+    "iam_propagation_seconds",
+    "readers_authoritative",
+)
+DEFAULT_IAM_PROPAGATION_SECONDS = 120
+"""Google: an access change "typically" takes effect in 2 minutes, and can take 7 minutes or longer
+(https://cloud.google.com/iam/docs/access-change-propagation). 120 s covers the typical case on every first deploy;
+``gcp.iam_propagation_seconds`` goes up to 600 for projects that see the long tail."""
+MAX_IAM_PROPAGATION_SECONDS = 600
 MAX_VALUE_BYTES = 65_536
 SECRET_ID_PATTERN = r"[A-Za-z0-9_-]{1,255}"
 LOCATION_PATTERN = r"[a-z]+-[a-z]+[0-9]{1,2}"
@@ -134,7 +152,9 @@ class GcpSecretManagerOptions:
     audit_data_access: bool = False
     """Whether to turn on Secret Manager's Data Access audit logs in the project."""
     iam_propagation_seconds: int = DEFAULT_IAM_PROPAGATION_SECONDS
-    """How long the secret waits after the service agent's grants are made."""
+    """How long each IAM wait lasts: after the service agent is first created, and after its grants are made."""
+    readers_authoritative: bool = False
+    """One authoritative ``SecretIamBinding`` for all readers instead of one additive grant per reader."""
 
 
 def gcp_labels(tags: Mapping[str, str]) -> dict[str, str]:
@@ -203,6 +223,19 @@ def checked_member(path: str, reader: Any) -> str:
             "a principalSet:// narrowed by an attribute (e.g. .../attribute.repository/OWNER/REPO) or one principal://",
         )
     return reader
+
+
+_CASE_SENSITIVE_MEMBERS = ("principal:", "principalSet:", "principalHierarchy:")
+
+
+def normalized_member(member: str) -> str:
+    """``member`` as IAM compares it: the part after the type is case-insensitive (``user:Jane@Example.com`` is
+    ``user:jane@example.com``) except for ``principal://`` and ``principalSet://`` identities. The provider diffs
+    and removes members the same way (magic-modules ``normalizeIamMemberCasing``)."""
+    if member.startswith(_CASE_SENSITIVE_MEMBERS):
+        return member
+    kind, separator, rest = member.partition(":")
+    return f"{kind}{separator}{rest.lower()}"
 
 
 def check_reader_set(common: CommonSpec) -> None:
@@ -414,6 +447,10 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> GcpSecretManagerOpt
     check_reader_set(common)
     block = check.mapping("gcp", args.get("gcp") or {})
     check.known_keys("gcp", block, GCP_FIELDS)
+    readers_authoritative = check.boolean("gcp.readers_authoritative", block.get("readers_authoritative", False))
+    if not readers_authoritative:
+        # One additive grant per reader, keyed by its member or its name: never by a list position.
+        refuse_unnamed_output_readers(common, "each reader gets a grant of its own (a SecretIamMember)")
     project = block.get("project")
     checked_project = (
         check.input_str("gcp.project", project, pattern=PROJECT_PATTERN, max_len=100, allowed="a GCP project id")
@@ -438,6 +475,10 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> GcpSecretManagerOpt
         rotation=rotation,
         audit_data_access=check.boolean("gcp.audit_data_access", block.get("audit_data_access", False)),
         iam_propagation_seconds=check.integer(
-            "gcp.iam_propagation_seconds", block.get("iam_propagation_seconds", DEFAULT_IAM_PROPAGATION_SECONDS), 0, 600
+            "gcp.iam_propagation_seconds",
+            block.get("iam_propagation_seconds", DEFAULT_IAM_PROPAGATION_SECONDS),
+            0,
+            MAX_IAM_PROPAGATION_SECONDS,
         ),
+        readers_authoritative=readers_authoritative,
     )

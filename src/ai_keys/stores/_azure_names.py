@@ -32,12 +32,14 @@ def secret_name(component: str, project: str, stack: str) -> str:
     return f"{base}-{_digest('secret', project, stack, component)[:_SUFFIX]}"
 
 
-def vault_name(component: str, project: str, stack: str, subscription_id: str, resource_group: str) -> str:
-    """``<component, lower-case, <= 15>-<8 hex>``: a valid, globally unique DNS label (vault names are
-    global) that stays the same on every run of the stack."""
+def vault_name(component: str, project: str, stack: str, subscription_id: str, resource_group: str, created_at: str) -> str:
+    """``<component, lower-case, <= 15>-<8 hex>``: a valid, globally unique DNS label (vault names are global)
+    that stays the same on every run of the stack. ``created_at`` (kept in the state) makes it unique per
+    creation too: a deleted vault holds its name for its soft-delete retention, so a destroy followed by an up
+    must not ask for it again."""
     base = re.sub(r"^[^a-z]+", "", _slug(component).lower())
     base = base[: VAULT_NAME_MAX - _SUFFIX - 1].rstrip("-") or "kv"
-    digest = _digest("vault", subscription_id.lower(), resource_group.lower(), project, stack, component)
+    digest = _digest("vault", subscription_id.lower(), resource_group.lower(), project, stack, component, created_at)
     return f"{base}-{digest[:_SUFFIX]}"
 
 

@@ -113,13 +113,9 @@ def _create(
     parent: pulumi.Resource,
 ) -> VaultRef:
     group = pulumi.Output.from_input(str_input(options.resource_group_name))
-    project, stack = pulumi.get_project(), pulumi.get_stack()
+    derived = vault_options.name is None
     vault_name: pulumi.Input[str] = (
-        vault_options.name
-        if vault_options.name is not None
-        else pulumi.Output.all(client.subscription_id, group).apply(
-            lambda a: _azure_names.vault_name(name, project, stack, str(a[0]), str(a[1]))
-        )
+        vault_options.name if vault_options.name is not None else _derived_name(name, vault_options, group, client, parent)
     )
     network = vault_options.network
     vault = azure_native.keyvault.Vault(
@@ -144,11 +140,35 @@ def _create(
             ),
         ),
         tags=dict(tags) or None,
-        opts=pulumi.ResourceOptions(parent=parent),
+        # A derived name is fixed once the vault exists: stacks made before names were unique per creation keep
+        # theirs, and only a new vault (after a destroy, say) gets a new one.
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["vault_name"] if derived else None),
     )
     if vault_options.audit is not None:
         _audit_log(name, vault, vault_options.audit, parent)
     return VaultRef(name=vault.name, resource_group_name=group, id=vault.id, vault=vault)
+
+
+def _derived_name(
+    name: str,
+    vault_options: AzureVaultOptions,
+    group: "pulumi.Output[str]",
+    client: "pulumi.Output[azure_native.authorization.GetClientConfigResult]",
+    parent: pulumi.Resource,
+) -> "pulumi.Output[str]":
+    """The vault's name from the stack, the component and when the vault was made (a ``time.Static`` keeps that
+    moment, and a new group or location, which replace the vault, records a new one)."""
+    import pulumiverse_time as time
+
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    created = time.Static(
+        f"{name}-vault-created",
+        triggers={"resource_group": group, "location": vault_options.location or ""},
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return pulumi.Output.all(client.subscription_id, group, created.rfc3339).apply(
+        lambda a: _azure_names.vault_name(name, project, stack, str(a[0]), str(a[1]), str(a[2]))
+    )
 
 
 def _audit_log(name: str, vault: azure_native.keyvault.Vault, audit: AzureAuditOptions, parent: pulumi.Resource) -> None:

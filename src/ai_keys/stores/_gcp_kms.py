@@ -1,6 +1,7 @@
 """Cloud KMS keys (CMEK) for a Secret Manager secret: one key per location the secret's data lives in,
 each usable by the Secret Manager service agent before the secret exists."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
@@ -29,8 +30,13 @@ def keys(
     agent_member: "pulumi.Output[str]",
     labels: dict[str, str],
     parent: pulumi.Resource,
+    *,
+    after: "Sequence[pulumi.Resource]" = (),
 ) -> LocationKeys:
-    """Create (or take the user's) key in every location and grant the Secret Manager agent each of them."""
+    """Create (or take the user's) key in every location and grant the Secret Manager agent each of them.
+
+    ``after``: what the grants wait for (the wait after the agent is first created, so IAM knows the account).
+    """
     key_ids: dict[str, pulumi.Output[str]] = {}
     grants: list[gcp.kms.CryptoKeyIAMMember] = []
     for location in encryption.locations:
@@ -48,7 +54,7 @@ def keys(
                 # one: Secret Manager applies a key change to new versions only. A key you bring is also often
                 # shared by other secrets, which rely on this same (non-authoritative) binding of the project's
                 # agent. Deleting the grant would make those versions unreadable, so it is always left in place.
-                opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True),
+                opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True, depends_on=list(after)),
             )
         )
     return LocationKeys(key_ids, grants)

@@ -9,6 +9,7 @@ the same time (no diff), and the value equals the one Secret Manager itself move
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Optional
@@ -68,8 +69,13 @@ def notices(
     agent_member: "pulumi.Output[str]",
     labels: dict[str, str],
     parent: pulumi.Resource,
+    *,
+    after: "Sequence[pulumi.Resource]" = (),
 ) -> RotationNotices:
-    """The topic (created unless given), the agent's publish grant on it, and the secret's rotation args."""
+    """The topic (created unless given), the agent's publish grant on it, and the secret's rotation args.
+
+    ``after``: what the grant waits for (the wait after the agent is first created, so IAM knows the account).
+    """
     if rotation.topic_id is not None:
         topic_id: pulumi.Output[str] = pulumi.Output.from_input(rotation.topic_id)
     else:
@@ -84,7 +90,11 @@ def notices(
         # A topic you bring is typically shared by the rotation notices of many secrets, which rely on this same
         # (non-authoritative) binding of the project's Secret Manager agent: deleting it would silently stop their
         # notices. So the grant on your topic is left in place when the component stops using it.
-        opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True if rotation.topic_id is not None else None),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            retain_on_delete=True if rotation.topic_id is not None else None,
+            depends_on=list(after),
+        ),
     )
     offset = schedule_offset(name, rotation.period_seconds, project=pulumi.get_project(), stack=pulumi.get_stack())
     args = gcp.secretmanager.SecretRotationArgs(

@@ -39,8 +39,15 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource, issued: "Optional[
         key_id=api_key.id,
         key_type=KEY_TYPE,
         usage_plan_id=plan_id,
-        # AWS returns the key's value on the plan key too, and the SDK does not mark it secret.
-        opts=pulumi.ResourceOptions(parent=parent, additional_secret_outputs=["value"]),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            # AWS returns the key's value on the plan key too, and the SDK does not mark it secret.
+            additional_secret_outputs=["value"],
+            # A key may be in one plan per API stage, and a new plan id replaces this link: created first, the new
+            # link is refused (ConflictException) while the old plan still covers a shared stage. So the key leaves
+            # the old plan first, and is in no plan (403 on every stage) until the new link exists, a few seconds.
+            delete_before_replace=True,
+        ),
     )
     value: pulumi.Output[str] = pulumi.Output.secret(api_key.value)
     if options.secrets_manager is None:

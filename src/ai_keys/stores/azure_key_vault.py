@@ -95,7 +95,8 @@ def _secret(
             protect=True if spec.store_protected else None,
             # azure-native deletes a secret through the data plane, which a created vault's firewall and RBAC
             # refuse to the deploying identity. Deleting the vault takes its secrets with it (into soft delete), so
-            # a secret in a created vault is only dropped from the state.
+            # a secret in a created vault is only dropped from the state. A rename there leaves the old secret live
+            # and holding its name (README, "Renaming the secret").
             retain_on_delete=True if vault.vault is not None else None,
         ),
     )

@@ -9,6 +9,10 @@ so outputs such as ``secret_ref`` resolve to realistic values.
     with mock_pulumi(config={"openai_api_key": "..."}, secret_keys=["openai_api_key"]) as engine:
         engine.run(lambda: SecureApiKey("openai", {...}))
         secret = engine.one("aws:secretsmanager/secret:Secret")
+
+``plan_update``/``plan_destroy`` give the engine's plan for a second deploy or a destroy, and :mod:`.simulation`
+(``Cloud``, ``Scenario``) applies plans to cloud state that outlives one program, with a clock and the clouds' own
+rules (:mod:`.constraints`).
 """
 
 from .engine import (
@@ -24,8 +28,11 @@ from .engine import (
     unwrap_secrets,
 )
 from .lifecycle import Plan, Refusal, Step, plan_destroy, plan_update
+from .simulation import Cloud, CloudRefusedError, Scenario
 
 __all__ = [
+    "Cloud",
+    "CloudRefusedError",
     "MockCloud",
     "MockEngine",
     "Plan",
@@ -33,6 +40,7 @@ __all__ = [
     "Refusal",
     "RegisteredResource",
     "Resolved",
+    "Scenario",
     "Step",
     "is_secret_at",
     "mock_pulumi",

@@ -2,6 +2,7 @@
 
 import asyncio
 import inspect
+import json
 import logging
 import os
 import runpy
@@ -14,6 +15,7 @@ from typing import Any, Optional
 
 import pulumi
 import yaml
+from google.protobuf import json_format  # type: ignore[import-untyped]
 from pulumi.runtime import rpc
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, set_mocks
@@ -99,6 +101,10 @@ class RegisteredResource:
     """Per input (wire name): the URNs its value came from."""
     provider: str = ""
     """Provider reference used for this resource."""
+    replacement_trigger: Any = None
+    """The ``replacement_trigger`` option's value (None when not given): a change replaces the resource."""
+    replace_with: list[str] = field(default_factory=list)
+    """The ``replace_with`` option: URNs whose replacement replaces this resource too."""
 
     def plain(self, *path: str) -> Any:
         """The input at ``path`` with secret envelopes removed."""
@@ -147,6 +153,8 @@ class RecordingMonitor(MockMonitor):
                 if urn in self._urns:
                     raise ValueError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
                 self._urns.add(urn)
+        if isinstance(self.mocks, MockCloud):
+            self.mocks.ignored[(request.type, request.name)] = list(request.ignoreChanges)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == STACK_TYPE:
             return response
@@ -170,21 +178,48 @@ class RecordingMonitor(MockMonitor):
             dependencies=list(request.dependencies),
             property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
             provider=request.provider,
+            replacement_trigger=_trigger(request),
+            replace_with=list(request.replace_with),
         )
         with self._lock:
             self.registrations.append(record)
         return response
 
 
+def _same(state_inputs: Mapping[str, Any], inputs: Mapping[str, Any], ignored: Sequence[str] = ()) -> bool:
+    """Whether a registration changes nothing the engine would send to the provider (ignored inputs keep their
+    state value)."""
+
+    def canonical(value: Mapping[str, Any]) -> str:
+        kept = {k: v for k, v in value.items() if k not in ignored}
+        return json.dumps(unwrap_secrets(kept), sort_keys=True, default=str)
+
+    return canonical(state_inputs) == canonical(inputs)
+
+
+def _trigger(request: Any) -> Any:
+    if not request.HasField("replacement_trigger"):
+        return None
+    return rpc.deserialize_property(json_format.MessageToDict(request.replacement_trigger), keep_unknowns=True)
+
+
 class MockCloud(Mocks):
     """Mocks that echo inputs and fill in what AWS, Azure and GCP return for each resource type."""
 
-    def __init__(self) -> None:
+    def __init__(self, prior: Sequence[RegisteredResource] = ()) -> None:
         self.states_by_id: dict[str, dict[str, Any]] = {}
         self.calls: list[MockCallArgs] = []
         self._lock = threading.Lock()
+        self._prior = {(r.type, r.name): r for r in prior if r.custom}
+        self.ignored: dict[tuple[str, str], list[str]] = {}
+        """Per (type, name) being registered: its ``ignore_changes`` (wire names)."""
 
     def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict[Any, Any]]:
+        previous = self._prior.get((args.typ, args.name))
+        ignored = self.ignored.get((args.typ, args.name), [])
+        if previous is not None and _same(previous.inputs, args.inputs, ignored):
+            # What the stack already holds keeps its id and outputs, as the engine reads them from the state.
+            return previous.id, dict(previous.outputs)
         with self._lock:
             resource_id, state = fill_outputs(args.typ, args.name, dict(args.inputs), self.states_by_id)
             if resource_id is not None:
@@ -209,8 +244,8 @@ class _ListHandler(logging.Handler):
 class MockEngine:
     """What one mock run recorded, plus helpers to find resources in it."""
 
-    def __init__(self, logger_name: str) -> None:
-        self.mocks = MockCloud()
+    def __init__(self, logger_name: str, prior: Sequence[RegisteredResource] = ()) -> None:
+        self.mocks = MockCloud(prior)
         self.monitor = RecordingMonitor(self.mocks)
         self.logs: list[str] = []
         """Every message the program logged through ``pulumi.log``."""
@@ -319,15 +354,19 @@ def mock_pulumi(
     preview: bool = False,
     config: Optional[Mapping[str, str]] = None,
     secret_keys: Sequence[str] = (),
+    prior: Sequence[RegisteredResource] = (),
 ) -> Iterator[MockEngine]:
     """A fresh mock engine: new event loop, recording monitor, config; everything reset on exit.
+
+    ``prior`` is the stack's state: a resource registered again with the same inputs gets its id and outputs
+    back from it, as from the engine (a ``time`` Static keeps its timestamp, for instance).
 
     ``config`` keys without a namespace are put under ``project`` (as ``pulumi config set`` does);
     ``secret_keys`` marks config values that ``require_secret``/``get_secret`` must treat as secret.
     """
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    engine = MockEngine(f"ai_keys.testing.engine.{id(loop)}")
+    engine = MockEngine(f"ai_keys.testing.engine.{id(loop)}", prior)
     full_config = {_qualify(project, k): v for k, v in (config or {}).items()}
     set_mocks(engine.mocks, project=project, stack=stack, preview=preview, monitor=engine.monitor, logger=engine.logger)
     set_all_config(full_config, [_qualify(project, k) for k in secret_keys])

@@ -14,6 +14,8 @@ The rules are the engine's (see the README's "What a change does"):
   ``replace_on_changes`` option names it; otherwise it is an update in place;
 - an input listed in ``ignore_changes`` keeps its value **from the state**, in an update and in a replacement;
 - an input that depends on a replaced resource is unknown during the preview, so it counts as changed;
+- a changed ``replacement_trigger`` value, or the replacement of a resource named in ``replace_with``, replaces
+  a resource whatever its inputs do;
 - replacements are create-before-delete unless ``delete_before_replace`` is set;
 - deletes (removed resources, and the old halves of replacements) run last, dependents before what they
   depend on; ``retain_on_delete`` drops a resource from the state without deleting the cloud object;
@@ -129,7 +131,8 @@ def plan_update(
     ``after_config`` defaults to ``config``: give it to model a config change between the two deploys.
     """
     old = _run(before, config, secret_keys, project, stack)
-    new = _run(after, after_config if after_config is not None else config, secret_keys, project, stack)
+    # The second run reads ids and outputs of what it registers unchanged from the state, as the engine does.
+    new = _run(after, after_config if after_config is not None else config, secret_keys, project, stack, prior=old)
     return _plan(old, new)
 
 
@@ -146,9 +149,14 @@ def plan_destroy(
 
 
 def _run(
-    program: Callable[[], Any], config: Optional[Mapping[str, str]], secret_keys: Sequence[str], project: str, stack: str
+    program: Callable[[], Any],
+    config: Optional[Mapping[str, str]],
+    secret_keys: Sequence[str],
+    project: str,
+    stack: str,
+    prior: Sequence[RegisteredResource] = (),
 ) -> list[RegisteredResource]:
-    with mock_pulumi(project=project, stack=stack, config=config, secret_keys=secret_keys) as engine:
+    with mock_pulumi(project=project, stack=stack, config=config, secret_keys=secret_keys, prior=prior) as engine:
         engine.run(program)
         return engine.resources
 
@@ -197,6 +205,17 @@ def _diff(old: RegisteredResource, new: RegisteredResource, replaced: set[str]) 
     return changed, kept
 
 
+def _triggered(old: RegisteredResource, new: RegisteredResource, replaced: set[str]) -> str:
+    """The option that replaces ``new`` regardless of its inputs, or ""."""
+    # The engine does not replace on the first value given (pulumi/pulumi#20850), only on a change.
+    both = old.replacement_trigger is not None and new.replacement_trigger is not None
+    if both and unwrap_secrets(old.replacement_trigger) != unwrap_secrets(new.replacement_trigger):
+        return "(replacement_trigger)"
+    if any(urn in replaced for urn in new.replace_with):
+        return "(replace_with)"
+    return ""
+
+
 def _delete_order(resources: Sequence[RegisteredResource], urns: Iterable[str]) -> list[str]:
     """``urns`` ordered so that each comes before everything it depends on (its parent included)."""
     wanted = set(urns)
@@ -235,12 +254,16 @@ def _plan(old: list[RegisteredResource], new: list[RegisteredResource]) -> Plan:
             plan.ops[resource.urn] = "same"
             continue
         changed, kept = _diff(previous, resource, replaced)
+        # The replacement_trigger and replace_with options replace a resource whatever its inputs do.
+        triggered = _triggered(previous, resource, replaced)
+        if triggered:
+            changed.add(triggered)
         plan.changed[resource.urn] = changed
         if kept:
             plan.kept_from_state[resource.urn] = kept
         if not changed:
             plan.ops[resource.urn] = "same"
-        elif forces_replacement(resource.type, changed, resource.replace_on_changes):
+        elif triggered or forces_replacement(resource.type, changed, resource.replace_on_changes):
             replaced.add(resource.urn)
             if previous.protect and resource.protect:
                 plan.refused.append(Refusal(resource.urn, _protected("replace", resource.urn)))

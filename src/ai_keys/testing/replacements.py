@@ -131,6 +131,9 @@ REPLACEMENTS: dict[str, ReplaceRule] = {
     # https://registry.terraform.io/providers/hashicorp/time/latest/docs/resources/sleep
     # (create_duration, destroy_duration and triggers are all ForceNew)
     "time:index/sleep:Sleep": ReplaceRule(_EVERYTHING),
+    # https://registry.terraform.io/providers/hashicorp/time/latest/docs/resources/static
+    # (rfc3339 and triggers are ForceNew: a new trigger value records a new timestamp)
+    "time:index/static:Static": ReplaceRule(_EVERYTHING),
 }
 
 

@@ -7,12 +7,12 @@ Each cloud module has ``outputs(type_, name, inputs, states_by_id)`` returning `
 from typing import Any, Optional
 
 from ... import issuers
-from . import aws, azure, gcp
+from . import aws, azure, gcp, time
 from ._ids import stable_id
 
 __all__ = ["fill_call", "fill_outputs"]
 
-_CLOUDS = {"aws": aws, "azure-native": azure, "gcp": gcp}
+_CLOUDS = {"aws": aws, "azure-native": azure, "gcp": gcp, "time": time}
 _ISSUER_OUTPUTS, _ISSUER_CALLS = issuers.mock_tables()
 
 

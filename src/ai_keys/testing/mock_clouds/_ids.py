@@ -19,3 +19,11 @@ def stable_alnum(*parts: str, length: int) -> str:
 
 def stable_uuid(*parts: str) -> str:
     return str(uuid.UUID(hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]))
+
+
+def autoname(name: str, length: int, alphabet: str = string.ascii_lowercase + string.digits) -> str:
+    """The random suffix the engine would add to ``name``: stable per stack (the mock engine is repeatable),
+    and different in another stack, as the engine's are."""
+    import pulumi
+
+    return stable_id("autoname", pulumi.get_stack(), name, length=length, alphabet=alphabet)

@@ -2,7 +2,7 @@
 
 from typing import Any, Callable, Optional
 
-from ._ids import stable_alnum, stable_id, stable_uuid
+from ._ids import autoname, stable_alnum, stable_id, stable_uuid
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -25,7 +25,7 @@ def _plain(value: Any) -> Any:
 
 def _autoname(name: str, inputs: State, key: str = "name") -> str:
     given = _plain(inputs.get(key))
-    return given if isinstance(given, str) and given else f"{name}-{stable_id('autoname', name, length=7)}"
+    return given if isinstance(given, str) and given else f"{name}-{autoname(name, length=7)}"
 
 
 def _secret(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State]:

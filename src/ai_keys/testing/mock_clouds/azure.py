@@ -4,7 +4,7 @@ from typing import Any, Callable, Optional
 
 from pulumi.runtime import rpc
 
-from ._ids import stable_id, stable_uuid
+from ._ids import autoname, stable_id, stable_uuid
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
@@ -40,7 +40,7 @@ def _autoname(name: str, inputs: State, key: str, *, top_level: bool = True) -> 
     given = _plain(inputs.get(key))
     if isinstance(given, str) and given:
         return given
-    return f"{name}{stable_id('autoname', name, length=8, alphabet=_HEX)}" if top_level else name
+    return f"{name}{autoname(name, length=8, alphabet=_HEX)}" if top_level else name
 
 
 def _group_id(group: str) -> str:

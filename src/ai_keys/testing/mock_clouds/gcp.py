@@ -4,7 +4,7 @@ from typing import Any, Callable, Optional
 
 from pulumi.runtime import get_config
 
-from ._ids import stable_alnum, stable_id
+from ._ids import autoname, stable_alnum, stable_id
 
 PROJECT = "mock-project"
 """Project id used when neither the resource nor the ``gcp:project`` config names one."""
@@ -32,7 +32,7 @@ def _project(inputs: State) -> str:
 
 def _autoname(name: str, inputs: State, key: str = "name") -> str:
     given = _plain(inputs.get(key))
-    return given if isinstance(given, str) and given else f"{name}-{stable_id('autoname', name, length=7)}"
+    return given if isinstance(given, str) and given else f"{name}-{autoname(name, length=7)}"
 
 
 def _etag(name: str) -> str:
