@@ -286,7 +286,9 @@ class TestReplicas:
         eu_policy = json.loads(engine.one(KEY_POLICY, "openai-key-policy-eu-west-1").plain("policy"))
         condition = eu_policy["Statement"][1]["Condition"]["StringEquals"]
         assert condition["kms:ViaService"] == "secretsmanager.eu-west-1.amazonaws.com"
-        assert condition["kms:EncryptionContext:SecretARN"].startswith("arn:aws:secretsmanager:eu-west-1:")
+        replica, primary = condition["kms:EncryptionContext:SecretARN"]
+        assert replica.startswith("arn:aws:secretsmanager:eu-west-1:")
+        assert primary == replica.replace(":eu-west-1:", ":us-east-1:")
         resources = json.loads(engine.one(POLICY).plain("policy"))["Statement"][0]["Resource"]
         assert [ARN.fullmatch(arn)["region"] for arn in resources] == ["us-east-1", "eu-west-1", "ap-southeast-2"]  # type: ignore[index]
 

@@ -1,7 +1,7 @@
 """IAM and KMS policy documents for a Secrets Manager secret, as plain dicts (easy to test)."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
 from ..rules.aws_secrets_manager import READ_ACTION, refuse_an_oversized_policy, secret_read_policy
@@ -49,10 +49,21 @@ def refuse_readers_outside_the_account(readers: Sequence[str], paths: Sequence[s
 
 
 def key_policy(
-    *, account_root: str, readers: Sequence[str], key_region: str, secret_arn: str, dns_suffix: str = "amazonaws.com"
+    *,
+    account_root: str,
+    readers: Sequence[str],
+    key_region: str,
+    secret_arn: str,
+    primary_arn: Optional[str] = None,
+    dns_suffix: str = "amazonaws.com",
 ) -> dict[str, Any]:
     """Key policy: the account administers the key through IAM; readers may decrypt only through
-    Secrets Manager in the key's region and only for this secret."""
+    Secrets Manager in the key's region and only for this secret.
+
+    A replica's key (``primary_arn`` given) accepts the replica's ARN and the primary's as the encryption
+    context: AWS documents the context as "the ARN of the secret" without saying which one a replica's reads
+    carry, and both name this one secret, so neither choice widens the grant."""
+    context: Any = secret_arn if primary_arn is None else [secret_arn, primary_arn]
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -72,7 +83,7 @@ def key_policy(
                 "Condition": {
                     "StringEquals": {
                         "kms:ViaService": f"secretsmanager.{key_region}.{dns_suffix}",
-                        "kms:EncryptionContext:SecretARN": secret_arn,
+                        "kms:EncryptionContext:SecretARN": context,
                     },
                 },
             },

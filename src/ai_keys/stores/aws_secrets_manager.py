@@ -165,15 +165,15 @@ def _grant_readers(
     identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
     partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent))
     root = pulumi.Output.concat("arn:", partition.partition, ":iam::", identity.account_id, ":root")
-    keys: list[tuple[_aws_kms.RegionalKey, Any, Any]] = [(primary_key, region, secret.arn)]
+    keys: list[tuple[_aws_kms.RegionalKey, Any, Any, Any]] = [(primary_key, region, secret.arn, None)]
     for replica_region, key in replica_keys.items():
-        keys.append((key, replica_region, _replica_arn(secret.arn, replica_region)))
-    for key, key_region, arn in keys:
+        keys.append((key, replica_region, _replica_arn(secret.arn, replica_region), secret.arn))
+    for key, key_region, arn, primary_arn in keys:
         if key.created:
             suffix = f"-{key.region}" if key.region else ""
-            document = pulumi.Output.all(root, readers, key_region, arn, partition.dns_suffix).apply(
+            document = pulumi.Output.all(root, readers, key_region, arn, partition.dns_suffix, primary_arn).apply(
                 lambda a: _aws_policies.key_policy(
-                    account_root=a[0], readers=a[1], key_region=a[2], secret_arn=a[3], dns_suffix=a[4]
+                    account_root=a[0], readers=a[1], key_region=a[2], secret_arn=a[3], dns_suffix=a[4], primary_arn=a[5]
                 )
             )
             aws.kms.KeyPolicy(
