@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import pulumi
+
 from ai_keys.testing import MockEngine, RegisteredResource, unwrap_secrets
 
 from .conftest import CANARY, LAMBDA_ARN, ROLE_ARN
@@ -245,3 +247,21 @@ def _plain_paths(value: Any, canary: str, path: str = "") -> Iterator[str]:
             yield from _plain_paths(item, canary, f"{path}[{index}]")
     elif canary in str(unwrap_secrets(value)):
         yield path or "<root>"
+
+
+class Out:
+    """A value known only at deploy time: becomes an Output when the program runs (see :func:`with_outputs`)."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+
+def with_outputs(value: Any) -> Any:
+    """``value`` with every :class:`Out` in it made an Output."""
+    if isinstance(value, Out):
+        return pulumi.Output.from_input(value.value)
+    if isinstance(value, dict):
+        return {k: with_outputs(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_outputs(v) for v in value]
+    return value

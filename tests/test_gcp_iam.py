@@ -12,6 +12,7 @@ from ai_keys.rules.gcp_secret_manager import normalized_member
 from ai_keys.testing import MockEngine, Plan, RegisteredResource, plan_destroy, plan_update
 
 from .conftest import CANARY
+from .scenarios import Out, with_outputs
 
 SECRET = "gcp:secretmanager/secret:Secret"
 MEMBER = "gcp:secretmanager/secretIamMember:SecretIamMember"
@@ -30,28 +31,11 @@ GRANTS_WAIT = "openai-iam-propagation"
 AGENT_WAIT = "openai-secretmanager-agent-wait"
 
 
-class Out:
-    """A value known only at deploy time: becomes an Output when the program runs."""
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-
-def _outputs(value: Any) -> Any:
-    if isinstance(value, Out):
-        return pulumi.Output.from_input(value.value)
-    if isinstance(value, dict):
-        return {k: _outputs(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_outputs(v) for v in value]
-    return value
-
-
 def gcp(**args: Any) -> Callable[[], Any]:
     """A one-key program (``Out`` values become Outputs inside it)."""
     args.setdefault("gcp", {"project": "mock-project"})
     full = {"backend": "gcp-secret-manager", "value": CANARY, **args}
-    return lambda: SecureApiKey("openai", _outputs(full))
+    return lambda: SecureApiKey("openai", with_outputs(full))
 
 
 def grant_of(resources: list[RegisteredResource], member: str) -> str:

@@ -10,13 +10,13 @@
 from collections.abc import Callable
 from typing import Any
 
-import pulumi
 import pytest
 
 from ai_keys import SecureApiKey, SecureApiKeyError
 from ai_keys.testing import Plan, RegisteredResource, mock_pulumi, plan_destroy, plan_update
 
 from .conftest import CANARY, LAMBDA_ARN, ROLE_ARN
+from .scenarios import Out, with_outputs
 
 SECRET_AWS = "aws:secretsmanager/secret:Secret"
 POLICY_AWS = "aws:secretsmanager/secretPolicy:SecretPolicy"
@@ -43,26 +43,9 @@ GCP_KEY = "projects/mock-project/locations/global/keyRings/shared/cryptoKeys/k1"
 GCP_OTHER_KEY = "projects/mock-project/locations/global/keyRings/shared/cryptoKeys/k2"
 
 
-class Out:
-    """A reader known only at deploy time: becomes an Output when the program runs."""
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-
-def _outputs(value: Any) -> Any:
-    if isinstance(value, Out):
-        return pulumi.Output.from_input(value.value)
-    if isinstance(value, dict):
-        return {k: _outputs(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_outputs(v) for v in value]
-    return value
-
-
 def stack(backend: str, **args: Any) -> Callable[[], None]:
     """A one-key program (``Out`` values become Outputs inside it)."""
-    return lambda: SecureApiKey("openai", {"backend": backend, "value": CANARY, **_outputs(args)})  # type: ignore[typeddict-item]
+    return lambda: SecureApiKey("openai", {"backend": backend, "value": CANARY, **with_outputs(args)})  # type: ignore[typeddict-item]
 
 
 def aws_sm(**args: Any) -> Callable[[], None]:

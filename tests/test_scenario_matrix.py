@@ -16,32 +16,16 @@ from ai_keys.testing.simulation import Cloud, Scenario
 
 from .conftest import CANARY, scenario_totals
 from .scenarios import MODES, args_for, backend_of, merge, supported
+from .test_issuers import ISSUERS, MODEL, STORES
 
 ROOT = Path(__file__).parent.parent
 OTHER_VALUE = CANARY[::-1]
 OUTSIDE_READER = "serviceAccount:rotator@ops-project.iam.gserviceaccount.com"
 ACCESSOR = "roles/secretmanager.secretAccessor"
-MODEL = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4"
-ISSUERS: dict[str, dict[str, Any]] = {
-    "gemini": {"gemini": {"project": "my-project-123"}},
-    "bedrock": {"bedrock": {"models": [MODEL], "expires_in_days": 90}},
-    "azure_ai_services": {"azure_ai_services": {"account_name": "my-aoai", "resource_group_name": "rg-ai"}},
-}
 RE_ISSUE: dict[str, dict[str, Any]] = {
     "gemini": {"gemini": {"project": "my-project-123", "service_account_email": "caller@my-project-123.iam.gserviceaccount.com"}},
     "bedrock": {"bedrock": {"models": [MODEL], "expires_in_days": 30}},
     "azure_ai_services": {"azure_ai_services": {"account_name": "my-aoai", "resource_group_name": "rg-ai", "key": "key2"}},
-}
-STORES: dict[str, dict[str, Any]] = {
-    "aws-secrets-manager": {"readers": ["arn:aws:iam::123456789012:role/app"]},
-    "azure-key-vault": {
-        "azure": {"resource_group_name": "rg-ai", "create_vault": {}},
-        "readers": ["5f0c6a1e-8a0b-4f4e-9d53-2f1e0c7b9a11"],
-    },
-    "gcp-secret-manager": {
-        "gcp": {"project": "my-project-123"},
-        "readers": ["serviceAccount:app@my-project-123.iam.gserviceaccount.com"],
-    },
 }
 EXTRA_READER = {
     "aws-secrets-manager": "arn:aws:iam::123456789012:role/batch",
