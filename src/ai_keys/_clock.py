@@ -12,9 +12,18 @@ from typing import Callable, Optional
 _override: Optional[Callable[[], datetime]] = None
 
 
+MOCK_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+"""What the mock clouds answer for "now" outside a simulation, so mock runs and previews repeat exactly."""
+
+
 def utc_now() -> datetime:
     """The current time, timezone-aware (UTC)."""
     return _override() if _override is not None else datetime.now(timezone.utc)
+
+
+def mock_now() -> datetime:
+    """The time a mock cloud stamps on what it creates: the simulation's clock, else :data:`MOCK_EPOCH`."""
+    return _override() if _override is not None else MOCK_EPOCH
 
 
 @contextmanager

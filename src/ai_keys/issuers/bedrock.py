@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 
 import pulumi
 
-from .._clock import utc_now
+from .._clock import mock_now, utc_now
 from ..errors import SecureApiKeyError
 from ..rules import _checks as check
 from ..rules.deploy_time import at_deploy, now_or_at_deploy
@@ -318,7 +318,7 @@ def _mock_credential(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, 
         "serviceCredentialSecret": "ABSK" + stable_alnum("bedrock-key", name, length=60),
         "serviceUserName": None,
         "status": "Active",
-        "createDate": utc_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "createDate": mock_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "expirationDate": _expiry(inputs.get("credentialAgeDays")),
     }
 
@@ -326,7 +326,7 @@ def _mock_credential(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, 
 def _expiry(days: Any) -> Any:
     if not isinstance(days, (int, float)):
         return None
-    return (utc_now() + timedelta(days=int(days))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (mock_now() + timedelta(days=int(days))).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 MOCK_OUTPUTS: Mapping[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {

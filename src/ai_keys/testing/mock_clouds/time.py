@@ -2,17 +2,17 @@
 
 from typing import Any, Optional
 
-from ..._clock import utc_now
+from ..._clock import mock_now
 
 State = dict[str, Any]
 
 
 def outputs(type_: str, name: str, inputs: State, states_by_id: dict[str, State]) -> Optional[tuple[str, State]]:
-    """``(id, state)`` for a Static (its timestamp is the clock's, simulated or not), else ``None``."""
+    """``(id, state)`` for a Static (its timestamp is the simulated clock's, or a fixed one), else ``None``."""
     if type_ != "time:index/static:Static":
         return None
     given = inputs.get("rfc3339")
-    at = utc_now().replace(microsecond=0)
+    at = mock_now().replace(microsecond=0)
     rfc3339 = given if isinstance(given, str) and given else at.strftime("%Y-%m-%dT%H:%M:%SZ")
     state = {
         **inputs,
