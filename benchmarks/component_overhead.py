@@ -13,14 +13,23 @@
      time can vary twofold between runs, so it is printed with the raw program's range, as a check.
 2. Per backend configuration, one key: how many resources it registers and its longest dependency chain
    (parent -> child and input/``depends_on`` dependencies).
-3. An import check, in a fresh interpreter: ``import ai_keys`` must load no cloud SDK (and ``import
-   ai_keys.runtime`` no Pulumi); the script exits 1 if one does.
+3. An import check, in fresh interpreters: ``import ai_keys`` must load no cloud SDK (and ``import
+   ai_keys.runtime`` no Pulumi); the script exits 1 if one does. Each import is timed in IMPORT_RUNS
+   interpreters and printed as a range.
+
+    python benchmarks/component_overhead.py --imports-only            # the import check alone, in seconds
+    python benchmarks/component_overhead.py --imports-only --record   # ... and write benchmarks/results/imports.json
+
+``--record`` writes the import times to ``benchmarks/results/imports.json``, where README's figures come from
+(``tests/test_readme_figures.py`` checks that they agree).
 
 Not a test: nothing here asserts on time.
 """
 
 import cProfile
 import gc
+import json
+import platform
 import pstats
 import statistics
 import subprocess
@@ -98,7 +107,7 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
 def component_program(keys: int) -> Callable[[], None]:
     def program() -> None:
         for i in range(keys):
-            SecureApiKey(f"key{i}", {"backend": "aws-secrets-manager", "value": VALUE})  # type: ignore[typeddict-item]
+            SecureApiKey(f"key{i}", {"backend": "aws-secrets-manager", "value": VALUE})  # type: ignore[call-overload]
 
     return program
 
@@ -231,7 +240,7 @@ def describe(name: str, args: Mapping[str, Any]) -> tuple[str, str, str]:
     engine: Optional[MockEngine] = None
     try:
         with mock_pulumi() as engine:
-            engine.run(lambda: SecureApiKey(name, dict(args)))  # type: ignore[arg-type]
+            engine.run(lambda: SecureApiKey(name, dict(args)))  # type: ignore[call-overload]
             resources = engine.resources
     except BackendNotInstalledError as error:
         return "n/a", "", f"SDK not installed ({error.extra} extra)"
@@ -263,31 +272,60 @@ print(f"{{elapsed * 1000:.0f}}|{{','.join(loaded)}}")
 """
 
 
-def import_check() -> bool:
-    """Import each entry point in a fresh interpreter and list the SDK modules it loaded; True when none did."""
-    print("Imports, each in a fresh interpreter:\n")
+IMPORT_RUNS = 5
+"""Fresh interpreters per import timed: one run varies twofold on a shared machine, so a range is printed."""
+RESULTS = Path(__file__).resolve().parent / "results" / "imports.json"
+
+
+def import_check(record: bool = False) -> bool:
+    """Import each entry point in fresh interpreters and list the SDK modules it loaded; True when none did.
+
+    With ``record``, the times (milliseconds, min and max of IMPORT_RUNS interpreters) go to RESULTS."""
+    print(f"Imports, each in {IMPORT_RUNS} fresh interpreters:\n")
     clean = True
+    timings: dict[str, dict[str, int]] = {}
     for module, forbidden in (("ai_keys", CLOUD_SDKS), ("ai_keys.runtime", (*CLOUD_SDKS, "pulumi"))):
         probe = _IMPORT_PROBE.format(module=module, roots=forbidden)
         command = [sys.executable, "-c", probe]  # our own probe, run by this interpreter
-        line = subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()  # noqa: S603
-        millis, loaded = line.rsplit("\n", 1)[-1].split("|")
+        millis: list[int] = []
+        loaded = ""
+        for _ in range(IMPORT_RUNS):
+            line = subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()  # noqa: S603
+            took, loaded_now = line.rsplit("\n", 1)[-1].split("|")
+            millis.append(int(took))
+            loaded = loaded or loaded_now
         verdict = "loads none of " + ", ".join(forbidden) if not loaded else f"LOADS {loaded}"
         clean = clean and not loaded
-        print(f"  import {module:<16}{millis:>5} ms  {verdict}")
+        timings[module] = {"min_ms": min(millis), "max_ms": max(millis)}
+        print(f"  import {module:<16}{min(millis):>5}-{max(millis)} ms  {verdict}")
+    if record:
+        python = ".".join(platform.python_version_tuple()[:2])
+        document = {"benchmark": "benchmarks/component_overhead.py", "python": python, "runs": IMPORT_RUNS, "imports": timings}
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        print(f"\n  recorded in {RESULTS.relative_to(RESULTS.parent.parent.parent)}")
     return clean
 
 
 def main(argv: list[str]) -> int:
-    keys = int(argv[0]) if argv else DEFAULT_KEYS
+    flags = {arg for arg in argv if arg.startswith("--")}
+    unknown = flags - {"--imports-only", "--record"}
+    if unknown:
+        print(
+            f"unknown option {sorted(unknown)[0]}; usage: component_overhead.py [N] [--imports-only] [--record]", file=sys.stderr
+        )
+        return 2
+    positional = [arg for arg in argv if not arg.startswith("--")]
+    keys = int(positional[0]) if positional else DEFAULT_KEYS
     if keys < 1:
         print("N must be at least 1", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    compare(keys, RUNS)
-    structure()
-    print()
-    clean = import_check()
+    if "--imports-only" not in flags:
+        compare(keys, RUNS)
+        structure()
+        print()
+    clean = import_check(record="--record" in flags)
     print(f"\n(total {time.perf_counter() - started:.1f}s)")
     return 0 if clean else 1
 

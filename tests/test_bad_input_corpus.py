@@ -2,6 +2,7 @@
 message names the field path, never shows the value, and registers nothing."""
 
 import copy
+import json
 import re
 import typing
 from datetime import datetime, timedelta, timezone
@@ -11,7 +12,7 @@ import pulumi
 import pytest
 
 from ai_keys import DeployTimeError, SecureApiKey, SecureApiKeyArgs, SecureApiKeyError
-from ai_keys.testing import MockEngine, mock_pulumi
+from ai_keys.testing import MockEngine, mock_pulumi, unwrap_secrets
 
 from .conftest import CANARY, LAMBDA_ARN, ROLE_ARN
 from .scenarios import API_GATEWAY, AWS_SM, AZURE, AZURE_PRINCIPAL, BASE, GCP, GCP_MEMBER, merge
@@ -20,6 +21,26 @@ PLAN = {"api_gateway": {"usage_plan": {"api_stages": [{"api_id": "a1b2c3d4e5", "
 VAULT = {"azure": {"resource_group_name": "rg-ml", "create_vault": {}}}
 
 _SOON = (datetime.now(timezone.utc) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+KMS_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
+KMS_KEY_ARN = f"arn:aws:kms:us-east-1:123456789012:key/{KMS_KEY_ID}"
+GCP_KEY = "projects/p/locations/{}/keyRings/r/cryptoKeys/k"
+SUBNET = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v"
+    "/subnets/s"
+)
+SHA1 = "DA:39:A3:EE:5E:6B:4B:0D:32:55:BF:EF:95:60:18:90:AF:D8:07:09"
+MODEL_ID = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+
+def _issuer(name: str, **options: Any) -> dict[str, Any]:
+    """An issued key (no ``value``) with these issuer options."""
+    return {"value": None, "issuer": {name: options}}
+
+
+def _gemini(**options: Any) -> dict[str, Any]:
+    return _issuer("gemini", **{"project": "my-project-123", **options})
+
+
 _LONG_PATH_ROLE = "arn:aws:iam::123456789012:role/" + "team/" * 80 + "reader-{}"
 _WEBHOOK = {"every_days": 90, "azure_webhook_url": "https://hooks.example.com/rotate"}
 
@@ -297,6 +318,283 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         {"replica_regions": ["us-central1"], "encryption": {"replica_key_ids": {"europe-west1": "k"}, "key_id": "k"}},
         "encryption",
     ),
+    # Brought keys, descriptions and lists a store judges: the same rules once an Output resolves.
+    ("aws: key id of another cloud", AWS_SM, {"encryption": {"key_id": GCP_KEY.format("global")}}, "encryption.key_id"),
+    (
+        "aws: replica key in another region",
+        AWS_SM,
+        {"replica_regions": ["eu-west-1"], "encryption": {"key_id": KMS_KEY_ID, "replica_key_ids": {"eu-west-1": KMS_KEY_ARN}}},
+        "encryption.replica_key_ids.eu-west-1",
+    ),
+    (
+        "aws: key alias with readers",
+        AWS_SM,
+        {"readers_by_name": {"app": ROLE_ARN}, "encryption": {"key_id": "alias/ml-secrets"}},
+        "encryption.key_id",
+    ),
+    ("gcp: key id of another cloud", GCP, {"encryption": {"key_id": "alias/ml-secrets"}}, "encryption.key_id"),
+    (
+        "gcp: key in another location",
+        GCP,
+        {"replica_regions": ["us-central1"], "encryption": {"key_id": GCP_KEY.format("europe-west1")}},
+        "encryption.key_id",
+    ),
+    ("azure: description over a tag value", AZURE, {"description": "d" * 257}, "description"),
+    (
+        "gcp: annotations over 16 KiB with the description",
+        GCP,
+        {"description": "d" * 100, "gcp": {"annotations": {"notes": "n" * 16_280}}},
+        "gcp.annotations",
+    ),
+    (
+        "azure: a subnet that is not a subnet id",
+        AZURE,
+        {"azure": {"create_vault": {"network": {"subnet_ids": ["vnet-1"]}}}},
+        ("azure.create_vault.network.subnet_ids[0]"),
+    ),
+    (
+        "azure: a subnet listed twice",
+        AZURE,
+        {"azure": {"create_vault": {"network": {"subnet_ids": [SUBNET, SUBNET]}}}},
+        "azure.create_vault.network.subnet_ids[1]",
+    ),
+    (
+        "apigw: a stage listed twice",
+        API_GATEWAY,
+        {
+            "api_gateway": {
+                "usage_plan": {"api_stages": [{"api_id": "a1b2c3", "stage": "prod"}, {"api_id": "a1b2c3", "stage": "prod"}]}
+            }
+        },
+        "api_gateway.usage_plan.api_stages[1]",
+    ),
+    # Every other field a Pulumi Output may hold, so each has a deploy-time twin refused for its own value.
+    ("description over 2048", AWS_SM, {"description": "d" * 2049}, "description"),
+    (
+        "aws: rotation lambda that is a function name",
+        AWS_SM,
+        {"rotation": {"every_days": 30, "aws_lambda_arn": "rotate-openai"}},
+        "rotation.aws_lambda_arn",
+    ),
+    (
+        "azure: rotation webhook over plain http",
+        AZURE,
+        {"rotation": {"every_days": 40, "azure_webhook_url": "http://hooks.example.com/rotate"}},
+        "rotation.azure_webhook_url",
+    ),
+    (
+        "azure: rotation function that is an app id",
+        AZURE,
+        {
+            "rotation": {
+                "every_days": 40,
+                "azure_function_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/a",
+            }
+        },
+        "rotation.azure_function_id",
+    ),
+    (
+        "azure: rotator that is not a GUID",
+        AZURE,
+        {
+            "rotation": {
+                "every_days": 40,
+                "azure_webhook_url": "https://hooks.example.com/rotate",
+                "azure_rotator_principal_id": "rotator",
+            },
+            "azure": {"create_vault": {"network": {"ip_rules": ["203.0.113.7"]}}},
+        },
+        "rotation.azure_rotator_principal_id",
+    ),
+    (
+        "gcp: rotation topic without its project",
+        GCP,
+        {"rotation": {"every_days": 30, "gcp_topic_id": "topics/rotations"}},
+        "rotation.gcp_topic_id",
+    ),
+    (
+        "gcp: replica key in another location",
+        GCP,
+        {
+            "replica_regions": ["us-central1", "europe-west1"],
+            "encryption": {
+                "key_id": GCP_KEY.format("us-central1"),
+                "replica_key_ids": {"europe-west1": GCP_KEY.format("us-east1")},
+            },
+        },
+        "encryption.replica_key_ids.europe-west1",
+    ),
+    ("gcp: project id with a space", GCP, {"gcp": {"project": "my project"}}, "gcp.project"),
+    ("apigw: customer id over 1024", API_GATEWAY, {"api_gateway": {"customer_id": "c" * 1025}}, "api_gateway.customer_id"),
+    (
+        "apigw: usage plan id with a hyphen",
+        API_GATEWAY,
+        {"api_gateway": {"usage_plan": None, "usage_plan_id": "plan-1"}},
+        "api_gateway.usage_plan_id",
+    ),
+    (
+        "apigw: api id with an underscore",
+        API_GATEWAY,
+        {"api_gateway": {"usage_plan": {"api_stages": [{"api_id": "api_1", "stage": "prod"}]}}},
+        "api_gateway.usage_plan.api_stages[0].api_id",
+    ),
+    (
+        "apigw: stage with a space",
+        API_GATEWAY,
+        {"api_gateway": {"usage_plan": {"api_stages": [{"api_id": "a1b2c3", "stage": "prod stage"}]}}},
+        "api_gateway.usage_plan.api_stages[0].stage",
+    ),
+    (
+        "apigw issuer: usage plan id with a hyphen",
+        AWS_SM,
+        {"value": None, "issuer": {"aws_api_gateway": {"usage_plan_id": "plan-1"}}},
+        "issuer.aws_api_gateway.usage_plan_id",
+    ),
+    (
+        "apigw issuer: customer id over 1024",
+        AWS_SM,
+        {"value": None, "issuer": {"aws_api_gateway": {"usage_plan_id": "a1b2c3", "customer_id": "c" * 1025}}},
+        "issuer.aws_api_gateway.customer_id",
+    ),
+    (
+        "apigw issuer: api id with an underscore",
+        AWS_SM,
+        {"value": None, "issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": [{"api_id": "api_1", "stage": "prod"}]}}}},
+        "issuer.aws_api_gateway.usage_plan.api_stages[0].api_id",
+    ),
+    (
+        "apigw issuer: stage with a space",
+        AWS_SM,
+        {"value": None, "issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": [{"api_id": "a1b2c3", "stage": "a b"}]}}}},
+        "issuer.aws_api_gateway.usage_plan.api_stages[0].stage",
+    ),
+    (
+        "azure: resource group ending in a period",
+        AZURE,
+        {"azure": {"resource_group_name": "rg-ml."}},
+        "azure.resource_group_name",
+    ),
+    (
+        "azure: vault id that is not a resource id",
+        AZURE,
+        {"azure": {"create_vault": None, "resource_group_name": None, "vault_id": "/subscriptions/s/vaults/kv1"}},
+        "azure.vault_id",
+    ),
+    (
+        "azure: existing vault name with double hyphen",
+        AZURE,
+        {"azure": {"create_vault": None, "vault_name": "kv--ml"}},
+        "azure.vault_name",
+    ),
+    (
+        "azure: vault location with punctuation",
+        AZURE,
+        {"azure": {"create_vault": {"location": "west-europe"}}},
+        "azure.create_vault.location",
+    ),
+    (
+        "azure: vault tenant that is not a GUID",
+        AZURE,
+        {"azure": {"create_vault": {"tenant_id": "contoso"}}},
+        "azure.create_vault.tenant_id",
+    ),
+    (
+        "azure: audit workspace that is a name",
+        AZURE,
+        {"azure": {"create_vault": {"audit": {"workspace_id": "logs"}}}},
+        "azure.create_vault.audit.workspace_id",
+    ),
+    (
+        "azure: audit storage that is a name",
+        AZURE,
+        {"azure": {"create_vault": {"audit": {"storage_account_id": "auditlogs"}}}},
+        "azure.create_vault.audit.storage_account_id",
+    ),
+    # Issuers: every field, kept in any store.
+    ("gemini: project id with capitals", AWS_SM, _gemini(project="My-Project-123"), "issuer.gemini.project"),
+    ("gemini: project id too short", AWS_SM, _gemini(project="proj"), "issuer.gemini.project"),
+    (
+        "gemini: service account email of no project",
+        AWS_SM,
+        _gemini(service_account_email="caller@gmail.com"),
+        "issuer.gemini.service_account_email",
+    ),
+    (
+        "gemini: service account of another project",
+        AWS_SM,
+        _gemini(service_account_email="caller@other-project-1.iam.gserviceaccount.com"),
+        "issuer.gemini.service_account_email",
+    ),
+    ("gemini: display name over 63", AWS_SM, _gemini(display_name="k" * 64), "issuer.gemini.display_name"),
+    ("gemini: allowed ip that is a word", AWS_SM, _gemini(allowed_ips=["abc"]), "issuer.gemini.allowed_ips[0]"),
+    ("gemini: allowed ip out of range", AWS_SM, _gemini(allowed_ips=["999.1.1.1"]), "issuer.gemini.allowed_ips[0]"),
+    ("gemini: allowed prefix over 32", AWS_SM, _gemini(allowed_ips=["1.2.3.4/99"]), "issuer.gemini.allowed_ips[0]"),
+    ("gemini: allowed ip with host bits", AWS_SM, _gemini(allowed_ips=["10.0.0.5/8"]), "issuer.gemini.allowed_ips[0]"),
+    ("gemini: every IPv4 address", AWS_SM, _gemini(allowed_ips=["203.0.113.7", "0.0.0.0/0"]), "issuer.gemini.allowed_ips[1]"),
+    ("gemini: every IPv6 address", AWS_SM, _gemini(allowed_ips=["::/0"]), "issuer.gemini.allowed_ips[0]"),
+    ("gemini: allowed ip with an IPv6 zone", AWS_SM, _gemini(allowed_ips=["fe80::1%eth0"]), "issuer.gemini.allowed_ips[0]"),
+    ("gemini: referrer over 255", AWS_SM, _gemini(allowed_referrers=["x" * 256]), "issuer.gemini.allowed_referrers[0]"),
+    (
+        "gemini: android package with a hyphen",
+        AWS_SM,
+        _gemini(android_apps=[{"package_name": "com.example.my-app", "sha1_fingerprint": SHA1}]),
+        "issuer.gemini.android_apps[0].package_name",
+    ),
+    (
+        "gemini: android fingerprint of 19 pairs",
+        AWS_SM,
+        _gemini(android_apps=[{"package_name": "com.example.app", "sha1_fingerprint": SHA1[3:]}]),
+        "issuer.gemini.android_apps[0].sha1_fingerprint",
+    ),
+    (
+        "gemini: ios bundle id with an underscore",
+        AWS_SM,
+        _gemini(ios_bundle_ids=["com.example_app"]),
+        "issuer.gemini.ios_bundle_ids[0]",
+    ),
+    (
+        "gemini: ios bundle id with an empty segment",
+        AWS_SM,
+        _gemini(ios_bundle_ids=["com..app"]),
+        "issuer.gemini.ios_bundle_ids[0]",
+    ),
+    ("bedrock: model that is not an ARN", AWS_SM, _issuer("bedrock", models=["claude"]), "issuer.bedrock.models[0]"),
+    (
+        "bedrock: models of two partitions",
+        GCP,
+        _issuer(
+            "bedrock",
+            models=[
+                f"arn:aws:bedrock:us-east-1::foundation-model/{MODEL_ID}",
+                f"arn:aws-cn:bedrock:cn-north-1::foundation-model/{MODEL_ID}",
+            ],
+        ),
+        "issuer.bedrock.models",
+    ),
+    (
+        "bedrock: expiry of 0 days",
+        AZURE,
+        _issuer("bedrock", models=[f"arn:aws:bedrock:::foundation-model/{MODEL_ID}"], expires_in_days=0),
+        ("issuer.bedrock.expires_in_days"),
+    ),
+    (
+        "azure ai: account name starting with a hyphen",
+        AZURE,
+        _issuer("azure_ai_services", account_name="-aoai", resource_group_name="rg-ai"),
+        "issuer.azure_ai_services.account_name",
+    ),
+    (
+        "azure ai: resource group ending in a period",
+        GCP,
+        _issuer("azure_ai_services", account_name="my-aoai", resource_group_name="rg-ai."),
+        "issuer.azure_ai_services.resource_group_name",
+    ),
+    (
+        "azure ai: key3",
+        AWS_SM,
+        _issuer("azure_ai_services", account_name="my-aoai", resource_group_name="rg-ai", key="key3"),
+        "issuer.azure_ai_services.key",
+    ),
 ]
 
 
@@ -378,21 +676,32 @@ def _leaves(value: Any, schema_path: str = "", real_path: str = "") -> list[tupl
             found += _leaves(item, f"{schema_path}.{key}" if schema_path else key, f"{real_path}.{key}" if real_path else key)
         return found
     if isinstance(value, list):
-        return [(f"{schema_path}[]", f"{real_path}[{i}]") for i, item in enumerate(value) if isinstance(item, str)]
+        found = []
+        for i, item in enumerate(value):
+            if isinstance(item, str):
+                found.append((f"{schema_path}[]", f"{real_path}[{i}]"))
+            elif isinstance(item, dict):  # e.g. api_stages[1].api_id: the schema path has no index
+                found += _leaves(item, schema_path, f"{real_path}[{i}]")
+        return found
     return [(schema_path, real_path)] if isinstance(value, str) else []
 
 
 def _as_output(args: dict[str, Any], real_path: str) -> dict[str, Any]:
     """``args`` with the leaf at ``real_path`` made an Output (call inside a program)."""
     result = copy.deepcopy(args)
+    container, key = _leaf(result, real_path)
+    container[key] = pulumi.Output.from_input(container[key])
+    return result
+
+
+def _leaf(args: dict[str, Any], real_path: str) -> tuple[Any, Any]:
+    """The container holding the leaf at ``real_path``, and its key or index there."""
     parts = re.findall(r"[^.\[\]]+|\[\d+\]", real_path)
-    container: Any = result
+    container: Any = args
     for part in parts[:-1]:
         container = container[int(part[1:-1])] if part.startswith("[") else container[part]
     last = parts[-1]
-    key: Any = int(last[1:-1]) if last.startswith("[") else last
-    container[key] = pulumi.Output.from_input(container[key])
-    return result
+    return container, int(last[1:-1]) if last.startswith("[") else last
 
 
 TWINS = _twins()
@@ -401,6 +710,22 @@ TWINS = _twins()
 def test_the_corpus_has_a_deploy_time_twin_for_every_output_capable_rule() -> None:
     assert len(TWINS) >= 20
     assert {backend for _, backend, _, _, _ in TWINS} == {AWS_SM, API_GATEWAY, AZURE, GCP}
+
+
+MAPPINGS_OF_INPUTS = {"readers_by_name", "encryption.replica_key_ids"}
+"""Input paths that name a mapping whose entries (``.*``) are the Outputs."""
+
+
+def test_every_field_an_output_may_hold_has_a_twin_refused_for_its_own_value() -> None:
+    """Each Output-capable field has a case whose refusal names that very field, so its twin shows the rule runs at
+    deploy time; a new Input field without one fails here."""
+    judged = {
+        schema
+        for _, _, override, field in CASES
+        for schema, leaf in _leaves(override)
+        if schema in INPUT_PATHS and (leaf.startswith(field) or field.startswith(leaf))
+    }
+    assert INPUT_PATHS - MAPPINGS_OF_INPUTS - judged == set()
 
 
 @pytest.mark.parametrize(("name", "backend", "override", "field", "leaf"), TWINS, ids=[f"{t[0]} @ {t[4]}" for t in TWINS])
@@ -418,6 +743,9 @@ def test_the_same_input_as_an_output_gets_the_same_refusal_at_deploy(
         assert str(refused).startswith(str(known.value).replace("SecureApiKey args", "SecureApiKey 'bad' args", 1))
         assert re.search(r"declared at tests[/\\]test_bad_input_corpus\.py:\d+\)$", str(refused)), str(refused)
         assert "\n" not in str(refused)
+        # The refused value waited for its rule: no resource was registered with it.
+        container, key = _leaf(args, leaf)
+        assert [r.urn for r in engine.resources if container[key] in json.dumps(unwrap_secrets(r.inputs))] == []
     else:  # another rule, independent of this leaf, refused it before registration
         assert engine.resources == []
     assert refused.field == known.value.field

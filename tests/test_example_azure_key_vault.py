@@ -26,7 +26,7 @@ def run_example(config: dict[str, str]) -> MockEngine:
 
 def test_example_project_files() -> None:
     assert (EXAMPLE / "Pulumi.yaml").read_text().splitlines()[0] == f"name: {PROJECT}"
-    assert "ai-keys[azure]" in (EXAMPLE / "requirements.txt").read_text()
+    assert "../..[azure]" in (EXAMPLE / "requirements.txt").read_text().splitlines()  # the checkout, with its extra
     readme = (EXAMPLE / "README.md").read_text()
     assert "pulumi config set --secret anthropic_api_key" in readme
     assert "pulumi up" in readme

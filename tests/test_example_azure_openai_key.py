@@ -36,7 +36,7 @@ def engine() -> MockEngine:
 
 def test_example_project_files() -> None:
     assert (EXAMPLE / "Pulumi.yaml").read_text().splitlines()[0] == "name: ai-keys-azure-openai-key"
-    assert "ai-keys[azure]" in (EXAMPLE / "requirements.txt").read_text()
+    assert "../..[azure]" in (EXAMPLE / "requirements.txt").read_text().splitlines()  # the checkout, with its extra
     readme = (EXAMPLE / "README.md").read_text()
     command = (
         "python -m ai_keys preview examples/azure-openai-key "

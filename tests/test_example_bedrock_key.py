@@ -35,7 +35,7 @@ def engine() -> MockEngine:
 
 def test_example_project_files() -> None:
     assert (EXAMPLE / "Pulumi.yaml").read_text().splitlines()[0] == "name: ai-keys-bedrock-key"
-    assert "ai-keys[aws]" in (EXAMPLE / "requirements.txt").read_text()
+    assert "../..[aws]" in (EXAMPLE / "requirements.txt").read_text().splitlines()  # the checkout, with its extra
     readme = (EXAMPLE / "README.md").read_text()
     assert "python -m ai_keys preview examples/bedrock-key" in readme
     assert "aws-bedrock-token-generator" in readme  # when a short-term key is the better choice

@@ -32,7 +32,7 @@ def engine() -> MockEngine:
 
 def test_example_project_files() -> None:
     assert (EXAMPLE / "Pulumi.yaml").read_text().splitlines()[0] == "name: ai-keys-gemini-key"
-    assert "ai-keys[gcp]" in (EXAMPLE / "requirements.txt").read_text()
+    assert "../..[gcp]" in (EXAMPLE / "requirements.txt").read_text().splitlines()  # the checkout, with its extra
     readme = (EXAMPLE / "README.md").read_text()
     assert "python -m ai_keys preview examples/gemini-key --config gcp:project=my-project" in readme
     assert "iam.managed.disableServiceAccountApiKeyCreation" in readme
@@ -60,7 +60,7 @@ def test_the_key_is_restricted_to_gemini_and_bound_to_a_caller_with_no_roles(eng
 
 def test_the_key_is_stored_and_only_the_cloud_run_identity_reads_it(engine: MockEngine) -> None:
     key_string = engine.one(API_KEY).outputs["keyString"]
-    assert key_string.startswith("AIza")
+    assert key_string.startswith("AQ.")  # a key bound to a service account
     secret = engine.one(SECRET)
     version = engine.one(VERSION)
     assert version.is_secret("secretData")

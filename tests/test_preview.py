@@ -247,7 +247,9 @@ LEAKY_PROGRAM = """
 import json
 import pulumi
 import pulumi_aws as aws
-token = pulumi.Config().get("token")  # read as plain text: only the scrubbing can hide it
+# Plain config that the program itself makes a secret: it is searched for as the program's own secret.
+token = pulumi.Config().get("token")
+aws.secretsmanager.SecretVersion("v", secret_id="s", secret_string=pulumi.Output.secret(token))
 aws.s3.Bucket("b", tags={"long": "x" * 80 + token, "doc": json.dumps({"k": token}), "exact": token})
 pulumi.log.warn("using " + token)
 """
@@ -266,12 +268,12 @@ def test_secret_values_in_plain_strings_are_scrubbed_before_truncating_or_escapi
     project = make_project(tmp_path / "leaky", LEAKY_PROGRAM)
     fragments = [part for part in secret.replace('"', "\n").splitlines() if part]
     for extra in ([], ["--json"]):
-        code, out, err = preview(capsys, str(project), "--secret", f"token={secret}", *extra)
+        code, out, err = preview(capsys, str(project), "--config", f"token={secret}", *extra)
         assert (code, err) == (1, LEAK_ERROR.format(count=3))
         for fragment in fragments:
             assert fragment not in out
             assert fragment[:-2] not in out  # not even the part left before a "..." cut
-    code, out, _ = preview(capsys, str(project), "--secret", f"token={secret}", "--json")
+    code, out, _ = preview(capsys, str(project), "--config", f"token={secret}", "--json")
     document = json.loads(out)
     tags = by_name(document)["b"]["inputs"]["tags"]
     assert tags == {"long": "x" * 80 + "[LEAK]", "doc": '{"k": "[LEAK]"}', "exact": "[LEAK]"}
@@ -342,7 +344,7 @@ def test_logged_errors_fail_the_preview_after_the_report(tmp_path: Path, capsys:
 # ---------------------------------------------------------------- config sources
 
 
-def test_stack_file_config_and_secure_values_use_a_placeholder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_stack_file_config_and_secure_values_use_a_stand_in(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     stack_file = """
     config:
       demo:description: From the stack file
@@ -353,10 +355,9 @@ def test_stack_file_config_and_secure_values_use_a_placeholder(tmp_path: Path, c
     project = make_project(tmp_path / "app", KEY_PROGRAM, {"Pulumi.dev.yaml": stack_file})
     code, out, err = preview(capsys, str(project))
     assert (code, err) == (0, "")
-    notes = [line for line in out.splitlines() if "preview-placeholder" in line]
+    notes = [line for line in out.splitlines() if line.startswith("note: ")]
     assert notes == [
-        "note: secure config values cannot be decrypted offline; "
-        "used the placeholder secret 'preview-placeholder' for: demo:openai_api_key"
+        "note: secure config values cannot be decrypted offline; the program got a generated stand-in for: demo:openai_api_key"
     ]
     assert '    |       description: "From the stack file"' in out.splitlines()
     assert "            secretString: [secret]" in out.splitlines()
@@ -436,7 +437,7 @@ def test_missing_config_names_the_flags_to_pass(tmp_path: Path, capsys: pytest.C
     assert (code, out) == (2, "")
     assert err == (
         "ai-keys preview: error: missing required config 'openai_api_key': "
-        "pass --secret openai_api_key=... (or --config openai_api_key=...)\n"
+        "pass --secret openai_api_key (or --config openai_api_key=...)\n"
     )
 
 
@@ -481,10 +482,12 @@ def test_secure_api_key_error_prints_its_message(tmp_path: Path, capsys: pytest.
 
 def test_malformed_flags_are_usage_errors_that_do_not_echo_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = make_project(tmp_path / "app", KEY_PROGRAM)
-    code, out, err = preview(capsys, str(project), "--secret", CANARY)
-    assert (code, out, err) == (2, "", "ai-keys preview: error: --secret expects KEY=VALUE\n")
+    rule = "is a config key such as openai_api_key or aws:region (no spaces, one ':' at most)"
+    for bad in ("=" + CANARY, f"openai api key={CANARY}", f"{CANARY} x", "a::b"):
+        code, out, err = preview(capsys, str(project), "--secret", bad)
+        assert (code, out, err) == (2, "", f"ai-keys preview: error: --secret expects NAME or NAME=VALUE, where NAME {rule}\n")
     code, _, err = preview(capsys, str(project), "--config", "novalue")
-    assert (code, err) == (2, "ai-keys preview: error: --config expects KEY=VALUE (got 'novalue')\n")
+    assert (code, err) == (2, f"ai-keys preview: error: --config expects KEY=VALUE, where KEY {rule} (got 'novalue')\n")
     code, _, err = preview(capsys, str(project), "--secrets", f"openai_api_key={CANARY}")
     assert code == 2
     assert CANARY not in err

@@ -2,9 +2,12 @@
 work on PyPI, the install, release and multi-language instructions hold, and the examples do what the table
 says."""
 
+import importlib
 import json
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -172,3 +175,122 @@ def test_the_azure_example_uses_event_grid_exactly_when_readme_says_so(capsys: p
         types[bool(extra)] = {r["type"] for r in json.loads(capsys.readouterr().out)["resources"]}
     assert "azure-native:eventgrid:EventSubscription" not in types[False]
     assert "azure-native:eventgrid:EventSubscription" in types[True]
+
+
+# ---------------------------------------------------------------- the runtime calls README names, importable
+
+
+def test_every_name_readme_imports_from_the_runtime_is_exported() -> None:
+    imported = set()
+    for names in re.findall(r"^\s*from ai_keys\.runtime import (.+)$", README, flags=re.M):
+        imported |= {name.strip() for name in names.split(",")}
+    other_calls = section("Reading a key in your app").split("- **Other calls**", 1)[1].split("\n\n", 1)[0]
+    called = set(re.findall(r"`(\w+)\(", other_calls))
+    assert called == {"invalidate", "clear", "stats"}
+    runtime = importlib.import_module("ai_keys.runtime")
+    for name in sorted(imported | called):
+        assert name in runtime.__all__, f"README imports {name} from ai_keys.runtime, which does not export it"
+        assert callable(getattr(runtime, name)), name
+
+
+def test_invalidate_clear_and_stats_act_on_the_cache_resolve_uses() -> None:
+    from ai_keys.runtime import KeyCache, clear, invalidate, resolve, set_default_cache, stats
+
+    reads: list[str] = []
+
+    def fetch(ref: str) -> str:
+        reads.append(ref)
+        return f"value-{len(reads)}"
+
+    first = "arn:aws:secretsmanager:us-east-1:123456789012:secret:a-AbC123"
+    second = "arn:aws:secretsmanager:us-east-1:123456789012:secret:b-AbC123"
+    previous = set_default_cache(KeyCache(fetcher=fetch))
+    try:
+        assert (resolve(first), resolve(second), resolve(first)) == ("value-1", "value-2", "value-1")
+        invalidate(first)
+        assert (resolve(first), resolve(second)) == ("value-3", "value-2")  # the other key stays cached
+        clear()
+        assert stats().entries == 0
+        assert (resolve(first), resolve(second)) == ("value-4", "value-5")
+        assert stats().fetches == len(reads) == 5
+    finally:
+        set_default_cache(previous)
+
+
+def test_the_outputs_listed_for_other_languages_are_the_schemas() -> None:
+    text = " ".join(section("Using ai-keys from TypeScript, Go, C# and YAML").split())
+    listed = re.search(r"Outputs are (.+?)\. The full contract", text)
+    assert listed is not None
+    names = set(re.findall(r"`(\w+)`", listed.group(1)))
+    schema = json.loads((ROOT / "schema.json").read_text(encoding="utf-8"))
+    assert names == set(schema["resources"]["ai-keys:index:SecureApiKey"]["properties"])
+
+
+# ---------------------------------------------------------------- installable before a release and after
+
+
+def _released() -> bool:
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    return bool(re.search(r"^## \[\d+\.\d+\.\d+\]", changelog, flags=re.M))
+
+
+def python_examples() -> list[Path]:
+    return sorted(p for p in EXAMPLES.iterdir() if (p / "Pulumi.yaml").is_file() and runtime_of(p.name) == "python")
+
+
+def _ai_keys_lines(example: Path) -> tuple[str, str]:
+    """(the requirement that installs ai-keys, the comment that gives the published one)."""
+    lines = (example / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    checkout = [line for line in lines if line.startswith("../..")]
+    published = [m for line in lines if line.startswith("#") for m in re.findall(r"`(ai-keys\[[\w,]+\]>=[\d.]+)`", line)]
+    assert len(checkout) == 1, f"{example.name}: requirements.txt installs ai-keys from the checkout once"
+    assert len(published) == 1, f"{example.name}: requirements.txt names the published requirement once"
+    return checkout[0], published[0]
+
+
+def test_every_python_example_installs_ai_keys_from_its_checkout_and_says_what_to_use_once_published() -> None:
+    examples = python_examples()
+    assert len(examples) == 9
+    extras = set(re.findall(r"^([\w-]+) = \[", (ROOT / "pyproject.toml").read_text(encoding="utf-8"), flags=re.M))
+    for example in examples:
+        checkout, published = _ai_keys_lines(example)
+        path, wanted = re.fullmatch(r"([./]+)\[([\w,]+)\]", checkout).groups()  # type: ignore[union-attr]
+        assert (example / path).resolve() == ROOT, example.name
+        assert set(wanted.split(",")) <= extras, example.name
+        assert published == f"ai-keys[{wanted}]>=0.1", example.name
+        # Each example's own README says where ai-keys comes from, and which way applies when.
+        readme = " ".join((example / "README.md").read_text(encoding="utf-8").split())
+        assert "installs ai-keys from this checkout" in readme, example.name
+        assert "Once ai-keys is on PyPI" in readme, example.name
+    assert "`../..[aws]`" in section("Examples")
+
+
+def test_pip_installs_ai_keys_from_the_checkout_with_no_index(tmp_path: Path) -> None:
+    # pip reads a requirement's path from the folder it runs in: each example's own (every one is two folders deep).
+    examples = python_examples()
+    assert {(example / "..").resolve().parent for example in examples} == {ROOT}
+    wanted = tmp_path / "ai-keys-lines.txt"
+    lines = [
+        line
+        for example in examples
+        for line in (example / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith(("#", "pulumi"))
+    ]
+    assert len(lines) == len(examples)
+    wanted.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # With no index, only what the files point at can satisfy them: the checkout, built as pip would build it.
+    command = [sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", "--no-deps", "--ignore-installed"]
+    command += ["--no-build-isolation", "--quiet", "-r", str(wanted)]
+    done = subprocess.run(command, cwd=examples[0], capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_release_tag_is_offered_only_as_what_to_use_once_it_is_published() -> None:
+    documents = {"README.md": README, "examples/yaml/README.md": (EXAMPLES / "yaml" / "README.md").read_text(encoding="utf-8")}
+    for name, text in documents.items():
+        lines = [line for line in text.splitlines() if re.search(r"ai-keys/ai-keys@v\d", line)]
+        assert lines, name
+        if not _released():
+            for line in lines:
+                assert "once" in line.lower(), f"{name}: {line.strip()!r} offers a release that does not exist yet"
+        assert re.search(r"pulumi package add \.\./\S+ +# a (local )?checkout", text), f"{name}: no checkout form"

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from ai_keys import SecureApiKey, SecureApiKeyError
 from ai_keys.args import Backend
+from ai_keys.issuers import azure_ai_services, bedrock, gemini
 from ai_keys.rules import aws_api_gateway, azure_key_vault, build_spec, gcp_secret_manager
 from ai_keys.rules.common import ENCRYPTION_FIELDS, ROTATION_FIELDS, TOP_LEVEL_FIELDS
 from ai_keys.testing import mock_pulumi
@@ -20,7 +21,21 @@ scalars = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=40),
     st.sampled_from(
-        ["eu-west-1", "us-central1", "DAY", "arn:aws:iam::123456789012:role/app", "serviceAccount:a@b.iam.gserviceaccount.com"]
+        [
+            "eu-west-1",
+            "us-central1",
+            "DAY",
+            "arn:aws:iam::123456789012:role/app",
+            "serviceAccount:a@b.iam.gserviceaccount.com",
+            "my-project-123",
+            "caller@my-project-123.iam.gserviceaccount.com",
+            "203.0.113.0/24",
+            "::/0",
+            "10.0.0.5/8",
+            "com.example.my-app",
+            "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4",
+            "key1",
+        ]
     ),
 )
 values = st.recursive(
@@ -36,6 +51,20 @@ BLOCK_FIELDS = {
     "azure": azure_key_vault.BLOCK_FIELDS,
     "gcp": gcp_secret_manager.GCP_FIELDS,
 }
+ISSUER_FIELDS = {
+    "gemini": gemini.FIELDS,
+    "bedrock": bedrock.FIELDS,
+    "azure_ai_services": azure_ai_services.FIELDS,
+    "aws_api_gateway": aws_api_gateway.BLOCK_FIELDS,
+}
+
+
+@st.composite
+def issuer_blocks(draw: st.DrawFn) -> dict[str, Any]:
+    """An ``issuer`` naming one issuer, with some of that issuer's own fields set to anything."""
+    name = draw(st.sampled_from(sorted(ISSUER_FIELDS)))
+    keys = draw(st.lists(st.sampled_from(ISSUER_FIELDS[name]), unique=True, max_size=4))
+    return {name: draw(st.fixed_dictionaries(dict.fromkeys(keys, values)))}
 
 
 @st.composite
@@ -45,6 +74,8 @@ def user_args(draw: st.DrawFn) -> dict[str, Any]:
         if field in BLOCK_FIELDS:
             keys = draw(st.lists(st.sampled_from(BLOCK_FIELDS[field]), unique=True, max_size=4))
             args[field] = draw(st.one_of(values, st.fixed_dictionaries(dict.fromkeys(keys, values))))
+        elif field == "issuer":
+            args[field] = draw(st.one_of(values, issuer_blocks()))
         elif field != "backend":
             args[field] = draw(values)
     return args

@@ -2,34 +2,13 @@
 
 Three kinds of detection live here:
 
-* **Fixed-prefix patterns** (:func:`find_keys`) recognise keys by their documented shape. They are
-  precise enough to run on every string input of every resource:
-
-  ============== ======================================================================
-  Kind           Shape
-  ============== ======================================================================
-  OpenAI         ``sk-`` then 32+ letters/digits (legacy keys, not 32 hex digits), or
-                 ``sk-proj-``, ``sk-svcacct-``, ``sk-admin-`` or ``sk-None-`` then 40+ of
-                 ``[A-Za-z0-9_-]``
-  Anthropic      ``sk-ant-`` then 32+ of ``[A-Za-z0-9_-]`` (API and admin keys)
-  DeepSeek       ``sk-`` then exactly 32 hex digits
-  OpenRouter     ``sk-or-v1-`` then 64 hex digits
-  AWS key id     ``AKIA`` (long-term) or ``ASIA`` (temporary) then exactly 16 of ``[A-Z0-9]``
-  Google API     ``AIza`` then exactly 35 of ``[A-Za-z0-9_-]`` (Gemini, Maps...)
-  Hugging Face   ``hf_`` then 30+ letters/digits
-  Groq           ``gsk_`` then 40+ letters/digits
-  Together AI    ``tgp_v1_`` then 40+ of ``[A-Za-z0-9_-]``
-  Perplexity     ``pplx-`` then 40+ letters/digits
-  xAI            ``xai-`` then 60+ letters/digits
-  Replicate      ``r8_`` then 30+ letters/digits
-  ============== ======================================================================
-
-  A key must start at a token boundary: ``task-…`` never counts as ``sk-…``.
-  :func:`find_keys_decoding` also looks inside base64 of text.
+* **Fixed-prefix patterns** (:func:`find_keys`, from :mod:`ai_keys_policy.key_patterns`, which the
+  ``ai-keys`` wheel shares) recognise keys by their documented shape. They are precise enough to run
+  on every string input of every resource. :func:`find_keys_decoding` also looks inside base64 of text.
 
 * **Name-based vendor rules** (:func:`find_key_by_name`) recognise keys that have no fixed prefix
-  (Azure OpenAI / AI services, Mistral, Cohere, legacy Together AI keys, AWS secret access keys)
-  from their shape and the name they are stored under.
+  (Azure OpenAI / AI services, Mistral, Cohere, legacy Together AI keys, AWS secret access keys, AWS
+  API Gateway keys) from their shape and the name they are stored under.
 
 * **Entropy detection** (:func:`looks_high_entropy`) flags random-looking tokens of no known
   vendor. The policies apply it to value slots only (environment variables, settings, data keys,
@@ -66,11 +45,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
-from enum import Enum
 from functools import lru_cache
 
 from .encodings import decode_base64_text, is_jwt, is_public_key
+from .key_patterns import KeyKind, Match, find_keys
 from .names import mentions, name_words, says_public, says_secret
 
 __all__ = [
@@ -98,107 +76,6 @@ DEFAULT_MIN_ENTROPY_LENGTH = 20
 """Default minimum length of a string that the entropy detector considers."""
 
 
-class KeyKind(Enum):
-    """The kinds of plaintext key the detectors recognise.
-
-    The value is the human-readable label used in violation messages.
-    """
-
-    OPENAI = "OpenAI API key"
-    ANTHROPIC = "Anthropic API key"
-    AWS_ACCESS_KEY_ID = "AWS access key id"
-    AWS_SECRET_ACCESS_KEY = "AWS secret access key"
-    GOOGLE_API_KEY = "Google API key"
-    AZURE_AI_KEY = "Azure OpenAI / AI services key"
-    MISTRAL = "Mistral API key"
-    COHERE = "Cohere API key"
-    HUGGING_FACE = "Hugging Face token"
-    GROQ = "Groq API key"
-    TOGETHER = "Together AI API key"
-    PERPLEXITY = "Perplexity API key"
-    XAI = "xAI API key"
-    DEEPSEEK = "DeepSeek API key"
-    OPENROUTER = "OpenRouter API key"
-    REPLICATE = "Replicate API token"
-    HIGH_ENTROPY = "high-entropy string (possible secret)"
-
-    @property
-    def label(self) -> str:
-        """The human-readable name of the kind, e.g. ``"OpenAI API key"``."""
-        return str(self.value)
-
-    @property
-    def rule(self) -> str:
-        """The name of the rule that reports this kind, as shown in messages: ``vendor-pattern:openai``
-        or ``entropy``."""
-        return "entropy" if self is KeyKind.HIGH_ENTROPY else "vendor-pattern:" + self.name.lower().replace("_", "-")
-
-
-@dataclass(frozen=True)
-class Match:
-    """One key found in a string.
-
-    It deliberately holds no part of the key beyond :attr:`hint`, so it can be logged safely.
-    """
-
-    kind: KeyKind
-    """What was found."""
-
-    hint: str
-    """The fixed prefix of the key's kind (at most four characters) followed by ``…``, e.g.
-    ``"sk-…"``; empty for kinds without a fixed prefix."""
-
-
-_B = r"(?<![A-Za-z0-9_-])"  # token boundary: the key is not the tail of a longer token
-_E = r"(?![A-Za-z0-9_-])"  # ... nor the head of one
-
-# (kind, compiled pattern, number of leading characters that are the kind's fixed prefix).
-# Order matters where shapes nest: sk-ant-, sk-or-v1- and DeepSeek's sk-<32 hex> before OpenAI.
-_PATTERNS: tuple[tuple[KeyKind, re.Pattern[str], int], ...] = (
-    (KeyKind.ANTHROPIC, re.compile(_B + r"sk-ant-[A-Za-z0-9_-]{32,}"), 4),
-    (KeyKind.OPENROUTER, re.compile(_B + r"sk-or-v1-[0-9a-f]{64}" + _E), 4),
-    (KeyKind.DEEPSEEK, re.compile(_B + r"sk-[0-9a-f]{32}" + _E), 3),
-    (
-        KeyKind.OPENAI,
-        re.compile(
-            _B + r"sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{40,}|(?![0-9a-f]{32}(?![A-Za-z0-9_-]))[A-Za-z0-9]{32,})"
-        ),
-        3,
-    ),
-    (KeyKind.AWS_ACCESS_KEY_ID, re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"), 4),
-    (KeyKind.GOOGLE_API_KEY, re.compile(_B + r"AIza[A-Za-z0-9_-]{35}" + _E), 4),
-    (KeyKind.HUGGING_FACE, re.compile(_B + r"hf_[A-Za-z0-9]{30,}" + _E), 3),
-    (KeyKind.GROQ, re.compile(_B + r"gsk_[A-Za-z0-9]{40,}" + _E), 4),
-    (KeyKind.TOGETHER, re.compile(_B + r"tgp_v1_[A-Za-z0-9_-]{40,}"), 4),
-    (KeyKind.PERPLEXITY, re.compile(_B + r"pplx-[A-Za-z0-9]{40,}" + _E), 4),
-    (KeyKind.XAI, re.compile(_B + r"xai-[A-Za-z0-9]{60,}" + _E), 4),
-    (KeyKind.REPLICATE, re.compile(_B + r"r8_[A-Za-z0-9]{30,}" + _E), 3),
-)
-# Every pattern starts with one of these literals: strings without any skip the patterns.
-_PREFILTER = re.compile(r"sk-|AKIA|ASIA|AIza|hf_|gsk_|tgp_|pplx-|xai-|r8_")
-
-
-def find_keys(text: str) -> list[Match]:
-    """Return the kinds of API key with a fixed prefix that occur anywhere in ``text``, each kind at most once.
-
-    >>> [m.kind.name for m in find_keys("no key here")]
-    []
-    """
-    if _PREFILTER.search(text) is None:
-        return []
-    return list(_find_keys(text))
-
-
-@lru_cache(maxsize=65536)
-def _find_keys(text: str) -> tuple[Match, ...]:
-    found: list[Match] = []
-    for kind, pattern, prefix_len in _PATTERNS:
-        m = pattern.search(text)
-        if m is not None:
-            found.append(Match(kind, m.group(0)[:prefix_len] + "…"))
-    return tuple(found)
-
-
 def find_keys_decoding(text: str) -> tuple[list[Match], bool]:
     """:func:`find_keys` on ``text``, or on what it encodes when it is base64 of text.
 
@@ -217,6 +94,8 @@ _ALNUM_32_RE = re.compile(r"[A-Za-z0-9]{32}")
 _ALNUM_40_RE = re.compile(r"[A-Za-z0-9]{40}")
 _HEX_64_RE = re.compile(r"[0-9a-f]{64}")
 _AWS_SECRET_RE = re.compile(r"[A-Za-z0-9/+]{40}")
+# API Gateway accepts 20-128 letters and digits as a key's value and generates 40.
+_API_GATEWAY_RE = re.compile(r"[A-Za-z0-9]{20,128}")
 
 
 def find_key_by_name(name: str, value: str, *, azure_ai_context: bool = False) -> Match | None:
@@ -234,11 +113,13 @@ def find_key_by_name(name: str, value: str, *, azure_ai_context: bool = False) -
     Together AI (legacy)             64 hex digits; ``together``
     AWS secret access key            40 of ``A-Za-z0-9/+``; ``secret access key``, ``aws`` + ``secret``
                                      or exactly ``secretKey``/``secret_key``
+    AWS API Gateway key              20-128 letters/digits; ``apigateway`` or ``apigw`` and a credential
+                                     word (``API_GATEWAY_KEY``, ``apigwApiKey``)
     ================================ ===================================================================
 
     A name that says its value is public (:func:`ai_keys_policy.names.says_public`) never matches.
     """
-    if not name or len(value) not in (32, 40, 64) or says_public(name):
+    if not name or not 20 <= len(value) <= 128 or says_public(name):
         return None  # MISTRAL_DEPLOYMENT_ID names an id, not a key
     kind: KeyKind | None = None
     if len(value) == 32:
@@ -255,8 +136,10 @@ def find_key_by_name(name: str, value: str, *, azure_ai_context: bool = False) -
             joined.endswith(("secretaccesskey", "secretkey")) or mentions(name, "awssecret")
         ):
             kind = KeyKind.AWS_SECRET_ACCESS_KEY
-    elif _HEX_64_RE.fullmatch(value) and mentions(name, "together"):
+    elif len(value) == 64 and _HEX_64_RE.fullmatch(value) and mentions(name, "together"):
         kind = KeyKind.TOGETHER
+    if kind is None and _API_GATEWAY_RE.fullmatch(value) and mentions(name, "apigateway", "apigw") and says_secret(name):
+        kind = KeyKind.AWS_API_GATEWAY_KEY
     return Match(kind, "") if kind is not None else None
 
 

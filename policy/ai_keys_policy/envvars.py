@@ -6,8 +6,9 @@ Secret and ConfigMap entries, SSM parameter values, CodeBuild variables and EC2 
 are the values the entropy rule and the name-based vendor rules judge. Entries that reference a
 secret store instead of holding a value (ECS ``secrets``, Container Apps ``secretRef``, Cloud Run
 ``valueFrom``/``valueSource``, Cloud Functions ``secretEnvironmentVariables``, Kubernetes
-``valueFrom``, CodeBuild ``PARAMETER_STORE``/``SECRETS_MANAGER`` variables) have no plain value and
-are simply not returned.
+``valueFrom``, CodeBuild ``PARAMETER_STORE``/``SECRETS_MANAGER`` variables, App Runner
+``runtimeEnvironmentSecrets``, ACI ``secureValueReference``) have no plain value and are simply not
+returned.
 """
 
 from __future__ import annotations
@@ -51,11 +52,12 @@ class EnvVar:
     """The schema says the value is base64-encoded (ConfigMap ``binaryData``, ``userDataBase64``)."""
 
 
-def _from_map(props: Any, *path: str, what: str = ENV, base64: bool = False) -> list[EnvVar]:
+def _from_map(props: Any, *path: str, what: str = ENV, base64: bool = False, base: str | None = None) -> list[EnvVar]:
+    """A map of name -> value at ``path``; ``base`` is its property path when ``props`` is not the resource's."""
     mapping = get(props, *path)
     if not isinstance(mapping, dict):
         return []
-    base = ".".join(path)
+    base = ".".join(path) if base is None else base
     return [EnvVar(redact_keys(str(name)), join_path(base, str(name)), value, what, base64) for name, value in mapping.items()]
 
 
@@ -175,6 +177,48 @@ def _ssm_parameter(props: Any) -> list[EnvVar]:
     return [EnvVar(label, key, get(props, key), PARAMETER) for key in ("value", "insecureValue") if key in props]
 
 
+def _app_runner(props: Any) -> list[EnvVar]:
+    source = ("sourceConfiguration",)
+    image = (*source, "imageRepository", "imageConfiguration", "runtimeEnvironmentVariables")
+    code = (*source, "codeRepository", "codeConfiguration", "codeConfigurationValues", "runtimeEnvironmentVariables")
+    return _from_map(props, *image) + _from_map(props, *code)
+
+
+def _aci_variables(items: Any, base: str) -> list[EnvVar]:
+    """An ACI container's ``environmentVariables``: ``secureValue`` is only hidden from Azure's API, not from
+    Pulumi's state, unless it is passed as a Pulumi secret, so it is a value slot like ``value``."""
+    if not isinstance(items, list):
+        return []
+    found: list[EnvVar] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        name = item.get("name")
+        label = redact_keys(name) if isinstance(name, str) else f"#{i}"
+        found += [EnvVar(label, join_path(join_path(base, i), key), item[key]) for key in ("value", "secureValue") if key in item]
+    return found
+
+
+def _container_group(props: Any) -> list[EnvVar]:
+    found: list[EnvVar] = []
+    for group in ("containers", "initContainers"):
+        containers = get(props, group)
+        for i, container in enumerate(containers if isinstance(containers, list) else []):
+            path = join_path(join_path(group, i), "environmentVariables")
+            found += _aci_variables(get(container, "environmentVariables"), path)
+    return found
+
+
+def _azurerm_container_group(props: Any) -> list[EnvVar]:
+    found: list[EnvVar] = []
+    for group in ("containers", "initContainers"):
+        containers = get(props, group)
+        for i, container in enumerate(containers if isinstance(containers, list) else []):
+            for key in ("environmentVariables", "secureEnvironmentVariables"):
+                found += _from_map(container, key, base=join_path(join_path(group, i), key))
+    return found
+
+
 def _codebuild_project(props: Any) -> list[EnvVar]:
     return _from_list(get(props, "environment", "environmentVariables"), "environment.environmentVariables")
 
@@ -197,6 +241,8 @@ _AZURERM_APPS = (
     "linuxWebAppSlot:LinuxWebAppSlot",
     "windowsWebAppSlot:WindowsWebAppSlot",
 )
+
+_ACI_GROUPS = ("ContainerGroup", "ContainerGroupProfile", "CGProfile")
 
 _EXTRACTORS: dict[str, Callable[[Any], list[EnvVar]]] = {
     "aws:lambda/function:Function": _lambda,
@@ -221,6 +267,9 @@ _EXTRACTORS: dict[str, Callable[[Any], list[EnvVar]]] = {
     "kubernetes:core/v1:ConfigMap": _k8s_config_map,
     "aws:ssm/parameter:Parameter": _ssm_parameter,
     "aws:codebuild/project:Project": _codebuild_project,
+    "aws:apprunner/service:Service": _app_runner,
+    **{f"azure-native:containerinstance:{token}": _container_group for token in _ACI_GROUPS},
+    "azure:containerservice/group:Group": _azurerm_container_group,
     "aws:ec2/instance:Instance": _user_data("userData", "userDataBase64", base64=("userDataBase64",)),
     "aws:ec2/launchTemplate:LaunchTemplate": _user_data("userData", base64=("userData",)),
     "aws:ec2/launchConfiguration:LaunchConfiguration": _user_data("userData", "userDataBase64", base64=("userDataBase64",)),
@@ -233,6 +282,7 @@ _KEY_VAULT_REFERENCE = "use a Key Vault reference: @Microsoft.KeyVault(SecretUri
 _CONTAINER_APP_SECRET = "add it to configuration.secrets and reference it with env[].secretRef"
 _K8S_SECRET_REF = "use env[].valueFrom.secretKeyRef with a Kubernetes Secret"
 _FETCH_AT_BOOT = "have the instance read the key from Secrets Manager at boot with its instance role"
+_ACI_SECURE = "pass it as secureValue wrapped in a Pulumi secret, or have the container read it from Key Vault"
 
 SECURE_ALTERNATIVES: dict[str, str] = {
     "aws:lambda/function:Function": (
@@ -261,6 +311,9 @@ SECURE_ALTERNATIVES: dict[str, str] = {
     "kubernetes:core/v1:ConfigMap": "move it to a Kubernetes Secret (made from a Pulumi secret) or an external secret store",
     "aws:ssm/parameter:Parameter": "use type SecureString with the value passed as a Pulumi secret, or Secrets Manager",
     "aws:codebuild/project:Project": "use a variable of type SECRETS_MANAGER or PARAMETER_STORE",
+    "aws:apprunner/service:Service": "use runtimeEnvironmentSecrets with the ARN of a Secrets Manager secret",
+    **{f"azure-native:containerinstance:{token}": _ACI_SECURE for token in _ACI_GROUPS},
+    "azure:containerservice/group:Group": "use secureEnvironmentVariables with a value passed as a Pulumi secret",
     "aws:ec2/instance:Instance": _FETCH_AT_BOOT,
     "aws:ec2/launchTemplate:LaunchTemplate": _FETCH_AT_BOOT,
     "aws:ec2/launchConfiguration:LaunchConfiguration": _FETCH_AT_BOOT,

@@ -264,8 +264,9 @@ no_plaintext_api_keys = ResourceValidationPolicy(
     name="no-plaintext-api-keys",
     display_name="No plaintext API keys in resource inputs",
     description=(
-        "Resource inputs must not hold plaintext API keys (OpenAI, Anthropic, Google, AWS, Azure OpenAI, "
-        "Mistral, Cohere, Hugging Face, Groq, Together, Perplexity, xAI, DeepSeek, OpenRouter, Replicate), "
+        "Resource inputs must not hold plaintext API keys (OpenAI, Anthropic, Google, AWS, Amazon Bedrock, "
+        "AWS API Gateway, Azure OpenAI, Mistral, Cohere, Hugging Face, Groq, Together, Perplexity, xAI, DeepSeek, "
+        "OpenRouter, Replicate), "
         "also base64-encoded, or, in environment variables, settings, Kubernetes Secrets and ConfigMaps, "
         "SSM parameters and user data, other high-entropy secrets."
     ),

@@ -19,6 +19,8 @@ __all__ = ["build_parser", "main"]
 _ASSIGNMENT = re.compile(r"(\S+?=)\S+")
 _UNRECOGNIZED = "unrecognized arguments: "
 _FLAG = re.compile(r"--?[A-Za-z][A-Za-z0-9-]*")
+# "invalid choice: 'hf_...'": a key pasted where a command goes is shown by its length only.
+_INVALID_CHOICE = re.compile(r"invalid choice: '((?:[^'\\]|\\.)*)'")
 _DEFAULT_TIMEOUT = 120.0  # ai_keys.preview.DEFAULT_TIMEOUT, kept here so --help does not import Pulumi
 
 
@@ -29,7 +31,7 @@ def _seconds(text: str) -> float:
     except ValueError:
         value = 0.0
     if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds (got {len(text)} characters, not shown)")
     return value
 
 
@@ -44,6 +46,10 @@ def _masked_argument(argument: str) -> str:
     return f"{key}=***" if sep else "***"
 
 
+def _masked_choice(match: "re.Match[str]") -> str:
+    return f"invalid choice ({len(match.group(1))} characters, not shown in case it is a key value)"
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line: ``ai-keys preview: error: ...`` (exit status 2)."""
 
@@ -52,7 +58,7 @@ class _Parser(argparse.ArgumentParser):
             arguments = message[len(_UNRECOGNIZED) :].split(" ")
             masked = _UNRECOGNIZED + " ".join(_masked_argument(argument) for argument in arguments)
         else:
-            masked = _ASSIGNMENT.sub(r"\1***", message)
+            masked = _ASSIGNMENT.sub(r"\1***", _INVALID_CHOICE.sub(_masked_choice, message))
         self.exit(2, f"{self.prog}: error: {masked}\n")
 
 
@@ -82,7 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml config is read (default: dev)")
     preview.add_argument("--config", action="append", default=[], metavar="KEY=VALUE", help="set a config value (repeatable)")
     preview.add_argument(
-        "--secret", action="append", default=[], metavar="KEY=VALUE", help="set a secret config value (repeatable)"
+        "--secret",
+        action="append",
+        default=[],
+        metavar="NAME[=VALUE]",
+        help="make config key NAME a secret (repeatable); the program gets a generated stand-in, never VALUE "
+        "(a JSON object or array keeps its structure, its strings replaced)",
     )
     preview.add_argument("--json", action="store_true", help="print a JSON document instead of the tree")
     preview.add_argument("--traceback", action="store_true", help="print the traceback when the program fails")
@@ -93,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"stop the program after this many seconds (default: {_DEFAULT_TIMEOUT:g})",
     )
+    # Listed for --help; main() hands "run ..." to ai_keys.runtime.run, whose parser never echoes what it refuses.
+    run = commands.add_parser("run", help="start a command with keys in its environment (see ai-keys run --help)", add_help=False)
+    run.add_argument("arguments", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
 
 

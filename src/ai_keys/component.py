@@ -1,15 +1,19 @@
 """The SecureApiKey component: validate -> pick the backend -> expose uniform outputs."""
 
 import inspect
-from typing import Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, overload
 
 import pulumi
 
 from .args import SecureApiKeyArgs
+from .errors import SecureApiKeyError
 from .issuers import load_issuer
 from .rules import build_spec
 from .rules.deploy_time import declaring
 from .stores import load_backend
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 TYPE_TOKEN = "ai-keys:index:SecureApiKey"
 
@@ -52,6 +56,21 @@ def _with_inherited_retain(opts: Optional[pulumi.ResourceOptions]) -> Optional[p
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[inherit]))
 
 
+def _one_form_of_args(args: Optional[SecureApiKeyArgs], keywords: dict[str, Any]) -> Any:
+    """The args, given as one dict or as keywords (as Pulumi resources take them), never both."""
+    if keywords and args is not None:
+        raise SecureApiKeyError(
+            "args",
+            f"were given both as a dict and as keywords ({', '.join(sorted(keywords))})",
+            'one form: SecureApiKey("name", {"backend": ..., ...}) or SecureApiKey("name", backend=..., ...)',
+        )
+    if args is None and not keywords:
+        raise SecureApiKeyError(
+            "args", "are missing", 'SecureApiKey("name", {"backend": ..., "value": ...}) or SecureApiKey("name", backend=...)'
+        )
+    return args if args is not None else keywords
+
+
 def _resources_depended_on(opts: Optional[pulumi.ResourceOptions]) -> list[pulumi.Resource]:
     """The resources in the component's ``depends_on``: what an issuer reads (an invoke, which the component's own
     dependencies do not delay) waits for them too."""
@@ -90,10 +109,26 @@ class SecureApiKey(pulumi.ComponentResource):
     """Which key the issuer made, never its value: the Gemini API key's resource name, the Bedrock credential's
     alias, or the Azure AI Services account id with `#key1` or `#key2`. None without an issuer."""
 
-    def __init__(self, name: str, args: SecureApiKeyArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    @overload
+    def __init__(self, name: str, /, args: SecureApiKeyArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None: ...
+
+    @overload
+    def __init__(
+        self, name: str, /, *, opts: Optional[pulumi.ResourceOptions] = None, **kwargs: "Unpack[SecureApiKeyArgs]"
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        /,
+        args: SecureApiKeyArgs = None,  # type: ignore[assignment] # the schema reads this annotation: keep it exact
+        opts: Optional[pulumi.ResourceOptions] = None,
+        **kwargs: Any,
+    ) -> None:
+        """``SecureApiKey(name, {...args}, opts)``, or the same args as keywords: ``SecureApiKey(name, backend=...)``."""
         # Everything that can be refused is refused here, before the component itself is registered.
         with declaring(name):
-            spec = build_spec(args, name)
+            spec = build_spec(_one_form_of_args(args, kwargs), name)
             store = load_backend(spec.backend)
             issuer = load_issuer(spec.issuer.name) if spec.issuer is not None else None
             super().__init__(TYPE_TOKEN, name, {}, _with_inherited_retain(opts))

@@ -10,6 +10,7 @@ sits in the repository.
 
 from __future__ import annotations
 
+import base64
 import random
 import string
 import sys
@@ -52,6 +53,16 @@ class FakeKeys:
     AWS_KEY_ID = "AKIA" + "FAKE" * 4
     AWS_TEMP_KEY_ID = "ASIA" + "FAKE" * 4
     GOOGLE = "AIza" + "FAKE" * 8 + "FAK"  # AIza and exactly 35 characters
+    GOOGLE_AUTH = "AQ." + "FAKE_fake-" * 5  # an authorization key, bound to a service account
+    # Bedrock long-term: ABSK and base64 of "<user>-at-<account>:<secret>"; short-term: a presigned URL in base64.
+    BEDROCK = "ABSK" + base64.b64encode(b"BedrockAPIKey-fake-at-123456789012:" + b"FAKE" * 15).decode()
+    BEDROCK_SHORT_TERM = (
+        "bedrock-api-key-"
+        + base64.b64encode(
+            b"bedrock.amazonaws.com/?Action=CallWithBearerToken&X-Amz-Credential=FAKE%2Fbedrock%2Faws4_request"
+            b"&X-Amz-Signature=" + b"fa4e" * 16 + b"&Version=1"
+        ).decode()
+    )
     # Random-looking values without a known prefix, generated from fixed seeds.
     HIGH_ENTROPY = random_token(1, string.ascii_letters + string.digits, 40)
     HEX = random_token(2, "0123456789abcdef", 32)
@@ -64,6 +75,9 @@ class FakeKeys:
         ("AWS_KEY_ID", "AWS access key id", "AKIA…"),
         ("AWS_TEMP_KEY_ID", "AWS access key id", "ASIA…"),
         ("GOOGLE", "Google API key", "AIza…"),
+        ("GOOGLE_AUTH", "Google API authorization key", "AQ.…"),
+        ("BEDROCK", "Amazon Bedrock API key", "ABSK…"),
+        ("BEDROCK_SHORT_TERM", "Amazon Bedrock API key", "bedr…"),
     )
 
 

@@ -384,6 +384,28 @@ def _openai_scoped(prefix: str) -> Callable[[random.Random], str]:
     return make
 
 
+def _bedrock_long_term(rng: random.Random) -> str:
+    # ABSK, then base64 of "<ServiceCredentialAlias>:<secret>", the alias being "<IAM user>-at-<account id>"; the
+    # console names the user BedrockAPIKey-<4 characters>, the bedrock issuer after the component.
+    user = rng.choice(("BedrockAPIKey-" + _tok(rng, LOWER_ALNUM, 4), _logical_name(rng) + "-bedrock-" + _tok(rng, HEX, 7)))
+    secret = _tok(rng, B64, 59) + "="
+    return "ABSK" + _b64(f"{user}-at-{_tok(rng, DIGITS, 12)}:{secret}")
+
+
+def _bedrock_short_term(rng: random.Random) -> str:
+    # bedrock-api-key- and base64 of a SigV4-presigned bedrock.amazonaws.com URL (aws-bedrock-token-generator).
+    region = rng.choice(("us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1"))
+    day = f"2026010{rng.randint(1, 9)}"
+    query = (
+        "Action=CallWithBearerToken&X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        f"&X-Amz-Credential=ASIA{_tok(rng, UPPER + '234567', 16)}%2F{day}%2F{region}%2Fbedrock%2Faws4_request"
+        f"&X-Amz-Date={day}T{rng.randint(10, 23)}0000Z&X-Amz-Expires=43200"
+        f"&X-Amz-Security-Token={_tok(rng, ALNUM + '%', rng.choice((120, 400, 800)))}"
+        f"&X-Amz-Signature={_tok(rng, HEX, 64)}&X-Amz-SignedHeaders=host&Version=1"
+    )
+    return "bedrock-api-key-" + _b64(f"bedrock.amazonaws.com/?{query}")
+
+
 # (label, kind, maker, names)
 _VENDORS: tuple[tuple[str, str, Callable[[random.Random], str], tuple[str, ...]], ...] = (
     ("openai-legacy", "OPENAI", _openai_legacy, ("OPENAI_API_KEY", "OPENAI_KEY", "LLM_API_KEY", "API_KEY", "apiKey", "VALUE")),
@@ -408,6 +430,20 @@ _VENDORS: tuple[tuple[str, str, Callable[[random.Random], str], tuple[str, ...]]
         "GOOGLE_API_KEY",
         lambda r: "AIza" + _tok(r, B64URL, 35),
         ("GEMINI_API_KEY", "GOOGLE_API_KEY", "MAPS_KEY", "VALUE"),
+    ),
+    (
+        "google-auth-key",
+        "GOOGLE_AUTH_KEY",
+        lambda r: "AQ.Ab" + _tok(r, B64URL, 48),
+        ("GEMINI_API_KEY", "GOOGLE_API_KEY", "API_KEY", "VALUE"),
+    ),
+    ("bedrock-long-term", "BEDROCK_API_KEY", _bedrock_long_term, ("AWS_BEARER_TOKEN_BEDROCK", "BEDROCK_API_KEY", "VALUE")),
+    ("bedrock-short-term", "BEDROCK_API_KEY", _bedrock_short_term, ("AWS_BEARER_TOKEN_BEDROCK", "BEDROCK_TOKEN", "VALUE")),
+    (
+        "aws-api-gateway",
+        "AWS_API_GATEWAY_KEY",
+        lambda r: _tok(r, ALNUM, 40),
+        ("API_GATEWAY_KEY", "APIGW_API_KEY", "apiGatewayKey"),
     ),
     (
         "aws-access-key-id",
@@ -566,6 +602,17 @@ def _env_list(
     return build
 
 
+def _container_map(list_key: str, map_key: str) -> Callable[[Sequence[str], Sequence[str]], tuple[dict[str, Any], list[str]]]:
+    """azurerm container groups: one container of ``list_key`` holding the map ``map_key``."""
+
+    def build(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+        unique = _names(names)
+        container = {"name": "app", "image": "nginx", map_key: dict(zip(unique, values, strict=True))}
+        return {list_key: [container]}, [f"{list_key}[0].{map_key}.{n}" for n in unique]
+
+    return build
+
+
 def _app_settings(names: Sequence[str], values: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     settings = [{"name": n, "value": v} for n, v in zip(_names(names), values, strict=True)]
     return {"siteConfig": {"appSettings": settings}}, [f"siteConfig.appSettings[{i}].value" for i in range(len(settings))]
@@ -687,6 +734,36 @@ PLACEMENTS: tuple[Placement, ...] = (
     *(
         Placement(f"azurerm {token.split(':')[1]}", f"azure:appservice/{token}", _env_map("appSettings"))
         for token in AZURERM_APPS
+    ),
+    *(
+        Placement(f"container instances {label}", f"azure-native:containerinstance:{token}", build)
+        for label, token, build in (
+            ("group", "ContainerGroup", _env_list(("containers",), "environmentVariables")),
+            ("group secureValue", "ContainerGroup", _env_list(("containers",), "environmentVariables", value_key="secureValue")),
+            ("group init", "ContainerGroup", _env_list(("initContainers",), "environmentVariables")),
+            ("group profile", "ContainerGroupProfile", _env_list(("containers",), "environmentVariables")),
+            ("CG profile", "CGProfile", _env_list(("containers",), "environmentVariables")),
+        )
+    ),
+    Placement(
+        "container group (azurerm)", "azure:containerservice/group:Group", _container_map("containers", "environmentVariables")
+    ),
+    Placement(
+        "container group (azurerm) init",
+        "azure:containerservice/group:Group",
+        _container_map("initContainers", "secureEnvironmentVariables"),
+    ),
+    Placement(
+        "app runner image",
+        "aws:apprunner/service:Service",
+        _env_map("sourceConfiguration", "imageRepository", "imageConfiguration", "runtimeEnvironmentVariables"),
+    ),
+    Placement(
+        "app runner code",
+        "aws:apprunner/service:Service",
+        _env_map(
+            "sourceConfiguration", "codeRepository", "codeConfiguration", "codeConfigurationValues", "runtimeEnvironmentVariables"
+        ),
     ),
     Placement("cloud run v1", "gcp:cloudrun/service:Service", _env_list(("template", "spec", "containers"), "envs")),
     Placement("cloud run v2 service", "gcp:cloudrunv2/service:Service", _env_list(("template", "containers"), "envs")),

@@ -42,6 +42,11 @@ ISSUE_VENDORS = {
     "deepseek",
     "openrouter",
     "replicate",
+    # Keys this project's issuers mint, and Google's authorization keys.
+    "google-auth-key",
+    "bedrock-long-term",
+    "bedrock-short-term",
+    "aws-api-gateway",
 }
 
 

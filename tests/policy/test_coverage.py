@@ -112,6 +112,35 @@ SLOT_CASES = [
         SlotCase(f"azure:appservice/{t}", lambda n, v: {"appSettings": {n: v}}, f"appSettings.{NAME}", "app setting")
         for t in AZURERM_APPS
     ),
+    *(
+        SlotCase(
+            f"azure-native:containerinstance:{token}",
+            lambda n, v: {"containers": [{"name": "app", "image": "nginx", "environmentVariables": [{"name": n, "value": v}]}]},
+            "containers[0].environmentVariables[0].value",
+            "environment variable",
+        )
+        for token in ("ContainerGroup", "ContainerGroupProfile", "CGProfile")
+    ),
+    SlotCase(
+        "azure-native:containerinstance:ContainerGroup",
+        lambda n, v: {"initContainers": [{"name": "init", "environmentVariables": [{"name": n, "secureValue": v}]}]},
+        "initContainers[0].environmentVariables[0].secureValue",
+        "environment variable",
+    ),
+    SlotCase(
+        "azure:containerservice/group:Group",
+        lambda n, v: {"containers": [{"name": "app", "environmentVariables": {n: v}}]},
+        f"containers[0].environmentVariables.{NAME}",
+        "environment variable",
+    ),
+    SlotCase(
+        "aws:apprunner/service:Service",
+        lambda n, v: {
+            "sourceConfiguration": {"imageRepository": {"imageConfiguration": {"runtimeEnvironmentVariables": {n: v}}}}
+        },
+        f"sourceConfiguration.imageRepository.imageConfiguration.runtimeEnvironmentVariables.{NAME}",
+        "environment variable",
+    ),
 ]
 SLOT_IDS = [c.resource_type.split(":", 1)[1] for c in SLOT_CASES]
 
@@ -254,6 +283,72 @@ class TestMisses:
         violations = run_resource_policy(no_plaintext_api_keys, "kubernetes:core/v1:Secret", props)
         assert len(violations) == 1
         assert "high-entropy string (possible secret) in key token (data.token) (base64-encoded)" in violations[0].message
+
+
+class TestKeysThisProjectMints:
+    """Bedrock and Gemini keys, and a Mistral key in Azure Container Instances, with vendor rules only."""
+
+    VENDOR_RULES_ONLY = {"checkEntropy": False}
+
+    def test_bedrock_key_in_app_runner_environment(self, run_resource_policy, keys):
+        image = {"imageConfiguration": {"runtimeEnvironmentVariables": {"AWS_BEARER_TOKEN_BEDROCK": keys.BEDROCK}}}
+        props = {"sourceConfiguration": {"imageRepository": image}}
+        violations = run_resource_policy(
+            no_plaintext_api_keys, "aws:apprunner/service:Service", props, config=self.VENDOR_RULES_ONLY
+        )
+        assert len(violations) == 1
+        message = violations[0].message
+        assert "Amazon Bedrock API key in environment variable AWS_BEARER_TOKEN_BEDROCK" in message
+        assert "(value starts with 'ABSK…', rest redacted) [rule vendor-pattern:bedrock-api-key]" in message
+        assert "runtimeEnvironmentSecrets" in message  # the type's secure alternative
+        assert keys.BEDROCK[4:16] not in message
+
+    @pytest.mark.parametrize("key", ["BEDROCK", "BEDROCK_SHORT_TERM", "GOOGLE_AUTH"])
+    def test_bedrock_and_gemini_keys_in_lambda_variables_and_outputs(
+        self, run_resource_policy, run_stack_policy, stack_resource, keys, key
+    ):
+        value = getattr(keys, key)
+        props = {"environment": {"variables": {"LLM_KEY": value}}}
+        found = run_resource_policy(no_plaintext_api_keys, "aws:lambda/function:Function", props, config=self.VENDOR_RULES_ONLY)
+        stack = stack_resource("pulumi:pulumi:Stack", {"llmKey": value})
+        exported = run_stack_policy(no_plaintext_api_keys_in_outputs, [stack], config=self.VENDOR_RULES_ONLY)
+        assert len(found) == 1
+        assert len(exported) == 1
+        for violation in (*found, *exported):
+            assert (
+                "Amazon Bedrock API key" if key.startswith("BEDROCK") else "Google API authorization key"
+            ) in violation.message
+            assert value[4:16] not in violation.message
+
+    @pytest.mark.parametrize("slot", ["value", "secureValue"])
+    def test_mistral_key_in_container_instances_environment_variables(self, run_resource_policy, slot):
+        variables = [{"name": "LOG_LEVEL", "value": "info"}, {"name": "MISTRAL_API_KEY", slot: MISTRAL}]
+        props = {"containers": [{"name": "app", "image": "nginx", "environmentVariables": variables}]}
+        violations = run_resource_policy(
+            no_plaintext_api_keys, "azure-native:containerinstance:ContainerGroup", props, config=self.VENDOR_RULES_ONLY
+        )
+        assert len(violations) == 1
+        message = violations[0].message
+        assert (
+            f"Mistral API key in environment variable MISTRAL_API_KEY (containers[0].environmentVariables[1].{slot})" in message
+        )
+        assert MISTRAL[:6] not in message
+
+    def test_mistral_key_in_azurerm_container_group(self, run_resource_policy):
+        props = {"containers": [{"name": "app", "environmentVariables": {"MISTRAL_API_KEY": MISTRAL}}]}
+        violations = run_resource_policy(
+            no_plaintext_api_keys, "azure:containerservice/group:Group", props, config=self.VENDOR_RULES_ONLY
+        )
+        assert len(violations) == 1
+        assert "Mistral API key" in violations[0].message
+
+    def test_a_secret_secure_value_and_a_reference_are_compliant(self, run_resource_policy):
+        variables = [
+            {"name": "MISTRAL_API_KEY", "secureValue": Secret(MISTRAL)},
+            {"name": "OTHER_KEY", "secureValueReference": "mistral-key"},
+        ]
+        props = {"containers": [{"name": "app", "environmentVariables": variables}]}
+        assert run_resource_policy(no_plaintext_api_keys, "azure-native:containerinstance:ContainerGroup", props) == []
 
 
 class TestAzureOpenAiContext:

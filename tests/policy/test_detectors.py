@@ -22,6 +22,9 @@ PATTERN_CASES = [
     ("AWS_KEY_ID", KeyKind.AWS_ACCESS_KEY_ID, "AKIA…"),
     ("AWS_TEMP_KEY_ID", KeyKind.AWS_ACCESS_KEY_ID, "ASIA…"),
     ("GOOGLE", KeyKind.GOOGLE_API_KEY, "AIza…"),
+    ("GOOGLE_AUTH", KeyKind.GOOGLE_AUTH_KEY, "AQ.…"),
+    ("BEDROCK", KeyKind.BEDROCK_API_KEY, "ABSK…"),
+    ("BEDROCK_SHORT_TERM", KeyKind.BEDROCK_API_KEY, "bedr…"),
 ]
 
 
@@ -69,6 +72,14 @@ class TestFindKeys:
             "AIza" + "A" * 34,
             "AIza" + "A" * 36,
             "arn:aws:secretsmanager:us-east-1:123456789012:secret:openai-AbCdEf",
+            "AQ." + "A" * 39,  # too short for a Google authorization key
+            "xAQ." + "A" * 48,  # "AQ." must start a token
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0AQ." + "A" * 43,  # the tail of a JWT part, not a key
+            "ABSK" + "A" * 39,  # too short for a Bedrock key
+            "XABSK" + "A" * 60,
+            "absk" + "a" * 60,
+            "bedrock-api-key-" + "QmVkcm9jaw" * 8,  # a presigned URL of another host
+            "bedrock-api-key-rotation-schedule-for-the-summarizer-service",
         ],
     )
     def test_ignores_near_misses(self, text):
@@ -206,6 +217,9 @@ class TestFindKeyByName:
             ("CO_API_KEY", ALNUM32 + "AbCdEfGh", KeyKind.COHERE),
             ("TOGETHER_API_KEY", HEX32 * 2, KeyKind.TOGETHER),
             ("AWS_SECRET_ACCESS_KEY", "FAKE/fake+" * 4, KeyKind.AWS_SECRET_ACCESS_KEY),
+            ("API_GATEWAY_KEY", "FAKEfake01" * 4, KeyKind.AWS_API_GATEWAY_KEY),  # what API Gateway generates
+            ("apigwApiKey", "FAKEfake01" * 2, KeyKind.AWS_API_GATEWAY_KEY),  # 20, the shortest it accepts
+            ("ORDERS_APIGW_TOKEN", "FAKEfake01" * 12 + "FAKEfake", KeyKind.AWS_API_GATEWAY_KEY),  # 128, the longest
         ],
     )
     def test_recognises_keys_by_name(self, name, value, kind):
@@ -221,6 +235,12 @@ class TestFindKeyByName:
             ("MISTRAL_DEPLOYMENT_ID", ALNUM32),  # an id
             ("API_KEY", ALNUM32),  # whose key? left to the entropy rule
             ("MISTRAL_API_KEY", ALNUM32[:31]),
+            ("API_GATEWAY_KEY", ALNUM32[:19]),  # shorter than API Gateway accepts
+            ("API_GATEWAY_KEY", ALNUM32 * 5),  # longer
+            ("API_GATEWAY_KEY", "FAKE-fake-" * 4),  # not letters and digits only
+            ("API_GATEWAY_STAGE", ALNUM32),  # no credential word
+            ("API_GATEWAY_KEY_ID", ALNUM32),  # an id
+            ("API_KEY", "FAKEfake01" * 4),  # whose key? left to the entropy rule
         ],
     )
     def test_needs_both_shape_and_name(self, name, value):

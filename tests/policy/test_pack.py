@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import runpy
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +120,46 @@ def test_every_policy_has_a_row_in_the_readme():
     levels = {EnforcementLevel.MANDATORY: "**mandatory**", EnforcementLevel.ADVISORY: "advisory"}
     for policy in POLICIES:
         assert f"| `{policy.name}` | {levels[policy.enforcement_level]} |" in section, policy.name
+
+
+def _build_script() -> Any:
+    spec = importlib.util.spec_from_file_location("build_policy_pack", POLICY_DIR.parent / "scripts" / "build_policy_pack.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_wheel_carries_the_packs_key_patterns_verbatim():
+    """SecureApiKey warns on a hard-coded key with the pack's own patterns: ai_keys.key_patterns is a copy."""
+    import ai_keys_policy.key_patterns
+
+    import ai_keys.key_patterns
+
+    shared = POLICY_DIR / "ai_keys_policy" / "key_patterns.py"
+    copy = POLICY_DIR.parent / "src" / "ai_keys" / "key_patterns.py"
+    assert copy.read_bytes() == shared.read_bytes(), "run `python scripts/build_policy_pack.py --sync`"
+    assert Path(ai_keys.key_patterns.__file__).resolve() == copy.resolve()
+    assert Path(ai_keys_policy.key_patterns.__file__).resolve() == shared.resolve()
+    # The pack runs without ai-keys installed: the shared module imports nothing but the standard library.
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(ast.parse(shared.read_text(encoding="utf-8")))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
+    }
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+def test_the_pack_is_not_built_while_the_wheels_copy_is_stale(tmp_path, monkeypatch):
+    script = _build_script()
+    stale = tmp_path / "key_patterns.py"
+    stale.write_text('"""An older copy."""\n', encoding="utf-8")
+    monkeypatch.setattr(script, "WHEEL_COPY", stale)
+    with pytest.raises(SystemExit, match="--sync"):
+        script.build(tmp_path / "dist")
+    assert not (tmp_path / "dist").exists()
+    assert script.sync() == stale
+    assert stale.read_bytes() == script.SHARED.read_bytes()
+    assert script.wheel_copy_is_current()

@@ -90,6 +90,19 @@ def test_an_unreadable_ref_stops_before_the_command_naming_the_variable(
     assert "cannot read OPENAI_API_KEY: secret not found" in done.stderr
 
 
+def test_a_stored_value_with_a_nul_byte_stops_the_run_on_one_line(
+    aws_env: Dict[str, str], make_aws_secret: Callable[[str], str], new_value: Callable[[], str]
+) -> None:
+    value = new_value()
+    arn = make_aws_secret(f"{value}\0{value}")  # exec would refuse it with a traceback
+    command = [sys.executable, "-m", "ai_keys", "run", "--env", f"OPENAI_API_KEY={arn}", "--", sys.executable, "-c", "pass"]
+    done = subprocess.run(command, env=aws_env, capture_output=True, text=True, timeout=60)  # noqa: S603
+    assert done.returncode == EXIT_FAILED, done.stderr
+    assert done.stderr.startswith("ai-keys run: error: cannot pass OPENAI_API_KEY to the command: its value"), done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert value[-8:] not in done.stdout + done.stderr
+
+
 def test_values_are_masked_in_the_commands_own_errors(
     make_cache: Callable[..., KeyCache],
     make_aws_secret: Callable[[str], str],

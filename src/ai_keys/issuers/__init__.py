@@ -86,7 +86,9 @@ def parse_issuer(raw: Any) -> IssuerSpec:
         raise SecureApiKeyError("issuer", problem, f"exactly one of: {allowed}")
     name = given[0]
     if name not in ISSUERS:
-        raise SecureApiKeyError(f"issuer.{name}", "is not a known issuer", allowed)
+        from ..rules._checks import did_you_mean
+
+        raise SecureApiKeyError(f"issuer.{name}", f"is not a known issuer{did_you_mean(name, sorted(ISSUERS))}", allowed)
     block = raw[name]
     if not isinstance(block, Mapping):
         raise SecureApiKeyError(f"issuer.{name}", f"must be a mapping (got {type(block).__name__})", "a dict of options")

@@ -7,6 +7,7 @@ be used at all), and an IAM service-specific credential for ``bedrock.amazonaws.
 credential's alias.
 """
 
+import base64
 import functools
 import json
 import operator
@@ -31,6 +32,8 @@ INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"
 BEARER_ACTION = "bedrock:CallWithBearerToken"
 DEFAULT_EXPIRY_DAYS = 90
 MAX_EXPIRY_DAYS = 36_600  # IAM's limit for credential_age_days
+MAX_USER_POLICY_CHARS = 2_048
+"""IAM's limit on the inline policies of one user together, counted without whitespace (IAM quotas)."""
 _MODEL_PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-eusc")
 """The partitions whose Bedrock ARNs the issuer accepts."""
 _MODEL = re.compile(
@@ -136,7 +139,20 @@ def _models_together(path: str, arns: Sequence[str]) -> list[str]:
                 f"is a global inference profile, but models lacks {' and '.join(missing)}",
                 GLOBAL_PROFILE_RULE,
             )
+    _policy_fits(path, arns)
     return list(arns)
+
+
+def _policy_fits(path: str, arns: Sequence[str]) -> None:
+    """The key's user gets one inline policy naming every model: IAM refuses it past its size limit."""
+    size = sum(not ch.isspace() for ch in json.dumps(invoke_policy(list(arns), allow_all=False)))
+    if size > MAX_USER_POLICY_CHARS:
+        raise SecureApiKeyError(
+            path,
+            f"lists {len(arns)} models, whose invoke policy has {size} characters: over IAM's limit of "
+            f"{MAX_USER_POLICY_CHARS:,} for the inline policies of a user",
+            f"fewer models (their policy at most {MAX_USER_POLICY_CHARS:,} characters), or allow_all_models: true",
+        )
 
 
 def validate(block: Mapping[str, Any], path: str) -> BedrockOptions:
@@ -315,7 +331,9 @@ def _mock_credential(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, 
         **inputs,
         "serviceSpecificCredentialId": credential_id,
         "serviceCredentialAlias": f"{user}-at-123456789012",
-        "serviceCredentialSecret": "ABSK" + stable_alnum("bedrock-key", name, length=60),
+        # A Bedrock long-term key is "ABSK" and the base64 of "<alias>:<secret>" (see ai_keys.key_patterns).
+        "serviceCredentialSecret": "ABSK"
+        + base64.b64encode(f"{user}-at-123456789012:{stable_alnum('bedrock-key', name, length=60)}".encode()).decode(),
         "serviceUserName": None,
         "status": "Active",
         "createDate": mock_now().strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -6,7 +6,9 @@ the Gemini API. Extra restrictions (allowed IPs, referrers, Android or iOS apps)
 kind of application restriction per key.
 """
 
+import functools
 import hashlib
+import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ import pulumi
 
 from ..errors import SecureApiKeyError
 from ..rules import _checks as check
+from ..rules.deploy_time import at_deploy
 from . import IssuedKey
 
 EXTRA, SDK = "gcp", "pulumi_gcp"
@@ -31,8 +34,22 @@ FIELDS = (
 )
 PROJECT_PATTERN = r"[a-z][a-z0-9-]{4,28}[a-z0-9]"
 _SA_EMAIL = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]@(?P<project>[a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com")
-_SHA1 = r"([0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2}"
+SA_EMAIL_RULE = "a service account email, NAME@PROJECT.iam.gserviceaccount.com"
+SAME_PROJECT_RULE = "a service account of the key's own project (a key can only be bound to one of them)"
+# Google takes a fingerprint with or without the colons (API Keys v2, AndroidApplication.sha1_fingerprint).
+_SHA1 = r"([0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{40}"
+SHA1_RULE = "a SHA-1 certificate fingerprint: 20 hex pairs, AA:BB:...:TT or AABB...TT"
+# Android's applicationId: two or more segments, each a letter then letters, digits or '_'.
 _ANDROID_PACKAGE = r"[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)+"
+ANDROID_PACKAGE_RULE = (
+    "an Android package name: two or more '.'-separated segments of letters, digits and '_', each starting with a letter"
+)
+# Apple's bundle ID: only A-Z, a-z, 0-9, '-' and '.', in reverse-DNS form (so no empty segment).
+_IOS_BUNDLE_ID = r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*"
+IOS_BUNDLE_ID_RULE = "an iOS bundle id: letters, digits, '-' and '.' only, in reverse-DNS form such as com.example.my-app"
+# What may reach ipaddress: digits, hex and ':' or '.', and a prefix length in digits (no netmask, no IPv6 zone).
+_IP_SHAPE = r"[0-9A-Fa-f:.]+(/\d{1,3})?"
+IP_RULE = "an IPv4 or IPv6 address or CIDR range, e.g. 203.0.113.7, 203.0.113.0/24 or 2001:db8::/32"
 KEY_NAME_MAX = 63
 ACCOUNT_ID_MAX = 30
 
@@ -68,27 +85,12 @@ def validate(block: Mapping[str, Any], path: str) -> GeminiOptions:
     )
     email = block.get("service_account_email")
     if email is not None:
-        email = check.input_str(
-            f"{path}.service_account_email",
-            email,
-            pattern=_SA_EMAIL.pattern,
-            max_len=100,
-            allowed="a service account email, NAME@PROJECT.iam.gserviceaccount.com",
-        )
-        match = _SA_EMAIL.fullmatch(email) if isinstance(email, str) else None
-        if match is not None and isinstance(project, str) and match.group("project") != project:
-            raise SecureApiKeyError(
-                f"{path}.service_account_email",
-                f"is a service account of project {match.group('project')}, but the key is made in {project}",
-                "a service account of the key's own project (a key can only be bound to one of them)",
-            )
+        email = _bound_account(path, project, email)
     display_name = block.get("display_name")
     if display_name is not None:
         check.text(f"{path}.display_name", display_name, max_len=63)
     ips = tuple(
-        check.text(
-            f"{path}.allowed_ips[{i}]", ip, pattern=r"[0-9a-fA-F:.]+(/\d{1,3})?", max_len=43, allowed="an IP address or CIDR"
-        )
+        _allowed_ip(f"{path}.allowed_ips[{i}]", ip)
         for i, ip in enumerate(check.sequence(f"{path}.allowed_ips", block.get("allowed_ips") or [], max_items=50))
     )
     referrers = tuple(
@@ -102,7 +104,7 @@ def validate(block: Mapping[str, Any], path: str) -> GeminiOptions:
         for i, app in enumerate(check.sequence(f"{path}.android_apps", block.get("android_apps") or [], max_items=50))
     )
     ios = tuple(
-        check.text(f"{path}.ios_bundle_ids[{i}]", bundle, pattern=_ANDROID_PACKAGE, max_len=155, allowed="an iOS bundle id")
+        check.text(f"{path}.ios_bundle_ids[{i}]", bundle, pattern=_IOS_BUNDLE_ID, max_len=155, allowed=IOS_BUNDLE_ID_RULE)
         for i, bundle in enumerate(check.sequence(f"{path}.ios_bundle_ids", block.get("ios_bundle_ids") or [], max_items=50))
     )
     kinds = [
@@ -119,13 +121,63 @@ def validate(block: Mapping[str, Any], path: str) -> GeminiOptions:
     return GeminiOptions(project, email, display_name, ips, referrers, android, ios)
 
 
+def _bound_account(path: str, project: Any, email: Any) -> Any:
+    """The service account's email, of the key's own project: checked now when both are known, else once both
+    resolve (the email the key is bound to waits for that check)."""
+    email = check.input_str(f"{path}.service_account_email", email, pattern=_SA_EMAIL.pattern, max_len=100, allowed=SA_EMAIL_RULE)
+    if isinstance(email, str) and isinstance(project, str):
+        return _of_project(path, [project, email])
+    return at_deploy(pulumi.Output.all(project, email), functools.partial(_of_project, path))
+
+
+def _of_project(path: str, project_and_email: Sequence[Any]) -> str:
+    project, email = str(project_and_email[0]), str(project_and_email[1])
+    match = _SA_EMAIL.fullmatch(email)
+    if match is not None and match.group("project") != project:
+        raise SecureApiKeyError(
+            f"{path}.service_account_email",
+            f"is a service account of project {match.group('project')}, but the key is made in {project}",
+            SAME_PROJECT_RULE,
+        )
+    return email
+
+
+def _allowed_ip(path: str, raw: Any) -> str:
+    """One caller address or range, as ``ipaddress`` reads it; a range that admits every address is refused, as
+    the key would then work from anywhere while looking restricted."""
+    text = check.text(path, raw, max_len=43, allowed=IP_RULE)
+    network = _network(text, strict=True)
+    if network is None:
+        loose = _network(text, strict=False)
+        problem = f"has host bits set: the range is {loose}" if loose else "is not an IP address or CIDR range"
+        raise SecureApiKeyError(path, f"{problem} (got {check.shown(text)})", IP_RULE)
+    if network.prefixlen == 0:
+        raise SecureApiKeyError(
+            path,
+            f"admits every IPv{network.version} address, so the key would work from anywhere while looking restricted",
+            "the addresses or ranges of the servers that call the Gemini API (narrower than /0)",
+        )
+    return text
+
+
+def _network(text: str, *, strict: bool) -> "Optional[ipaddress.IPv4Network | ipaddress.IPv6Network]":
+    if re.fullmatch(_IP_SHAPE, text) is None:
+        return None
+    try:
+        return ipaddress.ip_network(text, strict=strict)
+    except ValueError:
+        return None
+
+
 def _android(path: str, raw: Any) -> AndroidApp:
     app = check.mapping(path, raw)
     check.known_keys(path, app, ("package_name", "sha1_fingerprint"))
     return AndroidApp(
-        package_name=check.text(f"{path}.package_name", app.get("package_name"), pattern=_ANDROID_PACKAGE, max_len=255),
+        package_name=check.text(
+            f"{path}.package_name", app.get("package_name"), pattern=_ANDROID_PACKAGE, max_len=255, allowed=ANDROID_PACKAGE_RULE
+        ),
         sha1_fingerprint=check.text(
-            f"{path}.sha1_fingerprint", app.get("sha1_fingerprint"), pattern=_SHA1, max_len=59, allowed="AA:BB:...: 20 hex pairs"
+            f"{path}.sha1_fingerprint", app.get("sha1_fingerprint"), pattern=_SHA1, max_len=59, allowed=SHA1_RULE
         ),
     )
 
@@ -229,7 +281,9 @@ def _mock_api_key(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any
     resource = f"projects/{project}/locations/global/keys/{inputs.get('name')}"
     return resource, {
         **inputs,
-        "keyString": "AIza" + stable_alnum("gemini", name, length=35),
+        # A key bound to a service account is an "authorization key": "AQ." and about 50 URL-safe characters
+        # (https://ai.google.dev/gemini-api/docs/api-key), not the older "AIza" form.
+        "keyString": "AQ.Ab" + stable_alnum("gemini", name, length=48),
         "uid": stable_uuid("gemini-uid", name),
     }
 

@@ -20,8 +20,10 @@ created after" (see :mod:`ai_keys.preview._graph`). Its length counts resources,
 chain of 1 and an empty program 0. Ties go to the chain that ends first in the printed order.
 
 Config: see :mod:`ai_keys.preview._project` (``Pulumi.<stack>.yaml``, ``--config``, ``--secret``,
-``AI_KEYS_PREVIEW_SECRET_<KEY>``). Secret values never appear in any output: the program sees them as
-Pulumi secrets, the report masks every secret, and every printed text is scrubbed of the known values.
+``AI_KEYS_PREVIEW_SECRET_<KEY>``). The program never gets the value given for a secret: it gets a generated
+high-entropy stand-in (see :mod:`ai_keys.preview._standin`), which is what the leak search looks for, so
+an ordinary word given as a secret's value cannot make a false leak. The report masks every secret, and
+every string it holds and everything the program writes is scrubbed of the stand-ins.
 """
 
 import io
@@ -40,14 +42,13 @@ from ._graph import longest_chain
 from ._project import (
     EXIT_PROGRAM,
     EXIT_USAGE,
-    PLACEHOLDER_SECRET,
     PreviewConfig,
     PreviewError,
     Project,
-    env_secrets,
     gather_config,
     load_project,
     parse_pair,
+    parse_secret,
 )
 from ._render import (
     Leak,
@@ -56,13 +57,12 @@ from ._render import (
     from_wire,
     render_json,
     render_text,
-    scrub,
 )
 from ._sandbox import offline_environment
+from ._scrub import scrub, scrub_result
 
 __all__ = [
     "DEFAULT_TIMEOUT",
-    "PLACEHOLDER_SECRET",
     "Leak",
     "PreviewError",
     "PreviewResource",
@@ -89,23 +89,25 @@ def preview(
     *,
     stack: str = DEFAULT_STACK,
     config: Sequence[tuple[str, str]] = (),
-    secrets: Sequence[tuple[str, str]] = (),
+    secrets: Sequence[tuple[str, Optional[str]]] = (),
     environ: Optional[Mapping[str, str]] = None,
     program_output: Optional[TextIO] = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> PreviewResult:
     """Run the program in ``path`` offline under the mock engine and return what it registered, masked.
 
-    Raises :class:`PreviewError` (exit code 2 for a bad path, project or missing config; 1 when the
-    program fails or runs longer than ``timeout`` seconds, with what it registered before as ``result``
-    and its traceback, scrubbed, as ``program_traceback``). What the program writes (stdout, stderr, its
-    file descriptors 1 and 2, its subprocesses) goes to ``program_output`` (discarded when None).
-    ``environ`` (default ``os.environ``) is what the program's environment is made from, credentials removed.
+    ``secrets`` are ``(name, value)`` pairs, value None when none was given; the program gets a stand-in
+    for each (see :mod:`ai_keys.preview._standin`). Raises :class:`PreviewError` (exit code 2 for a bad
+    path, project or missing config; 1 when the program fails or runs longer than ``timeout`` seconds, with
+    what it registered before as ``result`` and its traceback, scrubbed, as ``program_traceback``). What the
+    program writes (stdout, stderr, its file descriptors 1 and 2, its subprocesses) goes to
+    ``program_output`` (discarded when None), unscrubbed. ``environ`` (default ``os.environ``) is what the
+    program's environment is made from, credentials removed.
     """
     env = os.environ if environ is None else environ
     project = load_project(path)
     settings = gather_config(project, stack, config, secrets, env)
-    return _run(project, stack.rsplit("/", 1)[-1], settings, env, program_output, timeout)
+    return _run(project, _stack_name(stack), settings, env, program_output, timeout)
 
 
 def run(
@@ -123,24 +125,26 @@ def run(
 ) -> int:
     """The ``preview`` command: print the report (or a one-line error) and return the exit status.
 
-    ``config`` and ``secrets`` are ``KEY=VALUE`` strings; ``environ`` defaults to ``os.environ``. When
-    the program fails, the report of what it registered before the failure is printed too.
+    ``config`` are ``KEY=VALUE`` strings, ``secrets`` ``NAME`` or ``NAME=VALUE`` strings; ``environ``
+    defaults to ``os.environ``. When the program fails, the report of what it registered before the
+    failure is printed too.
     """
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     env = os.environ if environ is None else environ
-    # Known before anything runs, so even a malformed flag or an early failure is scrubbed.
-    known_secrets = [_pair_value(text) for text in secrets] + list(env_secrets(env).values())
-    captured = io.StringIO()
     try:
         config_pairs = [parse_pair(text, "--config", echo=True) for text in config]
-        secret_pairs = [parse_pair(text, "--secret", echo=False) for text in secrets]
-    except ValueError as error:
-        return _report_error(PreviewError(str(error), EXIT_USAGE), known_secrets, err, show_traceback=False)
+        secret_pairs = [parse_secret(text) for text in secrets]
+    except ValueError as error:  # its message never holds a --secret argument
+        return _report_error(PreviewError(str(error), EXIT_USAGE), (), err, show_traceback=False)
+    captured = io.StringIO()
+    # The program never gets a typed value, only stand-ins: they are what its output is scrubbed of.
+    known_secrets: list[str] = []
     try:
-        result = preview(
-            path, stack=stack, config=config_pairs, secrets=secret_pairs, environ=env, program_output=captured, timeout=timeout
-        )
+        project = load_project(path)
+        settings = gather_config(project, stack, config_pairs, secret_pairs, env)
+        known_secrets = list(settings.stand_ins)
+        result = _run(project, _stack_name(stack), settings, env, captured, timeout)
     except PreviewError as error:
         _flush_program_output(captured, known_secrets, err)
         if error.result is not None:
@@ -164,9 +168,9 @@ def run(
 
 
 def _report(result: PreviewResult, secrets: Sequence[str], *, as_json: bool) -> str:
-    if as_json:
-        return render_json(result, secrets)
-    return scrub(render_text(result, PLACEHOLDER_SECRET), secrets)
+    # What the result holds is scrubbed, not the rendered report: its own words and keys stay as they are.
+    scrubbed = scrub_result(result, secrets)
+    return render_json(scrubbed) if as_json else render_text(scrubbed)
 
 
 def _report_error(error: PreviewError, secrets: Sequence[str], err: TextIO, *, show_traceback: bool) -> int:
@@ -204,7 +208,7 @@ def _run(
             "config": dict(settings.values),
             "secret_keys": list(settings.secret_keys),
             "placeholders": list(settings.placeholders),
-            "known_secrets": [[settings.values[k], f"secret config {k!r}"] for k in settings.secret_keys],
+            "known_secrets": [[stand_in, f"secret config {key!r}"] for stand_in, key in settings.stand_ins.items()],
             "result": str(result_file),
         }
         output, returncode, timed_out = _spawn(project, json.dumps(request), offline_environment(environ, str(home)), timeout)
@@ -277,10 +281,9 @@ def _signal(child: "subprocess.Popen[bytes]", number: int, posix: bool) -> None:
         pass
 
 
-def _pair_value(text: str) -> str:
-    """The value part of a ``--secret`` argument; all of it when it has no ``=`` (it may be a bare value)."""
-    _, sep, value = text.partition("=")
-    return value if sep else text
+def _stack_name(stack: str) -> str:
+    """The stack's own name: ``org/project/stack`` names the stack ``stack``."""
+    return stack.rsplit("/", 1)[-1]
 
 
 def _flush_program_output(captured: io.StringIO, secrets: Sequence[str], err: TextIO) -> None:

@@ -27,8 +27,9 @@ from ..testing import MockEngine, mock_pulumi
 from ._graph import longest_chain, tree_ordered
 from ._mask import Masker
 from ._project import EXIT_PROGRAM, EXIT_USAGE
-from ._render import Diagnostic, PreviewResource, PreviewResult, scrub, to_wire
+from ._render import Diagnostic, PreviewResource, PreviewResult, to_wire
 from ._sandbox import PreviewOfflineError, isolate_network, refuse_network
+from ._scrub import scrub
 
 __all__ = ["ProgramStopped", "main"]
 
@@ -114,8 +115,10 @@ class _DiagnosticHandler(logging.Handler):
 def _program_error(error: BaseException, project: str, root: Path, folders: set[Path]) -> tuple[str, int]:
     if isinstance(error, pulumi.ConfigMissingError):
         key = error.key.split(":", 1)[1] if error.key.startswith(f"{project}:") else error.key
-        first, second = ("--secret", "--config") if error.secret else ("--config", "--secret")
-        return f"missing required config {key!r}: pass {first} {key}=... (or {second} {key}=...)", EXIT_USAGE
+        # A secret needs no value: the program gets a stand-in for it (see ai_keys.preview._standin).
+        secret, plain = f"--secret {key}", f"--config {key}=..."
+        first, second = (secret, plain) if error.secret else (plain, secret)
+        return f"missing required config {key!r}: pass {first} (or {second})", EXIT_USAGE
     where = _location(error, root, folders)
     if isinstance(error, SystemExit):
         return f"{where}program exited with status {error.code!r}", EXIT_PROGRAM

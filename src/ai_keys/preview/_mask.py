@@ -4,8 +4,9 @@ A value Pulumi treats as a secret becomes :data:`SECRET`. A known secret value f
 value that is *not* a secret is a leak: a real deploy would store it unencrypted in the state. It is
 replaced by ``[LEAK]`` and recorded as a :class:`Leak` that says where it is and which secret it is.
 
-Known secret values are the secret config values (``--secret``, the environment, placeholders) and every
-string of at least :data:`MIN_HARVESTED` characters that the program passed or exported as a secret.
+Known secret values are the stand-ins the program got for its secret config (high-entropy, so finding one
+is never a coincidence; see :mod:`ai_keys.preview._standin`) and every string of at least
+:data:`MIN_HARVESTED` characters that the program passed or exported as a secret.
 """
 
 from collections.abc import Mapping
@@ -16,7 +17,8 @@ import pulumi
 from pulumi.runtime import rpc
 
 from ..testing import resolve_output
-from ._render import LEAK, SECRET, UNKNOWN, Leak, scrub
+from ._render import LEAK, SECRET, UNKNOWN, Leak
+from ._scrub import scrub
 
 __all__ = ["MIN_HARVESTED", "Masker"]
 

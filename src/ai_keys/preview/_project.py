@@ -2,8 +2,9 @@
 
 Config comes, lowest precedence first, from the ``config:`` defaults in ``Pulumi.yaml``, the stack file
 ``Pulumi.<stack>.yaml``, ``AI_KEYS_PREVIEW_SECRET_<KEY>`` environment variables, ``--config KEY=VALUE``
-and ``--secret KEY=VALUE``. ``secure:`` values in the stack file are encrypted with the stack's secrets
-provider and cannot be read offline: they become the placeholder secret ``preview-placeholder``.
+and ``--secret NAME[=VALUE]``. ``secure:`` values in the stack file are encrypted with the stack's secrets
+provider and cannot be read offline. The program gets a stand-in for every secret, whatever its source
+(see :mod:`ai_keys.preview._standin`).
 """
 
 import importlib
@@ -14,12 +15,12 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ._render import PreviewResult
+from ._standin import new_stand_in, stand_in_for
 
 __all__ = [
     "ENV_SECRET_PREFIX",
     "EXIT_PROGRAM",
     "EXIT_USAGE",
-    "PLACEHOLDER_SECRET",
     "PreviewConfig",
     "PreviewError",
     "Project",
@@ -27,6 +28,7 @@ __all__ = [
     "gather_config",
     "load_project",
     "parse_pair",
+    "parse_secret",
 ]
 
 # PyYAML ships with the Pulumi SDK but without type information; typed as Any on purpose.
@@ -36,9 +38,6 @@ EXIT_PROGRAM = 1
 """Exit status when the program itself fails."""
 EXIT_USAGE = 2
 """Exit status for a bad command line, path, project file or missing config."""
-
-PLACEHOLDER_SECRET = "preview-placeholder"
-"""The secret value used for ``secure:`` stack config, which cannot be decrypted offline."""
 
 ENV_SECRET_PREFIX = "AI_KEYS_PREVIEW_SECRET_"
 """Environment variables with this prefix provide secret config values."""
@@ -79,13 +78,13 @@ class PreviewConfig:
     """The config one preview run gets."""
 
     values: Mapping[str, str]
-    """Config values by qualified key (``project:key`` or ``provider:key``)."""
+    """Config values by qualified key (``project:key`` or ``provider:key``), secrets as their stand-ins."""
     secret_keys: tuple[str, ...]
     """Keys whose values the program sees as secrets."""
     placeholders: tuple[str, ...]
-    """Keys that got :data:`PLACEHOLDER_SECRET` because the stack file holds them encrypted."""
-    secret_values: tuple[str, ...]
-    """Every secret value given on the command line or in the environment (scrubbed from all output)."""
+    """Keys the stack file holds encrypted (``secure:``), which cannot be read offline."""
+    stand_ins: Mapping[str, str]
+    """Each stand-in the program gets, and the qualified key it stands in for (searched for and scrubbed)."""
     stack_file: Optional[Path]
     """The stack file that was read, if any."""
 
@@ -126,46 +125,45 @@ def gather_config(
     project: Project,
     stack: str,
     config: Iterable[tuple[str, str]] = (),
-    secrets: Iterable[tuple[str, str]] = (),
+    secrets: Iterable[tuple[str, Optional[str]]] = (),
     environ: Optional[Mapping[str, str]] = None,
 ) -> PreviewConfig:
-    """Merge every config source for ``stack`` (later sources win; see the module docstring)."""
-    values: dict[str, str] = {}
-    secret: set[str] = set()
-    placeholders: list[str] = []
-    secret_values: list[str] = []
+    """Merge every config source for ``stack`` (later sources win; see the module docstring).
 
-    def put(key: str, value: str, *, is_secret: bool) -> None:
+    A ``secrets`` value of None means "no value given". Every secret gets a stand-in, whatever its value.
+    """
+    values: dict[str, str] = {}
+    made: dict[str, list[str]] = {}  # the stand-ins in each secret key's value
+    placeholders: list[str] = []
+
+    def put(key: str, value: str, stand_ins: Optional[list[str]] = None) -> None:
         qualified = _qualify(project.name, key)
         values[qualified] = value
-        if is_secret:
-            secret.add(qualified)
-        else:
-            secret.discard(qualified)
+        made.pop(qualified, None)
+        if stand_ins is not None:
+            made[qualified] = stand_ins
         if qualified in placeholders:
             placeholders.remove(qualified)
 
     for key, value in project.config_defaults.items():
-        put(key, value, is_secret=False)
+        put(key, value)
     stack_file = _stack_file(project.root, stack)
     if stack_file is not None:
-        for key, (value, encrypted) in _stack_config(stack_file).items():
-            put(key, value, is_secret=encrypted)
-            if encrypted:
+        for key, (value, stand_ins) in _stack_config(stack_file).items():
+            put(key, value, stand_ins or None)
+            if stand_ins:
                 placeholders.append(_qualify(project.name, key))
-    for key, value in env_secrets(environ or {}).items():
-        put(key, value, is_secret=True)
-        secret_values.append(value)
+    for key, given in env_secrets(environ or {}).items():
+        put(key, *stand_in_for(given))
     for key, value in config:
-        put(key, value, is_secret=False)
-    for key, value in secrets:
-        put(key, value, is_secret=True)
-        secret_values.append(value)
+        put(key, value)
+    for key, maybe in secrets:
+        put(key, *stand_in_for(maybe))
     return PreviewConfig(
         values=values,
-        secret_keys=tuple(sorted(secret)),
+        secret_keys=tuple(sorted(made)),
         placeholders=tuple(placeholders),
-        secret_values=tuple(secret_values),
+        stand_ins={stand_in: key for key, stand_ins in made.items() for stand_in in stand_ins},
         stack_file=stack_file,
     )
 
@@ -191,10 +189,33 @@ def env_secrets(environ: Mapping[str, str]) -> dict[str, str]:
 def parse_pair(text: str, flag: str, *, echo: bool) -> tuple[str, str]:
     """``KEY=VALUE`` split at the first ``=``; :class:`ValueError` otherwise (``echo=False`` keeps ``text`` out of it)."""
     key, sep, value = text.partition("=")
-    if not sep or not key.strip():
+    if not sep or not _is_key(key.strip()):
         shown = f" (got {text!r})" if echo else ""
-        raise ValueError(f"{flag} expects KEY=VALUE{shown}")
+        raise ValueError(f"{flag} expects KEY=VALUE, where {_key_rule('KEY')}{shown}")
     return key.strip(), value
+
+
+def parse_secret(text: str) -> tuple[str, Optional[str]]:
+    """A ``--secret`` argument: ``NAME`` (value None) or ``NAME=VALUE``; :class:`ValueError` otherwise.
+
+    The error never contains ``text``: it may be a key's value that lost its name.
+    """
+    name, sep, value = text.partition("=")
+    if not _is_key(name.strip()):
+        raise ValueError(f"--secret expects NAME or NAME=VALUE, where {_key_rule('NAME')}")
+    return name.strip(), value if sep else None
+
+
+def _key_rule(word: str) -> str:
+    return f"{word} is a config key such as openai_api_key or aws:region (no spaces, one ':' at most)"
+
+
+def _is_key(key: str) -> bool:
+    """Whether ``key`` is a Pulumi config key: ``name`` or ``namespace:name`` (or the old ``namespace:config:name``)."""
+    parts = key.split(":")
+    if not all(parts) or any(c.isspace() for c in key):
+        return False
+    return len(parts) <= 2 or (len(parts) == 3 and parts[1] == "config")
 
 
 def _qualify(project: str, key: str) -> str:
@@ -271,29 +292,28 @@ def _stack_file(root: Path, stack: str) -> Optional[Path]:
     return next((p for p in (root / f"Pulumi.{short}.yaml", root / f"Pulumi.{short}.yml") if p.is_file()), None)
 
 
-def _stack_config(path: Path) -> dict[str, tuple[str, bool]]:
-    """Stack config as ``key -> (text, encrypted)``; encrypted entries carry the placeholder."""
+def _stack_config(path: Path) -> dict[str, tuple[str, list[str]]]:
+    """Stack config as ``key -> (text, the stand-ins for its secure: entries)``."""
     config = _read_yaml(path).get("config") or {}
     if not isinstance(config, dict):
         raise PreviewError(f"{path}: 'config' must be a mapping", EXIT_USAGE)
-    found: dict[str, tuple[str, bool]] = {}
+    found: dict[str, tuple[str, list[str]]] = {}
     for key, value in config.items():
-        plain, encrypted = _without_secure(value)
-        found[str(key)] = (_config_text(plain), encrypted)
+        stand_ins: list[str] = []
+        found[str(key)] = (_config_text(_without_secure(value, stand_ins)), stand_ins)
     return found
 
 
-def _without_secure(value: Any) -> tuple[Any, bool]:
-    """``value`` with every ``{secure: ...}`` entry replaced by the placeholder, and whether there was one."""
+def _without_secure(value: Any, stand_ins: list[str]) -> Any:
+    """``value`` with every ``{secure: ...}`` entry replaced by a new stand-in, each appended to ``stand_ins``."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            return PLACEHOLDER_SECRET, True
-        items = {k: _without_secure(v) for k, v in value.items()}
-        return {k: v for k, (v, _) in items.items()}, any(e for _, e in items.values())
+            stand_ins.append(new_stand_in())
+            return stand_ins[-1]
+        return {k: _without_secure(v, stand_ins) for k, v in value.items()}
     if isinstance(value, list):
-        entries = [_without_secure(v) for v in value]
-        return [v for v, _ in entries], any(e for _, e in entries)
-    return value, False
+        return [_without_secure(v, stand_ins) for v in value]
+    return value
 
 
 def _config_text(value: Any) -> str:

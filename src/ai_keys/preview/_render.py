@@ -1,12 +1,13 @@
 """What an offline preview found, already masked, and how it is printed (text tree or JSON).
 
 Everything here works on masked data: secret values were replaced by :data:`SECRET` before a
-:class:`PreviewResult` was built, so no renderer ever sees a secret. :func:`scrub` is a second line of
-defence applied to every text the command prints.
+:class:`PreviewResult` was built, so no renderer ever sees a secret. The command scrubs what a result holds
+(:func:`ai_keys.preview._scrub.scrub_result`) as a second line of defence before rendering it, never the
+rendered text: the report's own words and the JSON document's own keys are never rewritten.
 """
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -22,18 +23,15 @@ __all__ = [
     "from_wire",
     "render_json",
     "render_text",
-    "scrub",
-    "scrub_document",
     "to_document",
     "to_wire",
 ]
 
 HEADLINE = "offline preview (mock engine; no cloud calls)"
 
-_MAX_TEXT = 96  # characters of a string input shown in the tree
+_MAX_TEXT = 96  # characters of a string input shown in the tree (ids and stack outputs are shown whole)
 _MAX_ITEMS = 3  # list items / mapping entries shown inline
 _MAX_INPUTS = 8  # inputs shown per resource
-_MIN_SCRUB = 4  # shorter secret values are not scrubbed from text (they would mangle ordinary words)
 
 
 class Masked(str):
@@ -111,7 +109,7 @@ class PreviewResult:
     chain: Sequence[PreviewResource]
     """The longest dependency chain, first-created first."""
     placeholders: Sequence[str] = ()
-    """Config keys that got the placeholder secret (``secure:`` stack values)."""
+    """Config keys the stack file holds encrypted (``secure:``); the program got stand-ins for them."""
     diagnostics: Sequence[Diagnostic] = field(default_factory=tuple)
     """Warnings and errors the program logged."""
     leaks: Sequence[Leak] = field(default_factory=tuple)
@@ -150,24 +148,9 @@ def to_document(result: PreviewResult) -> dict[str, Any]:
     }
 
 
-def render_json(result: PreviewResult, secrets: Iterable[str] = ()) -> str:
-    """:func:`to_document` as indented JSON, every string in it scrubbed of ``secrets`` first.
-
-    Scrubbing the strings rather than the printed text keeps the JSON valid whatever the secrets are
-    (a secret ``true`` does not turn ``"custom": true`` into ``"custom": [secret]``).
-    """
-    return json.dumps(scrub_document(to_document(result), list(secrets)), indent=2)
-
-
-def scrub_document(value: Any, secrets: Sequence[str]) -> Any:
-    """``value`` (JSON-able data) with :func:`scrub` applied to every string and mapping key in it."""
-    if isinstance(value, str):
-        return scrub(value, secrets)
-    if isinstance(value, Mapping):
-        return {scrub(str(k), secrets): scrub_document(v, secrets) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [scrub_document(v, secrets) for v in value]
-    return value
+def render_json(result: PreviewResult) -> str:
+    """:func:`to_document` as indented JSON."""
+    return json.dumps(to_document(result), indent=2)
 
 
 def to_wire(result: PreviewResult) -> dict[str, Any]:
@@ -245,14 +228,14 @@ def _untag(value: Any) -> Any:
     return value
 
 
-def render_text(result: PreviewResult, placeholder: str) -> str:
-    """The human-readable report: headline, resource tree, outputs, count and longest chain."""
+def render_text(result: PreviewResult) -> str:
+    """The human-readable report: headline, resource tree, outputs (whole), count and longest chain."""
     lines = [f"ai-keys {HEADLINE}: project {result.project!r}, stack {result.stack!r}"]
     if not result.complete:
         lines.append("note: the program failed; this is what it registered before the failure")
     if result.placeholders:
         lines.append(
-            f"note: secure config values cannot be decrypted offline; used the placeholder secret {placeholder!r} for: "
+            "note: secure config values cannot be decrypted offline; the program got a generated stand-in for: "
             + ", ".join(result.placeholders)
         )
     lines += ["", "Resources:"]
@@ -270,7 +253,7 @@ def render_text(result: PreviewResult, placeholder: str) -> str:
     if not result.outputs:
         lines.append("    (none)")
     for key, value in result.outputs.items():
-        lines.append(f"    {key}: {_inline(value)}")
+        lines.append(f"    {_one_line(key)}: {_whole(value)}")
     if result.diagnostics:
         lines += ["", "Diagnostics:"]
         lines += [f"    {d.severity}: {_one_line(d.message)}" for d in result.diagnostics]
@@ -281,19 +264,6 @@ def render_text(result: PreviewResult, placeholder: str) -> str:
     chain = " -> ".join(r.name for r in result.chain) if result.chain else "(none)"
     lines.append(f"Longest dependency chain: {len(result.chain)}: {chain}")
     return "\n".join(lines)
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every known secret value (raw or JSON-escaped) replaced by ``[secret]``."""
-    forms: set[str] = set()
-    for secret in secrets:
-        if len(secret) >= _MIN_SCRUB:
-            forms.add(secret)
-            forms.add(json.dumps(secret)[1:-1])
-            forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
-    for form in sorted(forms, key=len, reverse=True):  # longest first so overlaps are fully covered
-        text = text.replace(form, SECRET)
-    return text
 
 
 def _tree(
@@ -308,7 +278,7 @@ def _tree(
     kids = children.get(resource.urn, [])
     detail = below + ("|   " if kids else "    ")  # keep the bar down to this node's children
     if resource.custom and resource.id:
-        lines.append(f"{detail}id: {_text(resource.id)}")
+        lines.append(f"{detail}id: {_one_line(resource.id)}")
     shown = [(k, v) for k, v in resource.inputs.items() if v is not None]
     for key, value in shown[:_MAX_INPUTS]:
         lines.append(f"{detail}{key}: {_inline(value)}")
@@ -331,6 +301,19 @@ def _inline(value: Any) -> str:
             return "{" + ", ".join(f"{k}: {_scalar_text(v)}" for k, v in value.items()) + "}"
         return "{" + _count(len(value), "key") + "}"
     return _text(str(value))
+
+
+def _whole(value: Any) -> str:
+    """A one-line rendering of all of ``value``: strings as JSON, masks as they are, nothing cut or counted."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_whole(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_one_line(str(k))}: {_whole(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, Masked):
+        return str(value)
+    if _scalar(value):
+        return json.dumps(value)
+    return _one_line(str(value))
 
 
 def _count(number: int, noun: str) -> str:

@@ -125,10 +125,20 @@ def build_spec(args: Any, resource_name: str = "") -> KeySpec:
     fields = dict(vars(common))
     fields["readers"] = _readers_checked_at_deploy(common)
     fields["issuer"] = _issuer(common, args)
+    # Once the known values pass, the Outputs a backend's rules judge are replaced by ones that wait for those
+    # rules, so nothing that uses them is registered before they pass.
     if common.backend is Backend.AWS_SECRETS_MANAGER:
-        return KeySpec(**fields, aws_secrets_manager=aws_secrets_manager.validate(common, args))
+        aws = aws_secrets_manager.validate(common, args)
+        fields["encryption"] = aws_secrets_manager.encryption_checked_at_deploy(common)
+        return KeySpec(**fields, aws_secrets_manager=aws)
     if common.backend is Backend.AWS_API_GATEWAY:
-        return KeySpec(**fields, api_gateway=aws_api_gateway.validate(common, args, spelling, stored=stored))
+        api_gateway = aws_api_gateway.validate(common, args, spelling, stored=stored)
+        fields["encryption"] = aws_secrets_manager.encryption_checked_at_deploy(common)
+        return KeySpec(**fields, api_gateway=api_gateway)
     if common.backend is Backend.AZURE_KEY_VAULT:
-        return KeySpec(**fields, azure=azure_key_vault.validate(common, args))
-    return KeySpec(**fields, gcp=gcp_secret_manager.validate(common, args))
+        azure = azure_key_vault.validate(common, args)
+        fields["description"] = azure_key_vault.description_checked_at_deploy(common)
+        return KeySpec(**fields, azure=azure)
+    gcp = gcp_secret_manager.validate(common, args)
+    fields["description"] = gcp_secret_manager.description_checked_at_deploy(common, gcp)
+    return KeySpec(**fields, gcp=gcp)

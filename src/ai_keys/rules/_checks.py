@@ -4,6 +4,7 @@ Numbers may arrive as floats from other Pulumi languages (the component provider
 ``3.0``), so integer checks accept integral floats.
 """
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
@@ -42,11 +43,27 @@ def mapping(field: str, value: Any) -> Mapping[str, Any]:
     return value
 
 
+def did_you_mean(word: Any, choices: Sequence[str]) -> str:
+    """`` (did you mean X?)`` for the closest of ``choices`` to a mistyped ``word`` (case and ``-``/``_`` ignored),
+    or "" when none is close."""
+    if not isinstance(word, str):
+        return ""
+
+    def folded(text: str) -> str:
+        return text.lower().replace("-", "_")
+
+    by_folded = {folded(choice): choice for choice in choices}
+    match = difflib.get_close_matches(folded(word), list(by_folded), n=1, cutoff=0.75)
+    return f" (did you mean {by_folded[match[0]]}?)" if match else ""
+
+
 def known_keys(field: str, value: Mapping[str, Any], allowed: Sequence[str]) -> None:
     for key in value:
         if key not in allowed:
             prefix = f"{field}." if field else ""
-            raise SecureApiKeyError(f"{prefix}{key}", "is not a known option", ", ".join(sorted(allowed)))
+            raise SecureApiKeyError(
+                f"{prefix}{key}", f"is not a known option{did_you_mean(key, allowed)}", ", ".join(sorted(allowed))
+            )
 
 
 def boolean(field: str, value: Any) -> bool:

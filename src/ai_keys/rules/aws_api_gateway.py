@@ -6,6 +6,8 @@ to the copy kept in Secrets Manager (``api_gateway.store_in_secrets_manager: tru
 otherwise, naming that alternative.
 """
 
+import dataclasses
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from ..errors import SecureApiKeyError
 from . import _checks as check
 from .aws_secrets_manager import AwsSecretsManagerOptions, check_secrets_manager_fields, parse_aws_block
 from .common import CommonSpec, refuse_given, refuse_other_blocks
+from .deploy_time import together_now_or_at_deploy
 
 BLOCK = "api_gateway"
 BLOCK_FIELDS = ("enabled", "customer_id", "usage_plan_id", "usage_plan", "store_in_secrets_manager")
@@ -228,6 +231,28 @@ def _api_stage(path: str, raw: Any) -> ApiStageSpec:
     return ApiStageSpec(api_id=api_id, stage=stage, throttles=throttles)
 
 
+def _each_stage_once(path: str, stages: list[ApiStageSpec]) -> tuple[ApiStageSpec, ...]:
+    """The stages, each once: judged now when known, and once their Outputs resolve when not (the stages whose ids
+    are Outputs then wait for that verdict)."""
+    flat = together_now_or_at_deploy(
+        [part for stage in stages for part in (stage.api_id, stage.stage)], functools.partial(_no_stage_twice, path)
+    )
+    return tuple(
+        dataclasses.replace(stage, api_id=flat[2 * index], stage=flat[2 * index + 1]) for index, stage in enumerate(stages)
+    )
+
+
+def _no_stage_twice(path: str, flat: list[Any]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for index, (api_id, stage) in enumerate(zip(flat[::2], flat[1::2], strict=True)):
+        if isinstance(api_id, str) and isinstance(stage, str):
+            if (api_id, stage) in seen:
+                raise SecureApiKeyError(
+                    f"{path}.api_stages[{index}]", f"repeats stage {stage!r} of API {api_id!r}", "each stage once"
+                )
+            seen.add((api_id, stage))
+
+
 def _usage_plan(raw: Any, block_path: str) -> UsagePlanSpec:
     path = f"{block_path}.usage_plan"
     block = check.mapping(path, raw)
@@ -239,15 +264,7 @@ def _usage_plan(raw: Any, block_path: str) -> UsagePlanSpec:
             "is empty: a usage plan without API stages gives its keys access to nothing",
             "one or more {api_id, stage} entries",
         )
-    stages = tuple(_api_stage(f"{path}.api_stages[{i}]", item) for i, item in enumerate(raw_stages))
-    seen: set[tuple[str, str]] = set()
-    for index, stage in enumerate(stages):
-        if isinstance(stage.api_id, str) and isinstance(stage.stage, str):
-            if (stage.api_id, stage.stage) in seen:
-                raise SecureApiKeyError(
-                    f"{path}.api_stages[{index}]", f"repeats stage {stage.stage!r} of API {stage.api_id!r}", "each stage once"
-                )
-            seen.add((stage.api_id, stage.stage))
+    stages = _each_stage_once(path, [_api_stage(f"{path}.api_stages[{i}]", item) for i, item in enumerate(raw_stages)])
     return UsagePlanSpec(
         name=check.text(f"{path}.name", block["name"], max_len=MAX_KEY_NAME) if block.get("name") is not None else None,
         description=check.text(f"{path}.description", block["description"], max_len=2048)

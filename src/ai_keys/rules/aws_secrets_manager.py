@@ -1,22 +1,27 @@
 """What the ``aws-secrets-manager`` backend accepts (service limits from the Secrets Manager API model)."""
 
+import dataclasses
+import functools
 import itertools
 import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Optional
 
 from ..errors import SecureApiKeyError
 from . import _checks as check
 from .common import (
     CommonSpec,
+    EncryptionSpec,
     refuse_given,
     refuse_other_blocks,
     refuse_rotation_fields,
     refuse_unnamed_output_readers,
     require_value,
 )
+from .deploy_time import at_deploy
 
 NAME_PATTERN = r"[A-Za-z0-9/_+=.@-]{1,512}"
 MAX_VALUE_BYTES = 65_536
@@ -235,39 +240,83 @@ def _check_encryption(common: CommonSpec) -> None:
                     "is required: KMS keys are regional, so each replica needs its own key",
                     "a KMS key id or ARN in that region, or encryption.create_key: true",
                 )
-    keys: list[tuple[str, Any, Optional[str]]] = [("encryption.key_id", encryption.key_id, None)]
-    keys += [(f"encryption.replica_key_ids.{r}", k, r) for r, k in encryption.replica_key_ids.items()]
-    for field, key, replica_region in keys:
-        if not isinstance(key, str):
-            continue  # None, or an Output checked by AWS at deploy time
-        match = _KEY_REF.fullmatch(key)
-        if match is None:
-            raise SecureApiKeyError(field, f"is not a KMS key reference (got {check.shown(key)})", _KEY_REF_RULE)
-        if replica_region is not None and match.group("region") not in (None, replica_region):
-            raise SecureApiKeyError(
-                field,
-                f"is a key in {match.group('region')}, not in {replica_region}",
-                "a KMS key in the replica's own region (KMS keys are regional)",
-            )
+    for field, key, replica_region in _brought_keys(encryption):
+        if isinstance(key, str):  # an Output gets the same rules once it resolves: see encryption_checked_at_deploy
+            _key_reference(field, replica_region, key)
     if common.readers:
         if not encryption.create_key:
             refuse_unnamed_output_readers(common, "each reader gets a KMS grant of its own on the key you bring")
-        # Readers of a key the user brings get KMS grants, and CreateGrant takes a key id or key ARN, never an alias.
-        named = [("encryption.key_id", encryption.key_id)]
-        named += [(f"encryption.replica_key_ids.{r}", k) for r, k in encryption.replica_key_ids.items()]
-        for field, key in named:
-            if isinstance(key, str) and _ALIAS.fullmatch(key):
-                raise SecureApiKeyError(
-                    field,
-                    "is a key alias, but readers are given: their KMS grants need the key itself",
-                    "the key's id or ARN (an alias works only without readers)",
-                )
+        for field, key, _ in _brought_keys(encryption):
+            if isinstance(key, str):
+                _granted_key(field, key)
     if encryption.key_rotation_days is not None and not 90 <= encryption.key_rotation_days <= 2560:
         raise SecureApiKeyError(
             "encryption.key_rotation_days",
             f"is out of range (got {encryption.key_rotation_days})",
             "an integer from 90 to 2560 (AWS KMS)",
         )
+
+
+def _brought_keys(encryption: EncryptionSpec) -> list[tuple[str, Any, Optional[str]]]:
+    """``(field path, key, replica region or None)`` of each key the user brings."""
+    keys: list[tuple[str, Any, Optional[str]]] = []
+    if encryption.key_id is not None:
+        keys.append(("encryption.key_id", encryption.key_id, None))
+    keys += [(f"encryption.replica_key_ids.{r}", k, r) for r, k in encryption.replica_key_ids.items()]
+    return keys
+
+
+def _key_reference(field: str, replica_region: Optional[str], key: Any) -> str:
+    """A KMS key reference, in the replica's own region when it names one."""
+    text = check.text(field, key, max_len=2048, allowed=_KEY_REF_RULE)
+    match = _KEY_REF.fullmatch(text)
+    if match is None:
+        raise SecureApiKeyError(field, f"is not a KMS key reference (got {check.shown(text)})", _KEY_REF_RULE)
+    if replica_region is not None and match.group("region") not in (None, replica_region):
+        raise SecureApiKeyError(
+            field,
+            f"is a key in {match.group('region')}, not in {replica_region}",
+            "a KMS key in the replica's own region (KMS keys are regional)",
+        )
+    return text
+
+
+def _granted_key(field: str, key: str) -> str:
+    # Readers of a key the user brings get KMS grants, and CreateGrant takes a key id or key ARN, never an alias.
+    if _ALIAS.fullmatch(key):
+        raise SecureApiKeyError(
+            field,
+            "is a key alias, but readers are given: their KMS grants need the key itself",
+            "the key's id or ARN (an alias works only without readers)",
+        )
+    return key
+
+
+def _key_at_deploy(field: str, replica_region: Optional[str], granted: bool, key: Any) -> str:
+    text = _key_reference(field, replica_region, key)
+    return _granted_key(field, text) if granted else text
+
+
+def encryption_checked_at_deploy(common: CommonSpec) -> Optional[EncryptionSpec]:
+    """``common.encryption`` with each brought key known only at deploy time held back until it resolves and passes
+    the rules a known key passed: a KMS key reference, in its replica's region, and no alias when readers get grants."""
+    encryption = common.encryption
+    if encryption is None or encryption.create_key:
+        return encryption
+    granted = bool(common.readers)
+
+    def checked(field: str, key: Any, replica_region: Optional[str]) -> Any:
+        if key is None or isinstance(key, str):
+            return key
+        return at_deploy(key, functools.partial(_key_at_deploy, field, replica_region, granted))
+
+    return dataclasses.replace(
+        encryption,
+        key_id=checked("encryption.key_id", encryption.key_id, None),
+        replica_key_ids=MappingProxyType(
+            {r: checked(f"encryption.replica_key_ids.{r}", k, r) for r, k in encryption.replica_key_ids.items()}
+        ),
+    )
 
 
 def check_secrets_manager_fields(common: CommonSpec) -> int:

@@ -7,6 +7,7 @@ The secret goes into exactly one vault: an existing one (``azure.vault_id``, or 
 """
 
 import dataclasses
+import functools
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from .common import (
     refuse_unnamed_output_readers,
     require_value,
 )
+from .deploy_time import now_or_at_deploy, together_now_or_at_deploy
 
 BLOCK = "azure"
 BLOCK_FIELDS = (
@@ -233,12 +235,23 @@ def _check_tags(common: CommonSpec) -> None:
             f"has {len(common.tags)} entries{with_description}; a Key Vault secret holds at most {MAX_SECRET_TAGS} tags",
             f"at most {MAX_SECRET_TAGS} tags on this backend, including the description",
         )
-    if isinstance(common.description, str) and len(common.description) > MAX_TAG_VALUE:
+    if isinstance(common.description, str):  # an Output is checked once it resolves: see description_checked_at_deploy
+        _description_as_tag(common.description)
+
+
+def _description_as_tag(description: str) -> str:
+    if len(description) > MAX_TAG_VALUE:
         raise SecureApiKeyError(
             "description",
-            f"has {len(common.description)} characters; Key Vault keeps it as a tag value",
+            f"has {len(description)} characters; Key Vault keeps it as a tag value",
             f"at most {MAX_TAG_VALUE} characters on this backend",
         )
+    return description
+
+
+def description_checked_at_deploy(common: CommonSpec) -> Any:
+    """``common.description``; one known only at deploy time waits for the tag-value rule a known one passed."""
+    return now_or_at_deploy(common.description, _description_as_tag) if common.description is not None else None
 
 
 def _check_rotation(common: CommonSpec) -> None:
@@ -288,15 +301,18 @@ def _network(raw: Any) -> AzureNetworkOptions:
             )
         normalized.append(str(network.network_address) if network.prefixlen == 32 else str(network))
     check.no_duplicates(f"{path}.ip_rules", normalized)
-    subnets = check.sequence(f"{path}.subnet_ids", block.get("subnet_ids", []), max_items=MAX_SUBNET_RULES)
-    for index, subnet in enumerate(subnets):
+    raw_subnets = check.sequence(f"{path}.subnet_ids", block.get("subnet_ids", []), max_items=MAX_SUBNET_RULES)
+    # The checked entries are the ones the vault gets, so a subnet known only at deploy time waits for its rules.
+    subnets = [
         check.input_str(
             f"{path}.subnet_ids[{index}]",
             subnet,
             pattern=SUBNET_ID_PATTERN,
             allowed="a subnet resource id .../providers/Microsoft.Network/virtualNetworks/VNET/subnets/SUBNET",
         )
-    check.no_duplicates(f"{path}.subnet_ids", subnets)
+        for index, subnet in enumerate(raw_subnets)
+    ]
+    subnets = list(together_now_or_at_deploy(subnets, functools.partial(check.no_duplicates, f"{path}.subnet_ids")))
     return AzureNetworkOptions(
         default_action=check.choice(f"{path}.default_action", block.get("default_action", "Deny"), NETWORK_ACTIONS),
         bypass=check.choice(f"{path}.bypass", block.get("bypass", "AzureServices"), BYPASS_OPTIONS),

@@ -13,8 +13,9 @@ import pulumi
 
 from ..args import Backend
 from ..errors import SecureApiKeyError
+from ..key_patterns import find_keys
 from . import _checks as check
-from .deploy_time import at_deploy
+from .deploy_time import at_deploy, declared
 
 TOP_LEVEL_FIELDS = (
     "backend",
@@ -146,8 +147,9 @@ def parse_backend(value: Any) -> Backend:
             return Backend(value)
         except ValueError:
             pass
-    allowed = ", ".join(b.value for b in Backend)
-    raise SecureApiKeyError("backend", f"is not a known backend (got {check.shown(value)})", allowed)
+    names = [b.value for b in Backend]
+    hint = check.did_you_mean(value, names)
+    raise SecureApiKeyError("backend", f"is not a known backend (got {check.shown(value)}){hint}", ", ".join(names))
 
 
 def _value(raw: Any) -> Any:
@@ -160,11 +162,28 @@ def _value(raw: Any) -> Any:
         if raw == "" or raw.strip() == "":
             raise SecureApiKeyError("value", "is empty", "a non-empty string or a Pulumi secret Output")
         utf8_size(raw, "value")
+        _warn_if_vendor_key(raw)
         return raw
     if check.is_input(raw):
         return raw
     raise SecureApiKeyError(
         "value", f"must be a string or a Pulumi Output (got {check.type_name(raw)})", "a string or a Pulumi secret Output"
+    )
+
+
+def _warn_if_vendor_key(value: str) -> None:
+    """Warn when a plain-string value has the shape of a vendor's key, by the policy pack's own patterns: written
+    into the program, it is in the program's source and history. Only a plain string can be judged here (an Output
+    is the right way to pass a key); the warning names the vendor and the declaring line, never the value."""
+    vendors = sorted({match.kind.label for match in find_keys(value)})
+    if not vendors:
+        return
+    # The line shown is the one a deploy-time refusal of this key would show.
+    component, site = declared()
+    pulumi.log.warn(
+        f"SecureApiKey {component!r} (declared at {site}): args.value is a plain string that looks like a "
+        f"plaintext {' / '.join(vendors)}. A key written into the program is kept in its source and history: pass a "
+        "Pulumi secret instead, e.g. value=config.require_secret('<config key>'), and rotate this key."
     )
 
 

@@ -8,9 +8,10 @@ field path, what is allowed, and the file and line where that ``SecureApiKey`` w
 
 import contextlib
 import contextvars
+import operator
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Optional, TypeVar
 
 import pulumi
@@ -18,7 +19,7 @@ from pulumi.errors import RunError
 
 from ..errors import AiKeysError, SecureApiKeyError
 
-__all__ = ["DeployTimeError", "at_deploy", "declaring", "now_or_at_deploy"]
+__all__ = ["DeployTimeError", "at_deploy", "declaring", "now_or_at_deploy", "together_now_or_at_deploy"]
 
 T = TypeVar("T")
 
@@ -92,6 +93,12 @@ def _shown(site: tuple[str, int]) -> str:
     return f"{os.path.relpath(filename) if filename.startswith(os.getcwd()) else filename}:{line}"
 
 
+def declared() -> tuple[str, str]:
+    """The component being declared and its ``file:line``, as a deploy-time refusal shows them."""
+    component, site = _DECLARATION.get() or ("?", _declaration_site())
+    return component, _shown(site)
+
+
 @contextlib.contextmanager
 def declaring(component: str) -> Iterator[None]:
     """While a ``SecureApiKey`` named ``component`` registers its children, remember where it was declared."""
@@ -121,3 +128,19 @@ def now_or_at_deploy(value: Any, check: Callable[[Any], T]) -> Any:
     if isinstance(value, str):
         return check(value)
     return at_deploy(value, check)
+
+
+def together_now_or_at_deploy(values: Sequence[Any], check: Callable[[list[Any]], object]) -> tuple[Any, ...]:
+    """A rule over a whole list (each entry once, say): ``check`` runs now on the list as given, judging the known
+    entries (it must pass over Outputs), and again on the resolved list once every Output resolves; each Output
+    entry waits for that second verdict. Known entries stay plain strings."""
+    check(list(values))
+    if all(isinstance(value, str) for value in values):
+        return tuple(values)
+
+    def judged(resolved: list[Any]) -> list[Any]:
+        check(resolved)
+        return resolved
+
+    together = at_deploy(pulumi.Output.all(*values), judged)
+    return tuple(value if isinstance(value, str) else together.apply(operator.itemgetter(i)) for i, value in enumerate(values))

@@ -3,6 +3,7 @@
 Also home of :func:`gcp_labels`, the deterministic mapping from the common ``tags`` to GCP labels.
 """
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from .common import (
     require_value,
     utf8_size,
 )
+from .deploy_time import now_or_at_deploy
 
 GCP_FIELDS = (
     "project",
@@ -266,20 +268,25 @@ def _locations(common: CommonSpec) -> tuple[str, ...]:
 
 
 def _key_in(path: str, key_id: Any, location: str) -> Any:
-    """A brought key id; a known one must be a CryptoKey id in ``location``."""
+    """A brought key id: a CryptoKey id in ``location``, checked now when known and once it resolves when not (the
+    secret waits for that check)."""
+    return now_or_at_deploy(key_id, functools.partial(_crypto_key_in, path, location))
+
+
+def _crypto_key_in(path: str, location: str, key_id: Any) -> str:
     allowed = f"a Cloud KMS CryptoKey id projects/P/locations/{location}/keyRings/R/cryptoKeys/K"
-    if isinstance(key_id, str):
-        match = KEY_ID_PATTERN.fullmatch(key_id)
-        if match is None:
-            raise SecureApiKeyError(path, f"is not a CryptoKey id (got {check.shown(key_id)})", allowed)
-        if match["location"] != location:
-            raise SecureApiKeyError(
-                path,
-                f"is in location {match['location']}, but the secret's data there is in {location}: "
-                "Secret Manager needs a key in the same location as each replica",
-                allowed,
-            )
-    return key_id
+    text = check.text(path, key_id, allowed=allowed)
+    match = KEY_ID_PATTERN.fullmatch(text)
+    if match is None:
+        raise SecureApiKeyError(path, f"is not a CryptoKey id (got {check.shown(text)})", allowed)
+    if match["location"] != location:
+        raise SecureApiKeyError(
+            path,
+            f"is in location {match['location']}, but the secret's data there is in {location}: "
+            "Secret Manager needs a key in the same location as each replica",
+            allowed,
+        )
+    return text
 
 
 def _encryption(common: CommonSpec, locations: tuple[str, ...]) -> Optional[GcpEncryption]:
@@ -391,9 +398,7 @@ def _check_derived_names(common: CommonSpec, encryption: Optional[GcpEncryption]
 def _annotations(common: CommonSpec, raw: Any) -> Mapping[str, str]:
     block = check.mapping("gcp.annotations", raw)
     annotations: dict[str, str] = {}
-    size = (
-        utf8_size(common.description, "description") + len(DESCRIPTION_ANNOTATION) if isinstance(common.description, str) else 0
-    )
+    size = 0
     for key, value in block.items():
         check.text(
             "gcp.annotations",
@@ -411,11 +416,31 @@ def _annotations(common: CommonSpec, raw: Any) -> Mapping[str, str]:
             raise SecureApiKeyError(path, f"must be a string (got {check.type_name(value)})", "a string")
         size += len(key) + utf8_size(value, path)  # keys are ASCII: checked above
         annotations[key] = value
+    # A description known only at deploy time is counted once it resolves: see description_checked_at_deploy.
+    _annotations_fit(size, common.description if isinstance(common.description, str) else "")
+    return MappingProxyType(annotations)
+
+
+def _annotations_size(annotations: Mapping[str, str]) -> int:
+    return sum(len(key) + len(value.encode("utf-8")) for key, value in annotations.items())
+
+
+def _annotations_fit(size: int, description: str) -> str:
+    """Secret Manager's limit on all annotations together, the ``description`` annotation included."""
+    if description:
+        size += utf8_size(description, "description") + len(DESCRIPTION_ANNOTATION)
     if size >= MAX_ANNOTATIONS_BYTES:
         raise SecureApiKeyError(
             "gcp.annotations", f"hold {size} bytes with the description", f"less than {MAX_ANNOTATIONS_BYTES} bytes in total"
         )
-    return MappingProxyType(annotations)
+    return description
+
+
+def description_checked_at_deploy(common: CommonSpec, options: GcpSecretManagerOptions) -> Any:
+    """``common.description``; one known only at deploy time waits for the annotation-size rule a known one passed."""
+    if common.description is None:
+        return None
+    return now_or_at_deploy(common.description, functools.partial(_annotations_fit, _annotations_size(options.annotations)))
 
 
 def _destroy_ttl(raw: Any) -> str:

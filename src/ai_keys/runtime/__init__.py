@@ -77,12 +77,15 @@ __all__ = [
     "async_anthropic_credentials",
     "async_auth_refresh_hook",
     "auth_refresh_hook",
+    "clear",
     "default_cache",
+    "invalidate",
     "key_provider",
     "parse_secret_ref",
     "refresh_on_auth_error",
     "resolve",
     "set_default_cache",
+    "stats",
 ]
 
 _default_cache = KeyCache()
@@ -98,6 +101,24 @@ def resolve(secret_ref: str, *, cache: Optional[KeyCache] = None) -> str:
     or :class:`MissingExtraError`.
     """
     return (_default_cache if cache is None else cache).get(secret_ref)
+
+
+def invalidate(secret_ref: str) -> None:
+    """Forget ``secret_ref``'s value in the default cache: the next ``resolve(secret_ref)`` reads the store.
+
+    Other keys are left alone. A read of ``secret_ref`` already in flight is not stored.
+    """
+    _default_cache.invalidate(secret_ref)
+
+
+def clear() -> None:
+    """Forget every value in the default cache: the next read of each key goes to its store."""
+    _default_cache.clear()
+
+
+def stats() -> CacheStats:
+    """A snapshot of the default cache's counters (fetches, failures, stale values served, evictions...)."""
+    return _default_cache.stats()
 
 
 def default_cache() -> KeyCache:
