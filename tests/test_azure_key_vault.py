@@ -12,8 +12,8 @@ import pytest
 from pulumi.runtime import rpc
 
 from ai_keys import SecureApiKey, SecureApiKeyError
-from ai_keys.rules import azure_key_vault as azure_spec
-from ai_keys.stores import _azure_names
+from ai_keys.stores.azure_key_vault import _names as _azure_names
+from ai_keys.stores.azure_key_vault import rules as azure_spec
 from ai_keys.testing import MockEngine, Plan, RegisteredResource, mock_pulumi, plan_update, resolve_output
 from ai_keys.testing.mock_clouds import azure as azure_mock
 
@@ -806,10 +806,10 @@ def test_preview_registers_the_same_resources(preview_engine: MockEngine) -> Non
     )
 
 
-# --- what a rename does to the old secret (the README's "What a change does" and "Renaming the secret") ---------
+# --- what a rename does to the old secret (the Azure Key Vault page's "What a change does" and "Renaming the secret")
 
 _BROUGHT = {"resource_group_name": "rg-shared", "vault_name": "kv-shared-01"}
-README = (Path(__file__).parent.parent / "README.md").read_text()
+PAGE = (Path(__file__).parent.parent / "docs" / "stores" / "azure-key-vault.md").read_text(encoding="utf-8")
 
 
 def _program(secret_name: str, azure: dict[str, Any], **extra: Any) -> Callable[[], None]:
@@ -849,20 +849,20 @@ def test_a_rename_creates_the_new_secret_first_and_then_keeps_or_deletes_the_old
 
 def test_a_rename_that_only_changes_case_is_planned_as_a_new_secret_beside_the_old_one() -> None:
     # Key Vault names ignore case, so the create step meets the old secret itself: azure-native refuses it
-    # ("cannot create already existing resource") before anything is deleted. The README says so.
+    # ("cannot create already existing resource") before anything is deleted. The Azure Key Vault page says so.
     plan = plan_update(_program("openai-key", _BROUGHT), _program("OpenAI-Key", _BROUGHT))
     assert plan.op("openai-secret") == "replace"
     assert plan.index("create-replacement", "openai-secret") < plan.index("delete-replaced", "openai-secret")
 
 
-def test_the_readme_says_what_a_rename_leaves_behind_and_how_to_free_the_name() -> None:
-    row = next(line for line in README.splitlines() if line.startswith("| `name`, another vault"))
+def test_the_manual_says_what_a_rename_leaves_behind_and_how_to_free_the_name() -> None:
+    row = next(line for line in PAGE.splitlines() if line.startswith("| `name`, another vault"))
     assert "stays live" in row
     assert "soft-deleted" in row
     for command in ("az keyvault secret delete", "az keyvault secret purge", "az keyvault secret recover"):
-        assert command in README
-    assert "ObjectIsDeletedButRecoverable" in README
-    assert "ignore case" in README
+        assert command in PAGE
+    assert "ObjectIsDeletedButRecoverable" in PAGE
+    assert "ignore case" in PAGE
 
 
 # --- role assignments: no create-before-delete can meet an assignment of the same name --------------------
@@ -909,7 +909,7 @@ def test_a_grant_replaced_under_the_same_azure_name_is_deleted_first() -> None:
 
 
 def test_moving_a_reader_to_readers_by_name_is_a_new_resource_for_the_same_assignment() -> None:
-    # Not a replacement: two URNs for one Azure name, created before the old URN is deleted. The README's readers
+    # Not a replacement: two URNs for one Azure name, created before the old URN is deleted. The Azure page's readers
     # section gives the state rename that makes it a no-op.
     before = _program("openai-a", _AZ)
 
@@ -922,7 +922,7 @@ def test_moving_a_reader_to_readers_by_name_is_a_new_resource_for_the_same_assig
     (old_name,) = [r.plain("roleAssignmentName") for r in plan.before if r.name == old]
     (new_name,) = [r.plain("roleAssignmentName") for r in plan.after if r.name == new]
     assert old_name == new_name
-    assert "pulumi state rename" in README
+    assert "pulumi state rename" in PAGE
 
 
 # --- expiry -------------------------------------------------------------------------------------------
@@ -945,7 +945,7 @@ def test_a_passed_expiry_is_refused_at_the_next_run(monkeypatch: pytest.MonkeyPa
 
 def test_with_rotation_dropping_a_passed_expiry_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     # With rotation, azure.expires only anchors the first version: once it has passed, leaving it out is the way
-    # on (the README says so), and it touches nothing, since the rotator owns the expiry by then.
+    # on (the Azure Key Vault page says so), and it touches nothing, since the rotator owns the expiry by then.
     clock = {"now": FIXED_NOW}
     monkeypatch.setattr(azure_spec, "utc_now", lambda: clock["now"])
 

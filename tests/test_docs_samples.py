@@ -1,4 +1,5 @@
-"""Every Python sample a reader sees (README.md and examples/*/README.md) runs, or says it is a fragment.
+"""Every Python sample a reader sees (README.md, the manual's pages under docs/, and examples/*/README.md) runs, or
+says it is a fragment.
 
 Each ```python block is one of:
 
@@ -10,7 +11,8 @@ Each ```python block is one of:
   (``127.0.0.1``): run by ``tests/runtime/test_emulators.py`` against local backends on 127.0.0.1.
 
 Any other block fails here: it is neither run nor marked. The blocks are found by markdown-it-py, a
-CommonMark parser, so a fence inside a list item or a longer fence counts as GitHub renders it.
+CommonMark parser, so a fence inside a list item or a longer fence counts as GitHub renders it. A page that includes
+part of another file (``--8<-- "README.md:quick-start"``) shows that file's samples, which are checked in that file.
 """
 
 import enum
@@ -30,7 +32,9 @@ from ai_keys.testing import is_secret_at, mock_pulumi, run_program, unwrap_secre
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-DOCUMENTS = [ROOT / "README.md", *sorted(EXAMPLES.glob("*/README.md"))]
+DOCS = ROOT / "docs"
+DOCUMENTS = [ROOT / "README.md", *sorted(DOCS.rglob("*.md")), *sorted(EXAMPLES.glob("*/README.md"))]
+INCLUDE = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"$', flags=re.M)
 FRAGMENT = re.compile(
     r"Fragment: see (?P<examples>examples/[\w.-]+(?:(?:, | and )examples/[\w.-]+)*) for the runnable programs?\b"
 )
@@ -110,7 +114,7 @@ def samples_of(path: Path) -> list[Sample]:
 
 
 def all_samples() -> list[Sample]:
-    """Every ```python block of README.md and the examples' READMEs."""
+    """Every ```python block of README.md, the manual and the examples' READMEs."""
     return [sample for path in DOCUMENTS for sample in samples_of(path)]
 
 
@@ -141,12 +145,30 @@ def _id(sample: Sample) -> str:
 
 
 def test_the_samples_are_found_in_every_document_that_has_them() -> None:
-    # The collector must see the blocks the documents hold: README's many, and the examples' client code.
-    assert len(SAMPLES) >= 20
-    assert {s.path.name for s in SAMPLES} == {"README.md"}
-    assert {s.path.parent.name for s in SAMPLES} >= {ROOT.name, "aws-api-gateway"}
+    # The collector must see the blocks the documents hold: the manual's many, README's quick start, and the
+    # examples' client code.
+    assert len(SAMPLES) >= 25
+    where = {s.path.relative_to(ROOT).as_posix() for s in SAMPLES}
+    assert {"README.md", "examples/aws-api-gateway/README.md", "docs/guides/reading-keys.md"} <= where
+    assert len({w for w in where if w.startswith("docs/")}) >= 10
     fenced = sum(path.read_text(encoding="utf-8").count("```python") for path in DOCUMENTS)
     assert len(SAMPLES) == fenced
+
+
+def test_the_pages_include_only_files_whose_samples_are_checked() -> None:
+    # A page shows what it includes; that is checked here only if the included file is one of DOCUMENTS, or holds
+    # no python block at all (the changelog).
+    includes = [(page, m) for page in DOCS.rglob("*.md") for m in INCLUDE.finditer(page.read_text(encoding="utf-8"))]
+    assert includes, "the manual includes the README's landing text and the changelog"
+    for page, include in includes:
+        included = ROOT / include.group("path")
+        assert included.is_file(), f"{page}: {included} does not exist"
+        text = included.read_text(encoding="utf-8")
+        if include.group("section"):
+            section = include.group("section")
+            assert f"<!-- --8<-- [start:{section}] -->" in text, f"{page}: {included.name} has no section {section}"
+            assert f"<!-- --8<-- [end:{section}] -->" in text, f"{page}: {included.name} never ends section {section}"
+        assert included in DOCUMENTS or "```python" not in text, f"{page} includes {included}, whose samples go unchecked"
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=_id)

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from ai_keys import SecureApiKey, SecureApiKeyError
-from ai_keys.rules.gcp_secret_manager import normalized_member
+from ai_keys.stores.gcp_secret_manager.rules import normalized_member
 from ai_keys.testing import MockEngine, Plan, RegisteredResource, plan_destroy, plan_update
 
 from .conftest import CANARY
@@ -88,7 +88,7 @@ class TestAdditiveReaders:
         assert one(plan.after, "openai-reader-ops").plain("member") == OPS
 
     def test_renaming_a_reader_known_only_at_deploy_time_creates_then_deletes_the_same_member(self) -> None:
-        # Why the README says to `pulumi state rename` first: both grants are the same IAM member, and the delete
+        # Why the GCP store page says to `pulumi state rename` first: both grants are the same IAM member, and the delete
         # (which runs last) removes that member from the secret's policy, whichever resource created it.
         plan = plan_update(gcp(readers_by_name={"app": Out(APP)}), gcp(readers_by_name={"web": Out(APP)}))
         assert plan.touched() == {"openai-reader-web": "create", "openai-reader-app": "delete"}
@@ -163,7 +163,7 @@ class TestSwitchingBetweenTheTwo:
     """Deletes run last, and on GCP deleting a SecretIamBinding removes the role from the secret for every member
     (magic-modules resourceIamBindingDelete: filterBindingsWithRoleAndCondition), while deleting a SecretIamMember
     removes that member (subtractFromBindings). So a switch in one deploy revokes the readers it just granted: the
-    README's migration drops the old resources from the state first (`pulumi state delete`)."""
+    manual's migration (Google Secret Manager page) drops the old resources from the state first (`pulumi state delete`)."""
 
     AUTHORITATIVE = {"project": "mock-project", "readers_authoritative": True}
 

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ai_keys import DeployTimeError, SecureApiKey, SecureApiKeyError
-from ai_keys.rules.gcp_secret_manager import LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, gcp_labels
 from ai_keys.runtime.refs import GcpSecretRef, parse_secret_ref
-from ai_keys.stores import _gcp_rotation
+from ai_keys.stores.gcp_secret_manager import _rotation as _gcp_rotation
+from ai_keys.stores.gcp_secret_manager.rules import LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, gcp_labels
 from ai_keys.testing import MockEngine, RegisteredResource, mock_pulumi, resolve_output, unwrap_secrets
 
 from .conftest import CANARY

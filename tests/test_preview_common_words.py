@@ -32,8 +32,8 @@ RESOURCE_KEYS = {"type", "name", "urn", "parent", "parent_urn", "custom", "id", 
 
 
 def example_commands() -> dict[str, list[str]]:
-    """``example -> the preview arguments README's Examples table gives it`` (the config each example needs)."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    """``example -> the preview arguments the manual's Examples table gives it`` (the config each example needs)."""
+    readme = (ROOT / "docs" / "examples.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| \[`examples/([\w-]+)`\]\([^)]+\) \| .+? \| `python -m ai_keys (preview [^`]+)` \|$", readme, re.M)
     return {name: shlex.split(command) for name, command in rows}
 

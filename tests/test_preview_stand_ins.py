@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ai_keys.__main__ import main
-from ai_keys.rules.aws_api_gateway import check_key_value
+from ai_keys.stores.aws_api_gateway.rules import check_key_value
 
 from .conftest import CANARY
 

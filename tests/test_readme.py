@@ -1,6 +1,7 @@
-"""README stays true: the main job previews an example offline, the test command is the one CI runs, links
-work on PyPI, the install, release and multi-language instructions hold, and the examples do what the table
-says."""
+"""README and the manual stay true: the main job previews an example offline, the test command is the one CI runs,
+README's links work on PyPI, the install, release and multi-language instructions hold, and the examples do what the
+table says. README is the landing page; the rest of what it used to say lives in the manual under docs/, so each
+check reads the page where its text now is."""
 
 import importlib
 import json
@@ -18,6 +19,12 @@ from ai_keys.__main__ import main
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()
+DOCS = ROOT / "docs"
+
+
+def page(path: str) -> str:
+    """The text of the manual's page ``docs/<path>``."""
+    return (DOCS / path).read_text(encoding="utf-8")
 
 
 def test_the_main_job_previews_an_example_offline(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,10 +51,10 @@ GITHUB = "https://github.com/ai-keys/ai-keys"
 EXAMPLES = ROOT / "examples"
 
 
-def section(title: str) -> str:
-    """The text of the README section headed ``title``, up to the next heading of the same level or higher
-    (lines inside fenced code blocks are not headings)."""
-    lines = README.splitlines(keepends=True)
+def section(title: str, text: str = README) -> str:
+    """The text of the section headed ``title`` in ``text`` (README by default), up to the next heading of the same
+    level or higher (lines inside fenced code blocks are not headings)."""
+    lines = text.splitlines(keepends=True)
     fenced = False
     start: int | None = None
     level = 0
@@ -92,9 +99,9 @@ def test_the_quick_start_imports_what_it_uses() -> None:
 
 
 def test_the_minimum_pulumi_cli_version_is_the_sdk_floor() -> None:
-    text = section("Using ai-keys from TypeScript, Go, C# and YAML")
+    text = page("guides/other-languages.md")
     match = re.search(r"Pulumi CLI v(\d+\.\d+\.\d+) or later", text)
-    assert match is not None, "README does not give the minimum Pulumi CLI version for `pulumi package add`"
+    assert match is not None, "the other-languages page does not give the minimum Pulumi CLI version for `pulumi package add`"
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     floor = re.search(r'dependencies = \["pulumi>=(\d+\.\d+)', pyproject)
     assert floor is not None
@@ -110,7 +117,7 @@ def test_readme_says_how_to_install_from_a_checkout_or_a_built_wheel() -> None:
 
 def test_the_release_workflow_builds_checks_tests_and_publishes_on_a_tag() -> None:
     path = ROOT / ".github" / "workflows" / "release.yml"
-    assert ".github/workflows/release.yml" in section("Releasing")
+    assert ".github/workflows/release.yml" in section("Releasing", page("contributing.md"))
     workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
     trigger = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
     assert trigger == {"push": {"tags": ["v*.*.*"]}}
@@ -129,14 +136,14 @@ def test_the_release_workflow_builds_checks_tests_and_publishes_on_a_tag() -> No
 
 
 def test_readme_and_help_say_the_preview_executes_the_projects_code(capsys: pytest.CaptureFixture[str]) -> None:
-    assert "**The preview executes the project's code**" in section("Offline preview")
+    assert "**The preview executes the project's code**" in section("Sandbox", page("guides/offline-preview.md"))
     assert main(["preview", "--help"]) == 0
     assert "EXECUTES THE PROJECT'S CODE" in " ".join(capsys.readouterr().out.split())
 
 
 def example_rows() -> dict[str, str]:
-    """``example folder -> the command README says checks it offline``, from the Examples table."""
-    rows = re.findall(r"^\| \[`examples/([\w-]+)`\]\([^)]+\) \| .+? \| `([^`]+)` \|$", section("Examples"), flags=re.M)
+    """``example folder -> the command the manual says checks it offline``, from the table of docs/examples.md."""
+    rows = re.findall(r"^\| \[`examples/([\w-]+)`\]\([^)]+\) \| .+? \| `([^`]+)` \|$", page("examples.md"), flags=re.M)
     return dict(rows)
 
 
@@ -163,7 +170,7 @@ def test_every_preview_command_in_the_table_runs(capsys: pytest.CaptureFixture[s
 
 
 def test_the_azure_example_uses_event_grid_exactly_when_readme_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    row = section("Examples").split("examples/azure-key-vault`]", 1)[1].split("\n", 1)[0]
+    row = page("examples.md").split("examples/azure-key-vault`]", 1)[1].split("\n", 1)[0]
     assert "Event Grid when you give a rotator Function (`rotation_function_id`)" in row
     function = (
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/r/providers/Microsoft.Web/sites/a/functions/rotate"
@@ -177,19 +184,21 @@ def test_the_azure_example_uses_event_grid_exactly_when_readme_says_so(capsys: p
     assert "azure-native:eventgrid:EventSubscription" in types[True]
 
 
-# ---------------------------------------------------------------- the runtime calls README names, importable
+# ---------------------------------------------------------------- the runtime calls the docs name, importable
 
 
-def test_every_name_readme_imports_from_the_runtime_is_exported() -> None:
-    imported = set()
-    for names in re.findall(r"^\s*from ai_keys\.runtime import (.+)$", README, flags=re.M):
-        imported |= {name.strip() for name in names.split(",")}
-    other_calls = section("Reading a key in your app").split("- **Other calls**", 1)[1].split("\n\n", 1)[0]
+def test_every_name_the_docs_import_from_the_runtime_is_exported() -> None:
+    imported = {}
+    for path in [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]:
+        for names in re.findall(r"^\s*from ai_keys\.runtime import (.+)$", path.read_text(encoding="utf-8"), flags=re.M):
+            imported |= {name.strip(): path.relative_to(ROOT) for name in names.split(",")}
+    assert len(imported) >= 10
+    other_calls = page("guides/reading-keys.md").split("- **Other calls**", 1)[1].split("\n\n", 1)[0]
     called = set(re.findall(r"`(\w+)\(", other_calls))
     assert called == {"invalidate", "clear", "stats"}
     runtime = importlib.import_module("ai_keys.runtime")
-    for name in sorted(imported | called):
-        assert name in runtime.__all__, f"README imports {name} from ai_keys.runtime, which does not export it"
+    for name in sorted(set(imported) | called):
+        assert name in runtime.__all__, f"{imported.get(name)} imports {name} from ai_keys.runtime, which does not export it"
         assert callable(getattr(runtime, name)), name
 
 
@@ -218,7 +227,7 @@ def test_invalidate_clear_and_stats_act_on_the_cache_resolve_uses() -> None:
 
 
 def test_the_outputs_listed_for_other_languages_are_the_schemas() -> None:
-    text = " ".join(section("Using ai-keys from TypeScript, Go, C# and YAML").split())
+    text = " ".join(page("guides/other-languages.md").split())
     listed = re.search(r"Outputs are (.+?)\. The full contract", text)
     assert listed is not None
     names = set(re.findall(r"`(\w+)`", listed.group(1)))
@@ -262,7 +271,7 @@ def test_every_python_example_installs_ai_keys_from_its_checkout_and_says_what_t
         readme = " ".join((example / "README.md").read_text(encoding="utf-8").split())
         assert "installs ai-keys from this checkout" in readme, example.name
         assert "Once ai-keys is on PyPI" in readme, example.name
-    assert "`../..[aws]`" in section("Examples")
+    assert "`../..[aws]`" in page("examples.md")
 
 
 def test_pip_installs_ai_keys_from_the_checkout_with_no_index(tmp_path: Path) -> None:
@@ -286,10 +295,15 @@ def test_pip_installs_ai_keys_from_the_checkout_with_no_index(tmp_path: Path) ->
 
 
 def test_a_release_tag_is_offered_only_as_what_to_use_once_it_is_published() -> None:
-    documents = {"README.md": README, "examples/yaml/README.md": (EXAMPLES / "yaml" / "README.md").read_text(encoding="utf-8")}
-    for name, text in documents.items():
+    documents = {
+        path.relative_to(ROOT).as_posix(): path.read_text(encoding="utf-8")
+        for path in [ROOT / "README.md", *sorted(DOCS.rglob("*.md")), EXAMPLES / "yaml" / "README.md"]
+    }
+    offering = {name for name, text in documents.items() if re.search(r"ai-keys/ai-keys@v\d", text)}
+    assert offering >= {"docs/guides/other-languages.md", "examples/yaml/README.md"}
+    for name in sorted(offering):
+        text = documents[name]
         lines = [line for line in text.splitlines() if re.search(r"ai-keys/ai-keys@v\d", line)]
-        assert lines, name
         if not _released():
             for line in lines:
                 assert "once" in line.lower(), f"{name}: {line.strip()!r} offers a release that does not exist yet"

@@ -1,5 +1,7 @@
-"""README's figures are what the code and the benchmarks give: the sample preview output, the resources and
-dependency chains per backend, and the import times recorded by ``benchmarks/component_overhead.py``."""
+"""The manual's figures are what the code and the benchmarks give: the sample preview output
+(docs/guides/offline-preview.md), the resources and dependency chains per backend (docs/benchmarks.md), and the
+import times recorded by ``benchmarks/component_overhead.py`` (docs/benchmarks.md, docs/guides/reading-keys.md).
+README held them all once; the file keeps its name."""
 
 import importlib.util
 import json
@@ -12,23 +14,28 @@ import pytest
 from ai_keys.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = ROOT / "docs"
+PAGES = {
+    "Offline preview": DOCS / "guides" / "offline-preview.md",
+    "The component's cost": DOCS / "benchmarks.md",
+    "Reading keys in apps": DOCS / "guides" / "reading-keys.md",
+}
 RESULTS = ROOT / "benchmarks" / "results" / "imports.json"
-DASH = "\N{EN DASH}"  # README writes a range of figures with an en dash
+DASH = "\N{EN DASH}"  # the manual writes a range of figures with an en dash
 ELISION = re.compile(r"^\s*\|?\s*\.\.\.$")
 
 
-def section(title: str) -> str:
-    """README's text from the heading ``title`` to the next heading of any level (a ``#`` line inside a fenced
-    code block is not a heading)."""
-    lines = README.splitlines(keepends=True)
+def section(title: str, *, whole: bool = False) -> str:
+    """The text of ``PAGES[title]`` from the heading ``title`` to the next heading of any level (a ``#`` line inside
+    a fenced code block is not a heading), or to the end of the page with ``whole``."""
+    lines = PAGES[title].read_text(encoding="utf-8").splitlines(keepends=True)
     fenced = False
     start = None
     for index, line in enumerate(lines):
         if line.lstrip().startswith("```"):
             fenced = not fenced
         elif not fenced and line.startswith("#"):
-            if start is not None:
+            if start is not None and not whole:
                 return "".join(lines[start:index])
             if line.rstrip("\n").lstrip("#") == f" {title}":
                 start = index + 1
@@ -49,12 +56,12 @@ def _benchmark() -> Any:
 
 
 def _sample() -> tuple[list[str], list[str]]:
-    """(the preview command's arguments, the lines of README's sample output)."""
-    text = section("Offline preview")
+    """(the preview command's arguments, the lines of the offline preview page's sample output)."""
+    text = section("Offline preview", whole=True)
     command = re.search(r"^python -m ai_keys (preview \S+ --secret \S+)$", text, flags=re.M)
-    assert command is not None, "README lost the preview command the sample is the output of"
+    assert command is not None, "the offline preview page lost the preview command the sample is the output of"
     sample = re.search(r"Sample \(excerpt\):\n\n```\n(.*?)```", text, flags=re.S)
-    assert sample is not None, "README lost the sample output"
+    assert sample is not None, "the offline preview page lost the sample output"
     return command.group(1).split(), sample.group(1).splitlines()
 
 
@@ -130,12 +137,12 @@ def test_the_import_times_in_the_benchmarks_section_are_the_recorded_ones() -> N
         rf"`import ai_keys\.runtime` loads neither a cloud SDK nor Pulumi \((\d+{DASH}\d+ ms)\)",
         text,
     )
-    assert match is not None, "README lost the import figures of the benchmarks section"
+    assert match is not None, "the benchmarks page lost its import figures"
     assert match.groups() == (str(_recorded()["runs"]), _range("ai_keys"), _range("ai_keys.runtime"))
 
 
-def test_the_import_time_where_readme_tells_how_to_read_a_key_is_the_recorded_one() -> None:
-    text = " ".join(section("Reading a key in your app").split())
+def test_the_import_time_where_the_manual_tells_how_to_read_a_key_is_the_recorded_one() -> None:
+    text = " ".join(section("Reading keys in apps").split())
     match = re.search(r"Importing `ai_keys\.runtime` loads no cloud SDK, nor the Pulumi SDK \(([^)]*?ms)", text)
-    assert match is not None, "README lost the import time of ai_keys.runtime"
+    assert match is not None, "the reading-keys page lost the import time of ai_keys.runtime"
     assert match.group(1).startswith(_range("ai_keys.runtime"))

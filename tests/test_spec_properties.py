@@ -10,8 +10,11 @@ from hypothesis import strategies as st
 from ai_keys import SecureApiKey, SecureApiKeyError
 from ai_keys.args import Backend
 from ai_keys.issuers import azure_ai_services, bedrock, gemini
-from ai_keys.rules import aws_api_gateway, azure_key_vault, build_spec, gcp_secret_manager
+from ai_keys.rules import build_spec
 from ai_keys.rules.common import ENCRYPTION_FIELDS, ROTATION_FIELDS, TOP_LEVEL_FIELDS
+from ai_keys.stores.aws_api_gateway import rules as aws_api_gateway
+from ai_keys.stores.azure_key_vault import rules as azure_key_vault
+from ai_keys.stores.gcp_secret_manager import rules as gcp_secret_manager
 from ai_keys.testing import mock_pulumi
 
 scalars = st.one_of(

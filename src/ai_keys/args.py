@@ -271,8 +271,8 @@ class GcpArgs(TypedDict):
     reader (default false). The binding sets the members of `roles/secretmanager.secretAccessor` on this secret to
     exactly `readers`: every other principal granted that role on this secret (by the console, another stack, a
     rotator's service account) is removed on each update, and deleting the binding removes the role from the
-    secret for every member. Switching either way in one deploy revokes the readers: see the README's "Readers:
-    additive grants, or one authoritative binding" first."""
+    secret for every member. Switching either way in one deploy revokes the readers: see "Readers: additive
+    grants, or one authoritative binding" on the Google Secret Manager docs page first."""
     audit_data_access: NotRequired[bool]
     """Turn on Data Access audit logs (`DATA_READ`, `ADMIN_READ`) for Secret Manager in the project, so every
     read of a key is logged (default false). Project-wide and authoritative for the service: set it on one key

@@ -114,12 +114,16 @@ def test_entry_point_builds_the_pack_the_cli_will_see(monkeypatch):
         assert json_format.MessageToDict(policy.configSchema.properties)["allowedResourceNames"]["type"] == "array"
 
 
-def test_every_policy_has_a_row_in_the_readme():
-    readme = (POLICY_DIR.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Policy pack\n", 1)[1].split("\n## ", 1)[0]
+def test_every_policy_has_a_row_and_a_section_in_the_manual():
+    page = (POLICY_DIR.parent / "docs" / "guides" / "policy-pack.md").read_text(encoding="utf-8")
+    table, policies = page.split("\n## The policies\n", 1)
+    policies = policies.split("\n## ", 1)[0]
     levels = {EnforcementLevel.MANDATORY: "**mandatory**", EnforcementLevel.ADVISORY: "advisory"}
+    words = {EnforcementLevel.MANDATORY: "**Mandatory.**", EnforcementLevel.ADVISORY: "**Advisory.**"}
     for policy in POLICIES:
-        assert f"| `{policy.name}` | {levels[policy.enforcement_level]} |" in section, policy.name
+        assert f"| `{policy.name}` | {levels[policy.enforcement_level]} |" in table, policy.name
+        details = policies.split(f"\n### `{policy.name}`\n", 1)[1].split("\n### ", 1)[0]
+        assert details.strip().startswith(words[policy.enforcement_level]), policy.name
 
 
 def _build_script() -> Any:

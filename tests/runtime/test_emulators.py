@@ -1,11 +1,12 @@
-"""README's app samples read keys, and its local-endpoint recipes reach local backends, all on 127.0.0.1.
+"""The docs' app samples read keys, and the local-endpoint recipes reach local backends, all on 127.0.0.1.
 
-* Every app sample (a README block that imports ``ai_keys.runtime``, as ``tests/test_docs_samples.py`` sorts
-  them) runs as written against the local backends of ``conftest.py``.
-* "Local endpoints": AWS through ``AWS_ENDPOINT_URL`` and a ``moto_server`` started with README's own command,
-  read by ``examples/multi-cloud/app.py`` in a child process; GCP through README's ``SdkClientFactory`` recipe
-  and a ``drongo server`` started with README's command; Azure through README's ``SecretClient`` recipe and a
-  Key Vault stand-in serving HTTPS here with a certificate authority made by trustme.
+* Every app sample (a block of README.md, the manual under docs/ or an example's README that imports
+  ``ai_keys.runtime``, as ``tests/test_docs_samples.py`` sorts them) runs as written against the local backends of
+  ``conftest.py``.
+* "Local endpoints" (``docs/guides/local-endpoints.md``): AWS through ``AWS_ENDPOINT_URL`` and a ``moto_server``
+  started with the page's own command, read by ``examples/multi-cloud/app.py`` in a child process; GCP through the
+  page's ``SdkClientFactory`` recipe and a ``drongo server`` started with its command; Azure through its
+  ``SecretClient`` recipe and a Key Vault stand-in serving HTTPS here with a certificate authority made by trustme.
 """
 
 import importlib.util
@@ -33,7 +34,7 @@ from google.auth.credentials import AnonymousCredentials
 from ai_keys.runtime import KeyCache, SdkClientFactory, default_cache, resolve, set_default_cache
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+LOCAL_ENDPOINTS_PAGE = ROOT / "docs" / "guides" / "local-endpoints.md"
 BIN = Path(sys.executable).parent
 
 
@@ -53,13 +54,13 @@ LOCAL_SAMPLES = [s for s in _DOCS.SAMPLES if s.kind is _DOCS.Kind.LOCAL_ENDPOINT
 
 
 def _local_endpoints() -> str:
-    start = README.index("**Local endpoints: moto, emulators, tests.**")
-    return README[start : README.index("\nHow `resolve` behaves:", start)]
+    text = LOCAL_ENDPOINTS_PAGE.read_text(encoding="utf-8")
+    return text[text.index("**Local endpoints: moto, emulators, tests.**") :]
 
 
 def _one(pattern: str, text: str) -> "re.Match[str]":
     matches = list(re.finditer(pattern, text, flags=re.M))
-    assert len(matches) == 1, f"expected one match of {pattern!r} in README's local endpoints, found {len(matches)}"
+    assert len(matches) == 1, f"expected one match of {pattern!r} in the local endpoints page, found {len(matches)}"
     return matches[0]
 
 
@@ -77,13 +78,13 @@ def _wait_for_port(port: int, process: "subprocess.Popen[bytes]") -> None:
 
 @pytest.fixture
 def start_documented() -> Iterator[Callable[[str, str, int], None]]:
-    """Start README's command ``command`` (its console script from this venv) with ``port`` for ``documented_port``."""
+    """Start the documented command ``command`` (its console script from this venv) with ``port`` for ``documented_port``."""
     started: list[subprocess.Popen[bytes]] = []
 
     def start(command: str, documented_port: str, port: int) -> None:
         argv = [str(port) if arg == documented_port else arg for arg in shlex.split(command)]
         argv[0] = str(BIN / argv[0])
-        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - README's command
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - the documented command
         started.append(process)
         _wait_for_port(port, process)
 
@@ -152,7 +153,13 @@ def receiver() -> Iterator[_Receiver]:
 
 def test_the_app_samples_are_found() -> None:
     assert len(APP_SAMPLES) >= 8
-    assert {s.path.parent.name for s in APP_SAMPLES} == {ROOT.name, "aws-api-gateway"}
+    where = {s.path.relative_to(ROOT).as_posix() for s in APP_SAMPLES}
+    assert where == {
+        "README.md",
+        "docs/guides/reading-keys.md",
+        "docs/guides/ai-sdks.md",
+        "examples/aws-api-gateway/README.md",
+    }
 
 
 @pytest.mark.parametrize("sample", APP_SAMPLES, ids=lambda s: s.where)
@@ -179,7 +186,7 @@ def test_an_app_sample_runs_as_written_against_local_backends(
         ref = make_gcp_secret(value)
     else:
         ref = make_aws_secret(value)
-    # A sample that sets a cache of its own reads AWS through the endpoint variable README documents.
+    # A sample that sets a cache of its own reads AWS through the endpoint variable the local endpoints page documents.
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     for name, setting in {
         "AWS_ENDPOINT_URL": moto_endpoint,

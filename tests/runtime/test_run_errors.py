@@ -265,8 +265,9 @@ def test_ai_keys_run_help(flag: str, capsys: pytest.CaptureFixture[str]) -> None
     assert "Exit status: COMMAND's own; 125 ai-keys run failed" in out
 
 
-def test_the_readme_quotes_the_error_as_printed() -> None:
-    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8").split())
+def test_the_manual_quotes_the_error_as_printed() -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "guides" / "ai-keys-run.md"
+    readme = " ".join(page.read_text(encoding="utf-8").split())
     quoted = re.search(r"`(--env \(argument 2\) is not NAME=SECRET_REF: [^`]+)`", readme)
     assert quoted is not None
     status, stderr = run_captured(["--env", "x" * 40, "--", "true"], fixed_value(VALUE), Recorder())

@@ -10,14 +10,25 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Protocol
 
 import pulumi
 
 from ..errors import BackendNotInstalledError, SecureApiKeyError
+from ..rules import IssuerSpec, StoreValidate
 
-__all__ = ["ISSUERS", "IssuedKey", "IssuerModule", "IssuerSpec", "load_issuer", "mock_tables", "parse_issuer"]
+__all__ = [
+    "ISSUERS",
+    "IssuedKey",
+    "IssuerModule",
+    "IssuerSpec",
+    "StandsForAStore",
+    "as_store_args",
+    "load_issuer",
+    "mock_tables",
+    "parse_issuer",
+]
 
 
 @dataclass(frozen=True)
@@ -26,14 +37,6 @@ class IssuedKey:
 
     value: "pulumi.Output[str]"
     issued_key_id: "pulumi.Output[str]"
-
-
-@dataclass(frozen=True)
-class IssuerSpec:
-    """A validated ``issuer`` block: which issuer, and its options as that issuer's rules made them."""
-
-    name: str
-    options: Any = field(repr=False)
 
 
 class IssuerModule(Protocol):
@@ -59,6 +62,15 @@ class IssuerModule(Protocol):
 
     MOCK_OUTPUTS: Mapping[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]]
     MOCK_CALLS: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]]
+
+
+class StandsForAStore(Protocol):
+    """An issuer whose key a store makes and keeps (``aws_api_gateway``: API Gateway issues its keys): the issuer
+    block is that store's options in another spelling. Such an issuer also provides this."""
+
+    def as_store_args(self, args: Mapping[str, Any]) -> tuple[Mapping[str, Any], StoreValidate]:
+        """``args`` in the store's spelling, and the store's rules that judge them and name the fields as written."""
+        ...
 
 
 ISSUERS: dict[str, str] = {
@@ -93,6 +105,24 @@ def parse_issuer(raw: Any) -> IssuerSpec:
     if not isinstance(block, Mapping):
         raise SecureApiKeyError(f"issuer.{name}", f"must be a mapping (got {type(block).__name__})", "a dict of options")
     return IssuerSpec(name, _module(name).validate(block, f"issuer.{name}"))
+
+
+def as_store_args(
+    args: Mapping[str, Any],
+) -> tuple[Mapping[str, Any], Optional[StoreValidate]]:
+    """When the ``issuer`` block names nothing but an issuer that stands for a store (:class:`StandsForAStore`):
+    ``args`` in that store's spelling, and its rules as the user spelled them. Otherwise ``args`` and None."""
+    block = args.get("issuer")
+    if not isinstance(block, Mapping) or len(block) != 1:
+        return args, None
+    ((name, options),) = block.items()
+    if options is None or name not in ISSUERS:
+        return args, None
+    hook: Optional[Callable[..., Any]] = getattr(_module(name), "as_store_args", None)
+    if hook is None:
+        return args, None
+    spelled: tuple[Mapping[str, Any], StoreValidate] = hook(args)
+    return spelled
 
 
 def load_issuer(name: str) -> IssuerModule:

@@ -2,15 +2,18 @@
 quota, stages). Unlike the other issuers it may stand alone (no ``backend``: the key lives in API Gateway only) or
 be kept in ``aws-secrets-manager``, so the client's app reads it like any other key.
 
-Its rules, resources and mock outputs are those of the API Gateway key (``ai_keys.rules.aws_api_gateway``,
-``ai_keys.stores.aws_api_gateway``, the AWS mock cloud): this module maps the issuer spelling onto them, and
-refusals name the fields as written here (``issuer.aws_api_gateway.usage_plan...``).
+Its rules, resources and mock outputs are those of the ``aws-api-gateway`` store (:mod:`ai_keys.stores.aws_api_gateway`):
+this module maps the issuer spelling onto them (:func:`as_store_args`, which ``build_spec`` reaches through the issuer
+registry), and refusals name the fields as written here (``issuer.aws_api_gateway.usage_plan...``).
 """
 
+import functools
 from collections.abc import Mapping
 from typing import Any, Callable
 
 from ..errors import SecureApiKeyError
+from ..rules import StoreValidate
+from ..stores.aws_api_gateway import rules as api_gateway
 
 EXTRA, SDK = "aws", "pulumi_aws"
 STORES = ("aws-secrets-manager",)
@@ -43,8 +46,14 @@ def backend_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
     return {**shaped, "backend": "aws-api-gateway", "api_gateway": dict(block)}, store is not None
 
 
+def as_store_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], StoreValidate]:
+    """``args`` as the ``aws-api-gateway`` store reads them, and its rules naming the fields as written here."""
+    shaped, stored = backend_args(args)
+    return shaped, functools.partial(api_gateway.validate, spelling=api_gateway.ISSUER_SPELLING, stored=stored)
+
+
 def validate(block: Mapping[str, Any], path: str) -> Any:
-    """Never reached: :func:`backend_args` hands this issuer to the API Gateway rules before issuers are parsed."""
+    """Never reached: :func:`as_store_args` hands this issuer to the API Gateway rules before issuers are parsed."""
     raise SecureApiKeyError(path, "is handled as an API Gateway key", "issuer.aws_api_gateway")
 
 

@@ -1,75 +1,99 @@
 """Validation rules: user args -> one frozen, normalized :class:`KeySpec`. Imports no cloud SDK.
 
-Every check runs before any resource is registered; a refusal is a :class:`~ai_keys.SecureApiKeyError`
-naming the field path and what is allowed.
+What every store shares lives here: the common args (:mod:`.common`), the shape checks (:mod:`._checks`) and
+deploy-time checking (:mod:`.deploy_time`). :func:`build_spec` runs them, then the issuer's rules and the store's
+rules, reached through their registries (:mod:`ai_keys.issuers`, :mod:`ai_keys.stores`): this package names no
+store and no issuer. Every check runs before any resource is registered; a refusal is a
+:class:`~ai_keys.SecureApiKeyError` naming the field path and what is allowed.
 """
 
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Protocol
 
 import pulumi
 
-from ..args import Backend
 from ..errors import SecureApiKeyError
-from . import aws_api_gateway, aws_secrets_manager, azure_key_vault, gcp_secret_manager
-from .aws_api_gateway import ApiGatewayOptions
-from .aws_secrets_manager import AwsSecretsManagerOptions
-from .azure_key_vault import AzureKeyVaultOptions
 from .common import CommonSpec, EncryptionSpec, RotationSpec, checked_value, parse_common, refuse_repeated_readers
 from .deploy_time import at_deploy
-from .gcp_secret_manager import GcpSecretManagerOptions
 
-if TYPE_CHECKING:
-    from ..issuers import IssuerSpec
+__all__ = [
+    "EncryptionSpec",
+    "IssuerSpec",
+    "KeySpec",
+    "RotationSpec",
+    "StoreRules",
+    "StoreValidate",
+    "build_spec",
+    "checked_value",
+]
 
-__all__ = ["EncryptionSpec", "KeySpec", "RotationSpec", "build_spec", "checked_value"]
+StoreValidate = Callable[[CommonSpec, Mapping[str, Any]], Any]
+"""A store's rules over the common fields and the args, returning that store's options."""
+
+
+@dataclass(frozen=True)
+class IssuerSpec:
+    """A validated ``issuer`` block: which issuer, and its options as that issuer's rules made them."""
+
+    name: str
+    options: Any = field(repr=False)
 
 
 @dataclass(frozen=True)
 class KeySpec(CommonSpec):
-    """Everything a backend needs, validated. Exactly one of the option fields is set."""
+    """Everything a store needs, validated."""
 
-    issuer: "Optional[IssuerSpec]" = None
+    issuer: Optional[IssuerSpec] = None
     """Where the value comes from when a service makes it; None for a value you give."""
-    aws_secrets_manager: Optional[AwsSecretsManagerOptions] = None
-    api_gateway: Optional[ApiGatewayOptions] = None
-    azure: Optional[AzureKeyVaultOptions] = None
-    gcp: Optional[GcpSecretManagerOptions] = None
+    store_options: Any = None
+    """What the rules of the store ``backend`` names made of its own options (that store's ``validate``); each
+    store reads them through its own typed accessor."""
 
 
-_READER_RULES: dict[Backend, Callable[[str, Any], str]] = {
-    Backend.AWS_SECRETS_MANAGER: aws_secrets_manager.checked_reader,
-    Backend.AWS_API_GATEWAY: aws_secrets_manager.checked_reader,
-    Backend.AZURE_KEY_VAULT: azure_key_vault.checked_reader,
-    Backend.GCP_SECRET_MANAGER: gcp_secret_manager.checked_member,
-}
+class StoreRules(Protocol):
+    """What :func:`build_spec` asks of a store's rules. Every store's entry provides it, through the registry
+    (:class:`ai_keys.stores.StoreModule`, which adds the resources)."""
+
+    KEEPS_ISSUED_KEYS: bool
+    """Whether the store keeps a key an issuer made; False for one that issues its own keys."""
+
+    def validate(self, common: CommonSpec, args: Mapping[str, Any]) -> Any:
+        """Judge ``common`` and the store's own block of ``args`` by the store's rules and return its options
+        (:attr:`KeySpec.store_options`). Imports no cloud SDK."""
+        ...
+
+    def checked_at_deploy(self, common: CommonSpec, options: Any) -> Mapping[str, Any]:
+        """Common fields the spec takes instead of ``common``'s: each value known only at deploy time waits for the
+        rules a known one passed now."""
+        ...
+
+    def checked_reader(self, path: str, reader: Any) -> str:
+        """One reader (at field path ``path``) by the store's rule: a known one now, an Output once it resolves."""
+        ...
+
+    def check_reader_set(self, common: CommonSpec) -> None:
+        """The store's rules over all readers together: the known ones now, all of them once Outputs resolve."""
+        ...
 
 
-_READER_SET_RULES: dict[Backend, Callable[[CommonSpec], None]] = {
-    Backend.AZURE_KEY_VAULT: azure_key_vault.check_reader_set,
-    Backend.GCP_SECRET_MANAGER: gcp_secret_manager.check_reader_set,
-}
-
-
-def _readers_checked_at_deploy(common: CommonSpec) -> tuple[Any, ...]:
-    """Readers known only at deploy time get the backend's reader rules, with the same messages, once they
+def _readers_checked_at_deploy(common: CommonSpec, store: StoreRules) -> tuple[Any, ...]:
+    """Readers known only at deploy time get the store's reader rules, with the same messages, once they
     resolve: each on its own, then all together (a principal listed twice), exactly as known readers were."""
     if all(isinstance(reader, str) for reader in common.readers):
         return common.readers
-    rule = _READER_RULES[common.backend]
     each = [
-        reader if isinstance(reader, str) else at_deploy(reader, functools.partial(rule, common.reader_path(index)))
+        reader
+        if isinstance(reader, str)
+        else at_deploy(reader, functools.partial(store.checked_reader, common.reader_path(index)))
         for index, reader in enumerate(common.readers)
     ]
-    set_rule = _READER_SET_RULES.get(common.backend)
 
     def together(resolved: list[Any]) -> list[Any]:
         refuse_repeated_readers(resolved, common.reader_names)
-        if set_rule is not None:
-            set_rule(dataclasses.replace(common, readers=tuple(resolved)))
+        store.check_reader_set(dataclasses.replace(common, readers=tuple(resolved)))
         return resolved
 
     checked_together = at_deploy(pulumi.Output.all(*each), together)
@@ -84,61 +108,58 @@ def _item(index: int, readers: list[Any]) -> Any:
     return readers[index]
 
 
-def _issuer(common: CommonSpec, args: Mapping[str, Any]) -> "Optional[IssuerSpec]":
+def _issuer(common: CommonSpec, args: Mapping[str, Any], store: StoreRules) -> Optional[IssuerSpec]:
     if args.get("issuer") is None:
         return None
-    from ..issuers import parse_issuer  # the issuers' rules import no cloud SDK either
+    from ..issuers import parse_issuer  # the registry; the issuers' rules import no cloud SDK either
 
     if common.value is not None:
         raise SecureApiKeyError(
             "value", "cannot be given together with issuer: the issuer makes the key", "leave value out, or leave issuer out"
         )
-    if common.backend is Backend.AWS_API_GATEWAY:
+    if not store.KEEPS_ISSUED_KEYS:
+        from ..stores import stores_for_issued_keys
+
         raise SecureApiKeyError(
             "issuer",
-            "does not apply to backend aws-api-gateway, which issues its own keys",
-            "a store for the issued key: aws-secrets-manager, azure-key-vault or gcp-secret-manager",
+            f"does not apply to backend {common.backend.value}, which issues its own keys",
+            f"a store for the issued key: {_one_of(stores_for_issued_keys())}",
         )
     if common.rotation is not None:
         raise SecureApiKeyError(
             "rotation",
             "does not apply to an issued key: the issuer makes each new key, and the store keeps whatever it made",
-            "leave rotation out; re-issue the key by changing the issuer's options or with `pulumi up --replace` "
-            "on the issuer's key resource (see the README's section on the issuer)",
+            "leave rotation out; each issuer's page says how its key is re-issued (https://ai-keys.github.io/ai-keys/issuers/)",
         )
     return parse_issuer(args["issuer"])
 
 
+def _one_of(names: list[str]) -> str:
+    """``a, b or c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def build_spec(args: Any, resource_name: str = "") -> KeySpec:
     """Validate and normalize ``args`` for the component named ``resource_name``; raise
-    :class:`SecureApiKeyError` on the first problem found."""
+    :class:`SecureApiKeyError` on the first problem found.
+
+    The flow is one way: the common rules, then the issuer's, then the store's. An issuer that stands for a store
+    (one whose key the store itself issues and keeps) first gives the args in that store's spelling.
+    """
     if not isinstance(args, Mapping):
         raise SecureApiKeyError("", f"args must be a mapping (got {type(args).__name__})", "a SecureApiKeyArgs dict")
-    spelling, stored = aws_api_gateway.BACKEND_SPELLING, False
-    issuer_block = args.get("issuer")
-    if isinstance(issuer_block, Mapping) and issuer_block.get("aws_api_gateway") is not None and len(issuer_block) == 1:
-        from ..issuers import aws_api_gateway as api_gateway_issuer
+    # The two registries, imported here because both import this package; a store's entry imports no cloud SDK.
+    from ..issuers import as_store_args
+    from ..stores import store_module
 
-        args, stored = api_gateway_issuer.backend_args(args)
-        spelling = aws_api_gateway.ISSUER_SPELLING
+    args, spelled = as_store_args(args)
     common = parse_common(args, resource_name)
+    store = store_module(common.backend)
     fields = dict(vars(common))
-    fields["readers"] = _readers_checked_at_deploy(common)
-    fields["issuer"] = _issuer(common, args)
-    # Once the known values pass, the Outputs a backend's rules judge are replaced by ones that wait for those
+    fields["readers"] = _readers_checked_at_deploy(common, store)
+    fields["issuer"] = _issuer(common, args, store)
+    options = spelled(common, args) if spelled is not None else store.validate(common, args)
+    # Once the known values pass, the Outputs a store's rules judge are replaced by ones that wait for those
     # rules, so nothing that uses them is registered before they pass.
-    if common.backend is Backend.AWS_SECRETS_MANAGER:
-        aws = aws_secrets_manager.validate(common, args)
-        fields["encryption"] = aws_secrets_manager.encryption_checked_at_deploy(common)
-        return KeySpec(**fields, aws_secrets_manager=aws)
-    if common.backend is Backend.AWS_API_GATEWAY:
-        api_gateway = aws_api_gateway.validate(common, args, spelling, stored=stored)
-        fields["encryption"] = aws_secrets_manager.encryption_checked_at_deploy(common)
-        return KeySpec(**fields, api_gateway=api_gateway)
-    if common.backend is Backend.AZURE_KEY_VAULT:
-        azure = azure_key_vault.validate(common, args)
-        fields["description"] = azure_key_vault.description_checked_at_deploy(common)
-        return KeySpec(**fields, azure=azure)
-    gcp = gcp_secret_manager.validate(common, args)
-    fields["description"] = gcp_secret_manager.description_checked_at_deploy(common, gcp)
-    return KeySpec(**fields, gcp=gcp)
+    fields.update(store.checked_at_deploy(common, options))
+    return KeySpec(**fields, store_options=options)

@@ -1,7 +1,8 @@
-"""Backend-neutral parts of the spec: the shape checks every backend shares.
+"""Backend-neutral parts of the spec: the shape checks every store shares.
 
-Backend rule modules (``rules/<backend>.py``) then decide what each backend accepts; this module never
-knows about one cloud.
+Each store's rules (``stores/<store>/rules.py``) then decide what that store accepts; this module never knows
+about one cloud. It knows the args' per-store blocks only by name (:data:`BACKEND_BLOCKS`), to refuse a block
+given with another store.
 """
 
 from collections.abc import Mapping, Sequence

@@ -7,7 +7,7 @@ engine, and get the plan the Pulumi engine would make.
     assert plan.op("openai-secret") == "update"
     assert not plan.refused
 
-The rules are the engine's (see the README's "What a change does"):
+The rules are the engine's (each store's docs page has a "What a change does" table):
 
 - a resource is known by its URN: a child whose name changes is deleted and another created;
 - an input change replaces a resource when the provider says so (:mod:`ai_keys.testing.replacements`) or the

@@ -184,18 +184,20 @@ class Cloud:
         return obj
 
     def _holder(self, type_: str, key: tuple[str, ...]) -> Optional[CloudObject]:
+        """The live or held object of ``type_`` that has ``key``: the one a create of that key collides with."""
         for obj in self.objects:
-            if obj.key == key and obj.status in ("live", "held") and _same_kind(obj.type, type_):
+            if obj.key == key and obj.status in ("live", "held") and obj.type == type_:
                 return obj
         return None
 
-
-def _same_kind(a: str, b: str) -> bool:
-    return a == b
+    def next_serial(self) -> int:
+        """The serial the next object gets: what tells two auto-named creations apart."""
+        return self._serial + 1
 
 
 @contextmanager
 def _at(cloud: Cloud, when: datetime) -> Iterator[None]:
+    """Run one step at ``when`` (the steps of a deploy start when what they depend on has finished)."""
     saved = cloud.now
     cloud.now = when
     try:
@@ -256,7 +258,7 @@ class _Rules:
     def key(self, step: _Step) -> tuple[tuple[str, ...], str]:
         """(unique key, rule id checked for a live duplicate) for ``step``'s resource; ((), "") when none."""
         t, c = step.resource.type, self.cloud
-        serial = c._serial + 1
+        serial = c.next_serial()
         if t == "aws:secretsmanager/secret:Secret":
             return ("aws", AWS_ACCOUNT, _region(step), "secret", _name(step, "name", serial)), "aws.secret.name-unique"
         if t == "aws:kms/alias:Alias":

@@ -1,12 +1,16 @@
-"""Realistic mock outputs per cloud, used by :mod:`ai_keys.testing`.
+"""Realistic mock outputs, used by :mod:`ai_keys.testing`.
 
-Each cloud module has ``outputs(type_, name, inputs, states_by_id)`` returning ``(id, state)`` or
-``None`` for types it does not know, and ``call(token, args)`` returning a dict or ``None``.
+Each store and each issuer holds the mock outputs of the types it creates (``MOCK_OUTPUTS``) and of the invokes
+only it makes (``MOCK_CALLS``); this package merges their tables, through the two registries. The cloud modules
+(``aws``, ``azure``, ``gcp``, ``time``) hold what is the cloud's own: its account or project, the invokes every
+program makes, the helpers the tables share, and the types no store or issuer owns. Each has
+``outputs(type_, name, inputs, states_by_id)`` returning ``(id, state)`` or ``None`` for types it does not know,
+and ``call(token, args)`` returning a dict or ``None``.
 """
 
 from typing import Any, Optional
 
-from ... import issuers
+from ... import issuers, stores
 from . import aws, azure, gcp, time
 from ._ids import stable_id
 
@@ -14,6 +18,7 @@ __all__ = ["fill_call", "fill_outputs"]
 
 _CLOUDS = {"aws": aws, "azure-native": azure, "gcp": gcp, "time": time}
 _ISSUER_OUTPUTS, _ISSUER_CALLS = issuers.mock_tables()
+_STORE_OUTPUTS, _STORE_CALLS = stores.mock_tables()
 
 
 def fill_outputs(
@@ -24,6 +29,10 @@ def fill_outputs(
     if issued is not None:
         result: tuple[str, dict[str, Any]] = issued(name, inputs)
         return result
+    stored = _STORE_OUTPUTS.get(type_)  # and each store, of what it creates
+    if stored is not None:
+        kept: tuple[str, dict[str, Any]] = stored(name, inputs, states_by_id)
+        return kept
     cloud = _CLOUDS.get(type_.split(":", 1)[0])
     filled: Optional[tuple[str, dict[str, Any]]] = cloud.outputs(type_, name, inputs, states_by_id) if cloud else None
     if filled is not None:
@@ -33,10 +42,10 @@ def fill_outputs(
 
 def fill_call(token: str, args: dict[str, Any]) -> dict[str, Any]:
     """The result of an invoke (``aws:index/getRegion:getRegion``...); empty for unknown tokens."""
-    handler = _ISSUER_CALLS.get(token)
+    handler = _ISSUER_CALLS.get(token) or _STORE_CALLS.get(token)
     if handler is not None:
-        issued: dict[str, Any] = handler(args)
-        return issued
+        answered: dict[str, Any] = handler(args)
+        return answered
     cloud = _CLOUDS.get(token.split(":", 1)[0])
     result = cloud.call(token, args) if cloud else None
     return result if result is not None else {}

@@ -1,0 +1,84 @@
+"""The ``aws-api-gateway`` store's resources: an API key for one client of your AI service, the usage plan it
+belongs to (created here, or an existing one) and the ``UsagePlanKey`` linking them; optionally a copy
+of the key in Secrets Manager, made by :func:`ai_keys.stores.aws_secrets_manager.resources.create`, so the
+client's app reads it through ``secret_ref`` like any other key.
+
+The key's value leaves this module only as a Pulumi secret: ``ApiKey.value`` is marked by the SDK, and
+``UsagePlanKey.value`` (which AWS fills with the key in plaintext) is marked here.
+"""
+
+import dataclasses
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from ...rules import KeySpec, checked_value
+from ...rules.deploy_time import at_deploy
+from .._inputs import str_input
+from ..aws_secrets_manager import resources as secrets_manager
+from ..result import BackendResult
+from ._plan import create_usage_plan
+from .rules import KEY_VALUE_MAX, ApiGatewayOptions, check_key_value, options_of
+
+KEY_TYPE = "API_KEY"  # the only key type a usage plan accepts
+
+
+def create(name: str, spec: KeySpec, parent: pulumi.Resource, value: "Optional[pulumi.Output[str]]" = None) -> BackendResult:
+    """Create the API key, its usage plan (unless an existing one is named) and the plan key. API Gateway makes the
+    key (or takes ``spec.value``), so no issued ``value`` comes here: the rules refuse an issuer with this store."""
+    del value
+    options = options_of(spec)
+    api_key = _api_key(name, spec, options, parent)
+    plan_id: pulumi.Output[str] = (
+        create_usage_plan(name, options.usage_plan, spec.tags, parent).id
+        if options.usage_plan is not None
+        else pulumi.Output.from_input(str_input(options.usage_plan_id))
+    )
+    aws.apigateway.UsagePlanKey(
+        f"{name}-usage-plan-key",
+        key_id=api_key.id,
+        key_type=KEY_TYPE,
+        usage_plan_id=plan_id,
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            # AWS returns the key's value on the plan key too, and the SDK does not mark it secret.
+            additional_secret_outputs=["value"],
+            # A key may be in one plan per API stage, and a new plan id replaces this link: created first, the new
+            # link is refused (ConflictException) while the old plan still covers a shared stage. So the key leaves
+            # the old plan first, and is in no plan (403 on every stage) until the new link exists, a few seconds.
+            delete_before_replace=True,
+        ),
+    )
+    key_value: pulumi.Output[str] = pulumi.Output.secret(api_key.value)
+    if options.secrets_manager is None:
+        # An API key's value never changes in place (a new value is a new key), so its id is its version.
+        return BackendResult(
+            secret_id=api_key.id,
+            secret_ref=api_key.id,
+            version_id=api_key.id,
+            value=key_value,
+            api_key_id=api_key.id,
+            usage_plan_id=plan_id,
+        )
+    stored = secrets_manager.create(name, spec, parent, key_value, options=options.secrets_manager)
+    return dataclasses.replace(stored, secret_id=api_key.id, api_key_id=api_key.id, usage_plan_id=plan_id)
+
+
+def _api_key(name: str, spec: KeySpec, options: ApiGatewayOptions, parent: pulumi.Resource) -> aws.apigateway.ApiKey:
+    given: Optional[pulumi.Output[str]] = None
+    if spec.value is not None:
+        # Plain strings were checked by the spec; an Output is checked when it resolves, still as a secret.
+        given = at_deploy(checked_value(spec.value, max_bytes=KEY_VALUE_MAX), check_key_value)
+    rotating = spec.rotation is not None and given is not None
+    return aws.apigateway.ApiKey(
+        f"{name}-api-key",
+        name=spec.name,
+        description=spec.description,
+        enabled=options.enabled,
+        customer_id=options.customer_id,
+        value=given,
+        tags=dict(spec.tags) or None,
+        # With rotation on, the rotator owns the key: a changed config value must not replace it.
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["value"] if rotating else None),
+    )
