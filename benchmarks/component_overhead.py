@@ -71,19 +71,20 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
         "replica_regions": ["eu-west-1"],
     },
     "aws-api-gateway, usage plan": {
-        "backend": "aws-api-gateway",
-        "value": GATEWAY_VALUE,
-        "api_gateway": {
-            "usage_plan": {
-                "throttle": {"rate_limit": 10.0, "burst_limit": 20},
-                "quota": {"limit": 10_000, "period": "MONTH"},
-                "api_stages": [
-                    {
-                        "api_id": "a1b2c3d4e5",
-                        "stage": "prod",
-                        "throttles": [{"path": "/completions/POST", "rate_limit": 5.0, "burst_limit": 10}],
-                    }
-                ],
+        "issuer": {
+            "aws_api_gateway": {
+                "value": GATEWAY_VALUE,
+                "usage_plan": {
+                    "throttle": {"rate_limit": 10.0, "burst_limit": 20},
+                    "quota": {"limit": 10_000, "period": "MONTH"},
+                    "api_stages": [
+                        {
+                            "api_id": "a1b2c3d4e5",
+                            "stage": "prod",
+                            "throttles": [{"path": "/completions/POST", "rate_limit": 5.0, "burst_limit": 10}],
+                        }
+                    ],
+                },
             }
         },
     },

@@ -14,15 +14,19 @@ from .conftest import CANARY, LAMBDA_ARN, ROLE_ARN
 
 AWS_SM = "aws-secrets-manager"
 API_GATEWAY = "aws-api-gateway"
+"""An API Gateway key with a copy in Secrets Manager: ``issuer.aws_api_gateway`` with ``backend:
+aws-secrets-manager``. A column of the tables below named after the store behind it (what the ``backend`` output
+says), not a ``backend`` users may write."""
 AZURE = "azure-key-vault"
 GCP = "gcp-secret-manager"
 BACKENDS = (AWS_SM, API_GATEWAY, AZURE, GCP)
 
 API_GATEWAY_ONLY = "aws-api-gateway/no-copy"
-"""API Gateway in its default mode (no ``api_gateway.store_in_secrets_manager``): the key lives in API Gateway
-alone. A column of the tables below, not a backend: ``backend_of`` maps it to ``aws-api-gateway``."""
+"""An API Gateway key in API Gateway alone: ``issuer.aws_api_gateway`` with no ``backend``. A column of the tables
+below: ``backend_of`` maps it to ``aws-api-gateway``, the store behind it."""
 MODES = (*BACKENDS, API_GATEWAY_ONLY)
-"""Every backend, and API Gateway in both its modes (``BASE[API_GATEWAY]`` keeps a Secrets Manager copy)."""
+"""Every store, and API Gateway in both its modes (``API_GATEWAY`` keeps a Secrets Manager copy)."""
+API_GATEWAY_MODES = (API_GATEWAY, API_GATEWAY_ONLY)
 
 AZURE_PRINCIPAL = "6f1c2a9e-1111-4222-8333-444455556666"
 GCP_MEMBER = "serviceAccount:assistant@mock-project.iam.gserviceaccount.com"
@@ -39,15 +43,16 @@ USAGE_PLAN: dict[str, Any] = {
 
 
 def backend_of(mode: str) -> str:
+    """The store behind ``mode``: what the component's ``backend`` output says."""
     return API_GATEWAY if mode == API_GATEWAY_ONLY else mode
 
 
 BASE: dict[str, dict[str, Any]] = {
     AWS_SM: {},
-    API_GATEWAY: {"api_gateway": {"usage_plan": USAGE_PLAN, "store_in_secrets_manager": True}},
+    API_GATEWAY: {"backend": AWS_SM, "issuer": {"aws_api_gateway": {"usage_plan": USAGE_PLAN}}},
     AZURE: {"azure": {"resource_group_name": "rg-ml", "create_vault": {}}},
     GCP: {"gcp": {"project": "mock-project"}},
-    API_GATEWAY_ONLY: {"api_gateway": {"usage_plan": USAGE_PLAN}},
+    API_GATEWAY_ONLY: {"issuer": {"aws_api_gateway": {"usage_plan": USAGE_PLAN}}},
 }
 """The least each mode needs."""
 
@@ -93,7 +98,7 @@ class Refusal:
     """A regex the error's ``allowed`` part must match: the alternative it points to."""
 
 
-KEEP_A_COPY = "set api_gateway.store_in_secrets_manager: true"
+KEEP_A_COPY = "set backend: aws-secrets-manager"
 AWS_HANDLER = "rotation.aws_lambda_arn"
 AZURE_HANDLER = "rotation.azure_function_id or rotation.azure_webhook_url"
 GCP_HANDLER = "rotation.gcp_topic_id"
@@ -127,7 +132,6 @@ MISPLACED: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
         {"aws": {"force_overwrite_replica_secret": True}},
         {API_GATEWAY_ONLY: KEEP_A_COPY, AZURE: _use_backend(AWS_SM), GCP: _use_backend(AWS_SM)},
     ),
-    "api_gateway": ({"api_gateway": {"enabled": True}}, dict.fromkeys((AWS_SM, AZURE, GCP), _use_backend(API_GATEWAY))),
     "azure": (
         {"azure": {"content_type": "text/plain"}},
         dict.fromkeys((AWS_SM, API_GATEWAY, API_GATEWAY_ONLY, GCP), _use_backend(AZURE)),
@@ -198,8 +202,13 @@ def merge(*parts: dict[str, Any]) -> dict[str, Any]:
 
 
 def args_for(mode: str, *options: str, value: Any = CANARY) -> dict[str, Any]:
-    """Args for ``mode`` (a backend, or ``API_GATEWAY_ONLY``) with the named options switched on."""
-    return merge({"backend": backend_of(mode), "value": value}, BASE[mode], *(OPTIONS[o][mode] for o in options))
+    """Args for ``mode`` (a store, or ``API_GATEWAY_ONLY``) with the named options switched on. An API Gateway
+    key is written ``issuer.aws_api_gateway``, the value brought in ``issuer.aws_api_gateway.value``."""
+    if mode in API_GATEWAY_MODES:
+        head: dict[str, Any] = {"issuer": {"aws_api_gateway": {"value": value}}}
+    else:
+        head = {"backend": mode, "value": value}
+    return merge(head, BASE[mode], *(OPTIONS[o][mode] for o in options))
 
 
 def supported(mode: str) -> list[str]:

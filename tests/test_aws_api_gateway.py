@@ -1,4 +1,4 @@
-"""The aws-api-gateway backend, option by option, under the mock engine."""
+"""API Gateway keys (``issuer.aws_api_gateway``), option by option, under the mock engine."""
 
 import json
 import re
@@ -8,6 +8,7 @@ import pulumi
 import pytest
 
 from ai_keys import Backend, DeployTimeError, SecureApiKey, SecureApiKeyError
+from ai_keys.rules import build_spec
 from ai_keys.testing import MockEngine, RegisteredResource, mock_pulumi, resolve_output, unwrap_secrets
 
 from .conftest import CANARY, LAMBDA_ARN, ROLE_ARN
@@ -35,15 +36,17 @@ STAGES = [{"api_id": API_ID, "stage": "prod"}]
 PLAN_ARGS: dict[str, Any] = {"usage_plan": {"api_stages": STAGES}}
 
 
-def build(engine: MockEngine, api_gateway: Any = None, **args: Any) -> SecureApiKey:
-    full: dict[str, Any] = {"backend": "aws-api-gateway", "api_gateway": api_gateway or PLAN_ARGS, **args}
+COPY: dict[str, Any] = {"backend": "aws-secrets-manager"}
+"""What keeps a Secrets Manager copy of an API Gateway key."""
+
+
+def build(engine: MockEngine, block: Any = None, *, copy: bool = False, value: Any = None, **args: Any) -> SecureApiKey:
+    """An API Gateway key: ``block`` is ``issuer.aws_api_gateway`` (default: a plan on one stage), ``value`` the key
+    brought (``issuer.aws_api_gateway.value``), ``copy`` keeps a copy in Secrets Manager."""
+    issuer = {**(block or PLAN_ARGS), **({"value": value} if value is not None else {})}
+    full: dict[str, Any] = {"issuer": {"aws_api_gateway": issuer}, **(COPY if copy else {}), **args}
     component: SecureApiKey = engine.run(lambda: SecureApiKey("acme", full))  # type: ignore[arg-type]
     return component
-
-
-def stored(**api_gateway: Any) -> dict[str, Any]:
-    """An api_gateway block that keeps a Secrets Manager copy of the key."""
-    return {"store_in_secrets_manager": True, **PLAN_ARGS, **api_gateway}
 
 
 def children(engine: MockEngine) -> list[RegisteredResource]:
@@ -108,7 +111,7 @@ class TestGeneratedKey:
         assert value.value == api_key.outputs["value"]
 
     def test_preview_mode_registers_the_same_resources_and_keeps_the_value_secret(self, preview_engine: MockEngine) -> None:
-        key = build(preview_engine, api_gateway=stored())
+        key = build(preview_engine, copy=True)
         assert sorted(r.type for r in children(preview_engine)) == sorted([API_KEY, PLAN, PLAN_KEY, SECRET, VERSION])
         assert preview_engine.one(PLAN_KEY).additional_secret_outputs == ["value"]
         assert resolve_output(key.value).is_secret
@@ -131,9 +134,12 @@ class TestGivenValue:
                 lambda: SecureApiKey(
                     "acme",
                     {
-                        "backend": Backend.AWS_API_GATEWAY,
-                        "value": pulumi.Config().require_secret("acme_key"),
-                        "api_gateway": {"usage_plan": {"api_stages": [{"api_id": API_ID, "stage": "prod"}]}},
+                        "issuer": {
+                            "aws_api_gateway": {
+                                "value": pulumi.Config().require_secret("acme_key"),
+                                "usage_plan": {"api_stages": [{"api_id": API_ID, "stage": "prod"}]},
+                            }
+                        },
                     },
                 )
             )
@@ -145,8 +151,8 @@ class TestGivenValue:
     @pytest.mark.parametrize(
         ("bad", "message"),
         [
-            ("short1234", r"args\.value: has 9 characters; allowed: 20-128 letters and digits"),
-            (BAD_KEY, r"args\.value: contains characters other than letters and digits"),
+            ("short1234", r"args\.issuer\.aws_api_gateway\.value: has 9 characters; allowed: 20-128 letters and digits"),
+            (BAD_KEY, r"args\.issuer\.aws_api_gateway\.value: contains characters other than letters and digits"),
         ],
     )
     def test_a_bad_value_output_fails_at_deploy_without_showing_it(self, engine: MockEngine, bad: str, message: str) -> None:
@@ -160,7 +166,7 @@ class TestKeyOptions:
     def test_name_description_enabled_customer_and_tags(self, engine: MockEngine) -> None:
         build(
             engine,
-            api_gateway={"enabled": False, "customer_id": "mkt-cust-42", **PLAN_ARGS},
+            block={"enabled": False, "customer_id": "mkt-cust-42", **PLAN_ARGS},
             name="acme-prod",
             description="Inference API key for Acme",
             tags={"client": "acme", "tier": "pro"},
@@ -175,7 +181,7 @@ class TestKeyOptions:
         assert engine.one(PLAN).plain("tags") == {"client": "acme", "tier": "pro"}
 
     def test_customer_id_may_be_an_output(self, engine: MockEngine) -> None:
-        build(engine, api_gateway={"customer_id": pulumi.Output.from_input("cust-7"), **PLAN_ARGS})
+        build(engine, block={"customer_id": pulumi.Output.from_input("cust-7"), **PLAN_ARGS})
         assert engine.one(API_KEY).plain("customerId") == "cust-7"
 
 
@@ -183,7 +189,7 @@ class TestUsagePlan:
     def test_throttle_quota_and_stages_with_method_throttles(self, engine: MockEngine) -> None:
         build(
             engine,
-            api_gateway={
+            block={
                 "usage_plan": {
                     "name": "pro-tier",
                     "description": "Pro tier: 100 rps",
@@ -231,7 +237,7 @@ class TestUsagePlan:
     def test_quota_without_offset_and_integral_floats_from_other_languages(self, engine: MockEngine) -> None:
         build(
             engine,
-            api_gateway={
+            block={
                 "usage_plan": {
                     "throttle": {"rate_limit": 10.0, "burst_limit": 5000.0},
                     "quota": {"limit": 100.0, "period": "DAY"},
@@ -246,7 +252,7 @@ class TestUsagePlan:
     def test_stages_may_come_from_other_resources(self, engine: MockEngine) -> None:
         build(
             engine,
-            api_gateway={
+            block={
                 "usage_plan": {
                     "api_stages": [{"api_id": pulumi.Output.from_input(API_ID), "stage": pulumi.Output.from_input("prod")}]
                 }
@@ -257,21 +263,21 @@ class TestUsagePlan:
 
 class TestExistingPlan:
     def test_the_key_joins_an_existing_plan_and_no_plan_is_created(self, engine: MockEngine) -> None:
-        key = build(engine, api_gateway={"usage_plan_id": "q1w2e3"})
+        key = build(engine, block={"usage_plan_id": "q1w2e3"})
         assert engine.find(PLAN) == []
         assert engine.one(PLAN_KEY).plain("usagePlanId") == "q1w2e3"
         assert resolve_output(key.usage_plan_id).value == "q1w2e3"
         assert sorted(r.name for r in children(engine)) == ["acme-api-key", "acme-usage-plan-key"]
 
     def test_existing_plan_id_may_be_an_output(self, engine: MockEngine) -> None:
-        key = build(engine, api_gateway={"usage_plan_id": pulumi.Output.from_input("q1w2e3")})
+        key = build(engine, block={"usage_plan_id": pulumi.Output.from_input("q1w2e3")})
         assert engine.one(PLAN_KEY).plain("usagePlanId") == "q1w2e3"
         assert resolve_output(key.usage_plan_id).value == "q1w2e3"
 
 
 class TestSecretsManagerCopy:
     def test_the_key_value_is_stored_and_secret_ref_is_the_secret_arn(self, engine: MockEngine) -> None:
-        key = build(engine, api_gateway=stored(), description="Acme's key")
+        key = build(engine, copy=True, description="Acme's key")
         api_key = engine.one(API_KEY)
         secret = engine.one(SECRET, "acme-secret")
         version = engine.one(VERSION, "acme-version")
@@ -291,7 +297,7 @@ class TestSecretsManagerCopy:
     def test_child_names_do_not_collide_and_all_are_parented(self, engine: MockEngine) -> None:
         build(
             engine,
-            api_gateway=stored(),
+            copy=True,
             readers=[ROLE_ARN],
             encryption={"create_key": True},
             rotation={"every_days": 30, "aws_lambda_arn": LAMBDA_ARN},
@@ -304,14 +310,14 @@ class TestSecretsManagerCopy:
         assert all(child.parent_urn == component.urn for child in children(engine))
 
     def test_given_value_and_name_apply_to_key_and_secret(self, engine: MockEngine) -> None:
-        key = build(engine, api_gateway=stored(), value=KEY_CANARY, name="clients/acme")
+        key = build(engine, copy=True, value=KEY_CANARY, name="clients/acme")
         assert engine.one(API_KEY).plain("name") == "clients/acme"
         assert engine.one(SECRET).plain("name") == "clients/acme"
         assert engine.one(VERSION).plain("secretString") == KEY_CANARY
         assert SECRET_ARN.fullmatch(resolve_output(key.secret_ref).value)["name"] == "clients/acme"  # type: ignore[index]
 
     def test_readers_get_a_read_policy_on_the_secret(self, engine: MockEngine) -> None:
-        key = build(engine, api_gateway=stored(), readers=[ROLE_ARN])
+        key = build(engine, copy=True, readers=[ROLE_ARN])
         policy = engine.one(POLICY)
         secret_arn = resolve_output(key.secret_ref).value
         assert policy.plain("secretArn") == secret_arn
@@ -322,7 +328,7 @@ class TestSecretsManagerCopy:
         assert statement["Resource"] == [secret_arn]
 
     def test_encryption_with_a_created_key(self, engine: MockEngine) -> None:
-        key = build(engine, api_gateway=stored(), encryption={"create_key": True}, readers=[ROLE_ARN])
+        key = build(engine, copy=True, encryption={"create_key": True}, readers=[ROLE_ARN])
         kms_key = engine.one(KMS_KEY, "acme-key")
         assert kms_key.plain("enableKeyRotation") is True
         assert engine.one(ALIAS, "acme-key-alias").plain("targetKeyId") == kms_key.outputs["keyId"]
@@ -331,13 +337,13 @@ class TestSecretsManagerCopy:
         assert resolve_output(key.kms_key_id).value == kms_key.outputs["arn"]
 
     def test_encryption_with_your_own_key(self, engine: MockEngine) -> None:
-        key = build(engine, api_gateway=stored(), encryption={"key_id": "alias/clients"})
+        key = build(engine, copy=True, encryption={"key_id": "alias/clients"})
         assert engine.find(KMS_KEY) == []
         assert engine.one(SECRET).plain("kmsKeyId") == "alias/clients"
         assert resolve_output(key.kms_key_id).value == "alias/clients"
 
     def test_rotation_owns_the_initial_value_only(self, engine: MockEngine) -> None:
-        build(engine, api_gateway=stored(), value=KEY_CANARY, rotation={"every_days": 30, "aws_lambda_arn": LAMBDA_ARN})
+        build(engine, copy=True, value=KEY_CANARY, rotation={"every_days": 30, "aws_lambda_arn": LAMBDA_ARN})
         rotation = engine.one(ROTATION)
         assert rotation.plain("rotationLambdaArn") == LAMBDA_ARN
         assert rotation.plain("rotationRules") == {"automaticallyAfterDays": 30}
@@ -346,19 +352,19 @@ class TestSecretsManagerCopy:
         assert engine.one(API_KEY).ignore_changes == ["value"]
 
     def test_rotation_with_a_generated_key_leaves_the_api_key_alone(self, engine: MockEngine) -> None:
-        build(engine, api_gateway=stored(), rotation={"every_days": 30, "aws_lambda_arn": LAMBDA_ARN})
+        build(engine, copy=True, rotation={"every_days": 30, "aws_lambda_arn": LAMBDA_ARN})
         assert engine.one(API_KEY).ignore_changes == []
         assert engine.one(VERSION).ignore_changes == ["secretString", "versionStages"]
 
     def test_without_rotation_the_copy_follows_the_key(self, engine: MockEngine) -> None:
-        build(engine, api_gateway=stored(), value=KEY_CANARY)
+        build(engine, copy=True, value=KEY_CANARY)
         assert engine.one(VERSION).ignore_changes == []
         assert engine.one(API_KEY).ignore_changes == []
 
     def test_replicas_and_the_aws_block(self, engine: MockEngine) -> None:
         build(
             engine,
-            api_gateway=stored(),
+            copy=True,
             replica_regions=["eu-west-1"],
             aws={"force_overwrite_replica_secret": True},
         )
@@ -371,11 +377,11 @@ class TestSecretsManagerCopy:
         [({}, 30), ({"deletion_protection": False}, 0), ({"recovery_window_days": 7}, 7), ({"recovery_window_days": 21.0}, 21)],
     )
     def test_recovery_window_of_the_copy(self, engine: MockEngine, args: dict[str, Any], window: int) -> None:
-        build(engine, api_gateway=stored(), **args)
+        build(engine, copy=True, **args)
         assert engine.one(SECRET).plain("recoveryWindowInDays") == window
 
     def test_existing_plan_with_a_stored_copy(self, engine: MockEngine) -> None:
-        key = build(engine, api_gateway={"usage_plan_id": "q1w2e3", "store_in_secrets_manager": True})
+        key = build(engine, block={"usage_plan_id": "q1w2e3"}, copy=True)
         assert engine.find(PLAN) == []
         assert resolve_output(key.usage_plan_id).value == "q1w2e3"
         assert SECRET_ARN.fullmatch(resolve_output(key.secret_ref).value)
@@ -389,7 +395,7 @@ class TestDeletionProtectionWithoutCopy:
         assert len(children(engine)) == 3
 
     def test_asking_for_it_outright_names_the_alternatives(self, engine: MockEngine) -> None:
-        with pytest.raises(SecureApiKeyError, match=r"args\.deletion_protection: .*store_in_secrets_manager: true.*protect"):
+        with pytest.raises(SecureApiKeyError, match=r"args\.deletion_protection: .*backend: aws-secrets-manager.*protect"):
             build(engine, deletion_protection=True)
         assert engine.resources == []
 
@@ -406,11 +412,8 @@ class TestResourceOptionsReachChildren:
             lambda: SecureApiKey(
                 "acme",
                 {
-                    "backend": Backend.AWS_API_GATEWAY,
-                    "api_gateway": {
-                        "store_in_secrets_manager": True,
-                        "usage_plan": {"api_stages": [{"api_id": API_ID, "stage": "prod"}]},
-                    },
+                    "backend": Backend.AWS_SECRETS_MANAGER,
+                    "issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": [{"api_id": API_ID, "stage": "prod"}]}}},
                 },
                 pulumi.ResourceOptions(protect=True, retain_on_delete=True),
             )
@@ -424,7 +427,8 @@ class TestResourceOptionsReachChildren:
 def test_the_value_never_appears_in_non_secret_inputs_outputs_or_logs(engine: MockEngine) -> None:
     key = build(
         engine,
-        api_gateway=stored(customer_id="cust-1", usage_plan={"api_stages": STAGES, "quota": {"limit": 10, "period": "WEEK"}}),
+        block={"customer_id": "cust-1", "usage_plan": {"api_stages": STAGES, "quota": {"limit": 10, "period": "WEEK"}}},
+        copy=True,
         value=KEY_CANARY,
         readers=[ROLE_ARN],
         encryption={"create_key": True},
@@ -451,21 +455,53 @@ def test_the_value_never_appears_in_non_secret_inputs_outputs_or_logs(engine: Mo
 
 
 VALID = {"api_stages": STAGES}
-NO_COPY = "set api_gateway.store_in_secrets_manager: true"
+NO_COPY = "set backend: aws-secrets-manager"
 BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
-    ("no api_gateway block", {"api_gateway": None}, r"args\.api_gateway\.usage_plan: is required: a key outside any usage plan"),
-    ("no plan", {"api_gateway": {"enabled": True}}, r"api_gateway\.usage_plan: is required.*api_gateway\.usage_plan_id"),
+    (
+        "empty issuer block",
+        {"issuer": {"aws_api_gateway": {}}},
+        r"args\.issuer\.aws_api_gateway\.usage_plan: is required: a key outside any usage plan",
+    ),
+    (
+        "no plan",
+        {"issuer": {"aws_api_gateway": {"enabled": True}}},
+        r"issuer\.aws_api_gateway\.usage_plan: is required.*issuer\.aws_api_gateway\.usage_plan_id",
+    ),
     (
         "plan id and plan",
-        {"api_gateway": {"usage_plan_id": "q1w2e3", "usage_plan": VALID}},
-        r"api_gateway\.usage_plan_id: cannot be combined with api_gateway\.usage_plan",
+        {"issuer": {"aws_api_gateway": {"usage_plan_id": "q1w2e3", "usage_plan": VALID}}},
+        r"issuer\.aws_api_gateway\.usage_plan_id: cannot be combined with issuer\.aws_api_gateway\.usage_plan",
     ),
-    ("plan id shape", {"api_gateway": {"usage_plan_id": "plan/1"}}, r"api_gateway\.usage_plan_id: .*usage plan id"),
-    ("plan id type", {"api_gateway": {"usage_plan_id": 12}}, r"api_gateway\.usage_plan_id: must be a string"),
-    ("value too short", {"value": "abc123"}, r"args\.value: has 6 characters; allowed: 20-128 letters and digits"),
-    ("value too long", {"value": "a" * 129}, r"args\.value: has 129 characters"),
-    ("value with symbols", {"value": BAD_KEY}, r"args\.value: contains characters other than letters and digits"),
-    ("value empty", {"value": " "}, r"args\.value: is empty"),
+    (
+        "plan id shape",
+        {"issuer": {"aws_api_gateway": {"usage_plan_id": "plan/1"}}},
+        r"issuer\.aws_api_gateway\.usage_plan_id: .*usage plan id",
+    ),
+    (
+        "plan id type",
+        {"issuer": {"aws_api_gateway": {"usage_plan_id": 12}}},
+        r"issuer\.aws_api_gateway\.usage_plan_id: must be a string",
+    ),
+    (
+        "value too short",
+        {"issuer": {"aws_api_gateway": {**PLAN_ARGS, "value": "abc123"}}},
+        r"args\.issuer\.aws_api_gateway\.value: has 6 characters; allowed: 20-128 letters and digits",
+    ),
+    (
+        "value too long",
+        {"issuer": {"aws_api_gateway": {**PLAN_ARGS, "value": "a" * 129}}},
+        r"args\.issuer\.aws_api_gateway\.value: has 129 characters",
+    ),
+    (
+        "value with symbols",
+        {"issuer": {"aws_api_gateway": {**PLAN_ARGS, "value": BAD_KEY}}},
+        r"args\.issuer\.aws_api_gateway\.value: contains characters other than letters and digits",
+    ),
+    (
+        "value empty",
+        {"issuer": {"aws_api_gateway": {**PLAN_ARGS, "value": " "}}},
+        r"args\.issuer\.aws_api_gateway\.value: is empty",
+    ),
     ("name too long", {"name": "n" * 1025}, r"args\.name: has 1025 characters; allowed: an API key name of 1-1024"),
     ("name not str", {"name": 5}, r"args\.name: must be a string"),
     ("tag reserved prefix", {"tags": {"aws:client": "acme"}}, r"tags\.aws:client: uses the reserved prefix 'aws:'"),
@@ -473,7 +509,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     (
         "readers without copy",
         {"readers": [ROLE_ARN]},
-        rf"args\.readers: is not supported by backend aws-api-gateway; allowed: {NO_COPY}",
+        rf"args\.readers: is not supported by issuer\.aws_api_gateway; allowed: {NO_COPY}",
     ),
     ("rotation without copy", {"rotation": {"every_days": 30, "aws_lambda_arn": LAMBDA_ARN}}, rf"args\.rotation: .*{NO_COPY}"),
     ("encryption without copy", {"encryption": {"create_key": True}}, rf"args\.encryption: .*{NO_COPY}"),
@@ -488,153 +524,178 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ("gcp block", {"gcp": {"project": "p"}}, r"args\.gcp: only applies to backend gcp-secret-manager"),
     (
         "unknown block field",
-        {"api_gateway": {"usage_plan": VALID, "stage": "prod"}},
-        r"api_gateway\.stage: is not a known option",
+        {"issuer": {"aws_api_gateway": {"usage_plan": VALID, "stage": "prod"}}},
+        r"issuer\.aws_api_gateway\.stage: is not a known option",
     ),
     (
         "enabled not bool",
-        {"api_gateway": {"usage_plan": VALID, "enabled": "yes"}},
-        r"api_gateway\.enabled: must be true or false",
+        {"issuer": {"aws_api_gateway": {"usage_plan": VALID, "enabled": "yes"}}},
+        r"issuer\.aws_api_gateway\.enabled: must be true or false",
     ),
     (
-        "store not bool",
-        {"api_gateway": {"usage_plan": VALID, "store_in_secrets_manager": 1}},
-        r"store_in_secrets_manager: must be true",
+        "store_in_secrets_manager is backend: aws-secrets-manager",
+        {"issuer": {"aws_api_gateway": {"usage_plan": VALID, "store_in_secrets_manager": True}}},
+        r"issuer\.aws_api_gateway\.store_in_secrets_manager: is not a known option",
+    ),
+    (
+        "value type",
+        {"issuer": {"aws_api_gateway": {"usage_plan": VALID, "value": 42}}},
+        r"issuer\.aws_api_gateway\.value: must be a string or a Pulumi Output",
+    ),
+    (
+        "value bytes",
+        {"issuer": {"aws_api_gateway": {"usage_plan": VALID, "value": KEY_CANARY.encode()}}},
+        r"issuer\.aws_api_gateway\.value: must be text, not bytes",
+    ),
+    (
+        "value at the top level",
+        {"value": KEY_CANARY},
+        r"args\.value: cannot be given together with issuer.*issuer\.aws_api_gateway\.value",
     ),
     (
         "customer id type",
-        {"api_gateway": {"usage_plan": VALID, "customer_id": 42}},
-        r"api_gateway\.customer_id: must be a string",
+        {"issuer": {"aws_api_gateway": {"usage_plan": VALID, "customer_id": 42}}},
+        r"issuer\.aws_api_gateway\.customer_id: must be a string",
     ),
     (
         "unknown plan field",
-        {"api_gateway": {"usage_plan": {**VALID, "limit": 3}}},
-        r"api_gateway\.usage_plan\.limit: is not a known",
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "limit": 3}}}},
+        r"issuer\.aws_api_gateway\.usage_plan\.limit: is not a known",
     ),
     (
         "plan name too long",
-        {"api_gateway": {"usage_plan": {**VALID, "name": "p" * 1025}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "name": "p" * 1025}}}},
         r"usage_plan\.name: has 1025 characters",
     ),
-    ("no stages", {"api_gateway": {"usage_plan": {}}}, r"usage_plan\.api_stages: is empty: a usage plan without API stages"),
-    ("empty stages", {"api_gateway": {"usage_plan": {"api_stages": []}}}, r"usage_plan\.api_stages: is empty"),
-    ("stages not a list", {"api_gateway": {"usage_plan": {"api_stages": "prod"}}}, r"usage_plan\.api_stages: must be a list"),
+    (
+        "no stages",
+        {"issuer": {"aws_api_gateway": {"usage_plan": {}}}},
+        r"usage_plan\.api_stages: is empty: a usage plan without API stages",
+    ),
+    ("empty stages", {"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": []}}}}, r"usage_plan\.api_stages: is empty"),
+    (
+        "stages not a list",
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": "prod"}}}},
+        r"usage_plan\.api_stages: must be a list",
+    ),
     (
         "stage without api",
-        {"api_gateway": {"usage_plan": {"api_stages": [{"stage": "prod"}]}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": [{"stage": "prod"}]}}}},
         r"api_stages\[0\]\.api_id: is required",
     ),
     (
         "stage without name",
-        {"api_gateway": {"usage_plan": {"api_stages": [{"api_id": API_ID}]}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": [{"api_id": API_ID}]}}}},
         r"api_stages\[0\]\.stage: is required",
     ),
     (
         "bad stage name",
-        {"api_gateway": {"usage_plan": {"api_stages": [{"api_id": API_ID, "stage": "prod stage"}]}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": [{"api_id": API_ID, "stage": "prod stage"}]}}}},
         r"api_stages\[0\]\.stage: has characters",
     ),
     (
         "bad api id",
-        {"api_gateway": {"usage_plan": {"api_stages": [{"api_id": "https://x", "stage": "prod"}]}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": [{"api_id": "https://x", "stage": "prod"}]}}}},
         r"api_stages\[0\]\.api_id: has characters",
     ),
     (
         "duplicate stage",
-        {"api_gateway": {"usage_plan": {"api_stages": [*STAGES, *STAGES]}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": [*STAGES, *STAGES]}}}},
         r"usage_plan\.api_stages\[1\]: repeats stage 'prod' of API 'a1b2c3d4e5'",
     ),
     (
         "unknown stage field",
-        {"api_gateway": {"usage_plan": {"api_stages": [{**STAGES[0], "method": "GET"}]}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": [{**STAGES[0], "method": "GET"}]}}}},
         r"api_stages\[0\]\.method: is not a known option",
     ),
     (
         "throttle rate negative",
-        {"api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": -1, "burst_limit": 1}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": -1, "burst_limit": 1}}}}},
         r"usage_plan\.throttle\.rate_limit: is out of range \(got -1\); allowed: a number from 0 to 2147483647",
     ),
     (
         "throttle rate too high",
-        {"api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": 2**31, "burst_limit": 1}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": 2**31, "burst_limit": 1}}}}},
         r"usage_plan\.throttle\.rate_limit: is out of range",
     ),
     (
         "throttle rate not a number",
-        {"api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": "10", "burst_limit": 1}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": "10", "burst_limit": 1}}}}},
         r"usage_plan\.throttle\.rate_limit: must be a number",
     ),
     (
         "throttle burst too high",
-        {"api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": 1, "burst_limit": 2**31}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": 1, "burst_limit": 2**31}}}}},
         r"usage_plan\.throttle\.burst_limit: is out of range \(got 2147483648\); allowed: an integer from 0 to 2147483647",
     ),
     (
         "throttle burst fraction",
-        {"api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": 1, "burst_limit": 1.5}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": 1, "burst_limit": 1.5}}}}},
         r"usage_plan\.throttle\.burst_limit: must be an integer",
     ),
     (
         "throttle without rate",
-        {"api_gateway": {"usage_plan": {**VALID, "throttle": {"burst_limit": 1}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "throttle": {"burst_limit": 1}}}}},
         r"usage_plan\.throttle\.rate_limit: is required",
     ),
     (
         "throttle unknown field",
-        {"api_gateway": {"usage_plan": {**VALID, "throttle": {"rate": 1}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "throttle": {"rate": 1}}}}},
         r"usage_plan\.throttle\.rate: is not a known option",
     ),
     (
         "quota limit zero",
-        {"api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 0, "period": "DAY"}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 0, "period": "DAY"}}}}},
         r"usage_plan\.quota\.limit: is out of range \(got 0\); allowed: an integer from 1 to 2147483647",
     ),
     (
         "quota limit over the API's 32-bit integer",
-        {"api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 2**31, "period": "DAY"}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 2**31, "period": "DAY"}}}}},
         r"usage_plan\.quota\.limit: is out of range \(got 2147483648\)",
     ),
     (
         "throttle rate an enormous integer",
-        {"api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": 10**400, "burst_limit": 1}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "throttle": {"rate_limit": 10**400, "burst_limit": 1}}}}},
         r"usage_plan\.throttle\.rate_limit: is out of range \(got 1000",
     ),
     (
         "quota without period",
-        {"api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 5}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 5}}}}},
         r"usage_plan\.quota\.period: is required; allowed: DAY, WEEK, MONTH",
     ),
     (
         "quota bad period",
-        {"api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 5, "period": "YEAR"}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 5, "period": "YEAR"}}}}},
         r"usage_plan\.quota\.period: is not one of the allowed values \(got 'YEAR'\); allowed: DAY, WEEK, MONTH",
     ),
     (
         "quota lower-case period",
-        {"api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 5, "period": "month"}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 5, "period": "month"}}}}},
         r"usage_plan\.quota\.period: is not one of the allowed values",
     ),
     (
         "quota offset with DAY",
-        {"api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 5, "period": "DAY", "offset": 1}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 5, "period": "DAY", "offset": 1}}}}},
         r"usage_plan\.quota\.offset: is not allowed with period DAY",
     ),
     (
         "quota offset at limit",
-        {"api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 5, "period": "WEEK", "offset": 5}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 5, "period": "WEEK", "offset": 5}}}}},
         r"usage_plan\.quota\.offset: is 5, not below the limit 5; allowed: 0 to 4",
     ),
     (
         "quota offset negative",
-        {"api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 5, "period": "WEEK", "offset": -1}}}},
+        {"issuer": {"aws_api_gateway": {"usage_plan": {**VALID, "quota": {"limit": 5, "period": "WEEK", "offset": -1}}}}},
         r"usage_plan\.quota\.offset: is out of range",
     ),
     (
         "method throttle bad path",
         {
-            "api_gateway": {
-                "usage_plan": {
-                    "api_stages": [{**STAGES[0], "throttles": [{"path": "completions", "rate_limit": 1, "burst_limit": 1}]}]
+            "issuer": {
+                "aws_api_gateway": {
+                    "usage_plan": {
+                        "api_stages": [{**STAGES[0], "throttles": [{"path": "completions", "rate_limit": 1, "burst_limit": 1}]}]
+                    }
                 }
             }
         },
@@ -643,9 +704,11 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     (
         "method throttle unknown verb",
         {
-            "api_gateway": {
-                "usage_plan": {
-                    "api_stages": [{**STAGES[0], "throttles": [{"path": "/x/FETCH", "rate_limit": 1, "burst_limit": 1}]}]
+            "issuer": {
+                "aws_api_gateway": {
+                    "usage_plan": {
+                        "api_stages": [{**STAGES[0], "throttles": [{"path": "/x/FETCH", "rate_limit": 1, "burst_limit": 1}]}]
+                    }
                 }
             }
         },
@@ -653,15 +716,23 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "method throttle without path",
-        {"api_gateway": {"usage_plan": {"api_stages": [{**STAGES[0], "throttles": [{"rate_limit": 1, "burst_limit": 1}]}]}}},
+        {
+            "issuer": {
+                "aws_api_gateway": {
+                    "usage_plan": {"api_stages": [{**STAGES[0], "throttles": [{"rate_limit": 1, "burst_limit": 1}]}]}
+                }
+            }
+        },
         r"api_stages\[0\]\.throttles\[0\]\.path: is required",
     ),
     (
         "method throttle rate out of range",
         {
-            "api_gateway": {
-                "usage_plan": {
-                    "api_stages": [{**STAGES[0], "throttles": [{"path": "/*/*", "rate_limit": 3e9, "burst_limit": 1}]}]
+            "issuer": {
+                "aws_api_gateway": {
+                    "usage_plan": {
+                        "api_stages": [{**STAGES[0], "throttles": [{"path": "/*/*", "rate_limit": 3e9, "burst_limit": 1}]}]
+                    }
                 }
             }
         },
@@ -669,54 +740,62 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "method throttle burst missing",
-        {"api_gateway": {"usage_plan": {"api_stages": [{**STAGES[0], "throttles": [{"path": "/*/*", "rate_limit": 1}]}]}}},
+        {
+            "issuer": {
+                "aws_api_gateway": {
+                    "usage_plan": {"api_stages": [{**STAGES[0], "throttles": [{"path": "/*/*", "rate_limit": 1}]}]}
+                }
+            }
+        },
         r"api_stages\[0\]\.throttles\[0\]\.burst_limit: is required",
     ),
     (
         "method throttle repeated path",
         {
-            "api_gateway": {
-                "usage_plan": {
-                    "api_stages": [{**STAGES[0], "throttles": [{"path": "/*/*", "rate_limit": 1, "burst_limit": 1}] * 2}]
+            "issuer": {
+                "aws_api_gateway": {
+                    "usage_plan": {
+                        "api_stages": [{**STAGES[0], "throttles": [{"path": "/*/*", "rate_limit": 1, "burst_limit": 1}] * 2}]
+                    }
                 }
             }
         },
         r"api_stages\[0\]\.throttles\[1\]: repeats '/\*/\*'",
     ),
-    ("copy: wildcard reader", {"api_gateway": stored(), "readers": ["*"]}, r"args\.readers\[0\]: must name one principal"),
+    ("copy: wildcard reader", {**COPY, "readers": ["*"]}, r"args\.readers\[0\]: must name one principal"),
     (
         "copy: rotation without lambda",
-        {"api_gateway": stored(), "rotation": {"every_days": 30}},
+        {**COPY, "rotation": {"every_days": 30}},
         r"rotation\.aws_lambda_arn: is required",
     ),
     (
         "copy: azure rotation field",
         {
-            "api_gateway": stored(),
+            **COPY,
             "rotation": {"every_days": 3, "aws_lambda_arn": LAMBDA_ARN, "azure_webhook_url": "https://hook"},
         },
-        r"rotation\.azure_webhook_url: does not apply to backend aws-api-gateway",
+        r"rotation\.azure_webhook_url: does not apply to issuer\.aws_api_gateway",
     ),
     (
         "copy: window 0 protected",
-        {"api_gateway": stored(), "recovery_window_days": 0},
+        {**COPY, "recovery_window_days": 0},
         r"recovery_window_days: is 0 while deletion_protection",
     ),
-    ("copy: window 40", {"api_gateway": stored(), "recovery_window_days": 40}, r"recovery_window_days: is out of range"),
-    ("copy: secret name chars", {"api_gateway": stored(), "name": "acme key!"}, r"args\.name: .*A-Za-z0-9/_\+=\.@-"),
-    ("copy: secret name length", {"api_gateway": stored(), "name": "a" * 600}, r"args\.name: has 600 characters"),
+    ("copy: window 40", {**COPY, "recovery_window_days": 40}, r"recovery_window_days: is out of range"),
+    ("copy: secret name chars", {**COPY, "name": "acme key!"}, r"args\.name: .*A-Za-z0-9/_\+=\.@-"),
+    ("copy: secret name length", {**COPY, "name": "a" * 600}, r"args\.name: has 600 characters"),
     (
         "copy: replica key missing",
-        {"api_gateway": stored(), "replica_regions": ["eu-west-1"], "encryption": {"key_id": "alias/x"}},
+        {**COPY, "replica_regions": ["eu-west-1"], "encryption": {"key_id": "alias/x"}},
         r"encryption\.replica_key_ids\.eu-west-1: is required",
     ),
-    ("copy: unknown aws field", {"api_gateway": stored(), "aws": {"force": True}}, r"args\.aws\.force: is not a known option"),
+    ("copy: unknown aws field", {**COPY, "aws": {"force": True}}, r"args\.aws\.force: is not a known option"),
 ]
 
 
 @pytest.mark.parametrize(("case", "override", "message"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
 def test_bad_input_is_refused_before_any_resource(engine: MockEngine, case: str, override: dict[str, Any], message: str) -> None:
-    args: dict[str, Any] = {"backend": "aws-api-gateway", "value": KEY_CANARY, "api_gateway": PLAN_ARGS, **override}
+    args: dict[str, Any] = {"issuer": {"aws_api_gateway": {**PLAN_ARGS, "value": KEY_CANARY}}, **override}
     with pytest.raises(SecureApiKeyError, match=message) as refused:
         engine.run(lambda: SecureApiKey("acme", args))  # type: ignore[arg-type]
     assert KEY_CANARY not in str(refused.value)
@@ -727,6 +806,87 @@ def test_bad_input_is_refused_before_any_resource(engine: MockEngine, case: str,
 
 def test_errors_name_the_field_path(engine: MockEngine) -> None:
     with pytest.raises(SecureApiKeyError) as refused:
-        build(engine, api_gateway={"usage_plan": {**VALID, "quota": {"limit": 5, "period": "YEARLY"}}})
-    assert refused.value.field == "api_gateway.usage_plan.quota.period"
+        build(engine, block={"usage_plan": {**VALID, "quota": {"limit": 5, "period": "YEARLY"}}})
+    assert refused.value.field == "issuer.aws_api_gateway.usage_plan.quota.period"
     assert refused.value.allowed == "DAY, WEEK, MONTH"
+
+
+class TestTheEarlierSpellingIsRefused:
+    """``backend: aws-api-gateway`` and a top-level ``api_gateway`` block are refused before anything is registered,
+    naming the field and showing the user's own args in the ``issuer.aws_api_gateway`` spelling."""
+
+    def test_backend_aws_api_gateway_points_to_the_issuer_spelling(self, engine: MockEngine) -> None:
+        args = {"backend": "aws-api-gateway", "value": KEY_CANARY, "api_gateway": {"enabled": False, **PLAN_ARGS}}
+        with pytest.raises(SecureApiKeyError) as refused:
+            engine.run(lambda: SecureApiKey("acme", args))  # type: ignore[arg-type]
+        error = refused.value
+        assert error.field == "backend"
+        assert str(error).startswith("SecureApiKey args.backend: aws-api-gateway is not a backend")
+        assert error.allowed.startswith(
+            "issuer.aws_api_gateway, here: issuer={'aws_api_gateway': {'enabled': False, 'usage_plan': {'api_stages': "
+            "[{'api_id': 'a1b2c3d4e5', 'stage': 'prod'}]}, 'value': <your key, as a Pulumi secret>}} with no backend"
+        )
+        assert KEY_CANARY not in str(error)
+        assert engine.resources == []
+
+    def test_a_stored_copy_is_spelled_with_backend_aws_secrets_manager(self) -> None:
+        args = {"backend": "aws-api-gateway", "api_gateway": {"usage_plan_id": "q1w2e3", "store_in_secrets_manager": True}}
+        with pytest.raises(SecureApiKeyError) as refused:
+            build_spec(args)  # known now: no Pulumi program is needed to refuse it
+        assert refused.value.field == "backend"
+        assert refused.value.allowed == (
+            "issuer.aws_api_gateway, here: issuer={'aws_api_gateway': {'usage_plan_id': 'q1w2e3'}} with "
+            "backend='aws-secrets-manager' (the key kept in API Gateway, with a copy in Secrets Manager)"
+        )
+        assert "store_in_secrets_manager" not in refused.value.allowed
+
+    def test_backend_alone_shows_the_block_to_write(self) -> None:
+        with pytest.raises(SecureApiKeyError) as refused:
+            build_spec({"backend": "aws-api-gateway"})
+        assert refused.value.field == "backend"
+        assert "issuer={'aws_api_gateway': {'usage_plan': {...}}}" in refused.value.allowed
+
+    @pytest.mark.parametrize(
+        "others",
+        [
+            {"issuer": {"aws_api_gateway": PLAN_ARGS}},
+            {"backend": "aws-secrets-manager", "issuer": {"aws_api_gateway": PLAN_ARGS}},
+            {"backend": "aws-secrets-manager", "value": KEY_CANARY},
+        ],
+        ids=["with the issuer", "with a copy", "with another backend"],
+    )
+    def test_the_api_gateway_block_is_refused_with_any_other_args(self, engine: MockEngine, others: dict[str, Any]) -> None:
+        args = {**others, "api_gateway": {"customer_id": "cust-1", "value": KEY_CANARY}}
+        with pytest.raises(SecureApiKeyError) as refused:
+            engine.run(lambda: SecureApiKey("acme", args))  # type: ignore[arg-type]
+        error = refused.value
+        assert error.field == "api_gateway"
+        assert "issuer={'aws_api_gateway': {'customer_id': 'cust-1', 'value': <your key, as a Pulumi secret>}}" in error.allowed
+        assert KEY_CANARY not in str(error)
+        assert engine.resources == []
+
+    def test_values_known_only_at_deploy_time_are_shown_as_outputs(self, engine: MockEngine) -> None:
+        stage = {"api_id": pulumi.Output.from_input(API_ID), "stage": "prod"}
+        args = {
+            "backend": "aws-api-gateway",
+            "value": pulumi.Output.secret(KEY_CANARY),
+            "api_gateway": {"usage_plan": {"api_stages": [stage]}},
+        }
+        with pytest.raises(SecureApiKeyError) as refused:
+            engine.run(lambda: SecureApiKey("acme", args))  # type: ignore[arg-type]
+        assert "{'api_stages': [{'api_id': <Output>, 'stage': 'prod'}]}" in refused.value.allowed
+        assert KEY_CANARY not in str(refused.value)
+        assert engine.resources == []
+
+    def test_the_public_args_no_longer_offer_it(self) -> None:
+        from ai_keys import SecureApiKeyArgs
+        from ai_keys.args import ApiGatewayIssuerArgs
+
+        assert "aws-api-gateway" not in {backend.value for backend in Backend}
+        assert "api_gateway" not in SecureApiKeyArgs.__annotations__
+        assert "value" in ApiGatewayIssuerArgs.__annotations__
+
+    def test_the_value_brought_in_the_issuer_block_is_checked_at_deploy_time_alike(self, engine: MockEngine) -> None:
+        with pytest.raises(DeployTimeError, match=r"args\.issuer\.aws_api_gateway\.value: has 9 characters") as refused:
+            build(engine, value=pulumi.Output.secret("short1234"), copy=True)
+        assert "short1234" not in str(refused.value)

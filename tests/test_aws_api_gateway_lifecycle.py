@@ -25,9 +25,9 @@ EXISTING_PLANS = {"plan111": {(API_ID, "prod")}, "plan222": {(API_ID, "prod")}}
 """Plans made outside the stack, and the stages they cover: both cover the stage the component's own plan covers."""
 
 
-def backend(**api_gateway: Any) -> Callable[[], Any]:
-    """A key with the ``backend: aws-api-gateway`` spelling."""
-    args: dict[str, Any] = {"backend": "aws-api-gateway", "api_gateway": api_gateway}
+def alone(**aws_api_gateway: Any) -> Callable[[], Any]:
+    """A key kept in API Gateway alone: ``issuer.aws_api_gateway`` with no ``backend``."""
+    args: dict[str, Any] = {"issuer": {"aws_api_gateway": aws_api_gateway}}
     return lambda: SecureApiKey("acme", args)  # type: ignore[arg-type]
 
 
@@ -55,16 +55,16 @@ def deploys_in_order(before: Callable[[], Any], after: Callable[[], Any]) -> int
 
 LINK_MOVES = {"acme-usage-plan-key": "replace-delete-first"}
 MOVES = [
-    pytest.param(backend(usage_plan_id="plan111"), backend(usage_plan_id="plan222"), LINK_MOVES, id="existing plan to another"),
+    pytest.param(alone(usage_plan_id="plan111"), alone(usage_plan_id="plan222"), LINK_MOVES, id="existing plan to another"),
     pytest.param(
-        backend(usage_plan={"api_stages": STAGES}),
-        backend(usage_plan_id="plan222"),
+        alone(usage_plan={"api_stages": STAGES}),
+        alone(usage_plan_id="plan222"),
         {**LINK_MOVES, "acme-usage-plan": "delete"},
         id="created plan to existing",
     ),
     pytest.param(
-        backend(usage_plan_id="plan111"),
-        backend(usage_plan={"api_stages": STAGES}),
+        alone(usage_plan_id="plan111"),
+        alone(usage_plan={"api_stages": STAGES}),
         {**LINK_MOVES, "acme-usage-plan": "create"},
         id="existing plan to created",
     ),
@@ -86,13 +86,13 @@ def test_moving_a_key_to_another_plan_leaves_the_old_plan_first(
 
 
 def test_a_plan_the_component_created_goes_after_the_key_has_left_it() -> None:
-    plan = plan_update(backend(usage_plan={"api_stages": STAGES}), backend(usage_plan_id="plan222"))
+    plan = plan_update(alone(usage_plan={"api_stages": STAGES}), alone(usage_plan_id="plan222"))
     assert plan.op("acme-usage-plan") == "delete"
     assert plan.index("create-replacement", "acme-usage-plan-key") < plan.index("delete", "acme-usage-plan")
 
 
 def test_a_plan_the_component_creates_exists_before_the_key_joins_it() -> None:
-    plan = plan_update(backend(usage_plan_id="plan111"), backend(usage_plan={"api_stages": STAGES}))
+    plan = plan_update(alone(usage_plan_id="plan111"), alone(usage_plan={"api_stages": STAGES}))
     assert plan.index("create", "acme-usage-plan") < plan.index("create-replacement", "acme-usage-plan-key")
 
 
@@ -103,7 +103,7 @@ def test_a_new_key_value_makes_the_new_key_before_the_old_one_leaves_its_plan() 
     new_value = "CANARYapigwNew7fq2XbL9mNw4KzR8tY1vQ3hJ6d"
 
     def with_value(key: str) -> Callable[[], Any]:
-        args: dict[str, Any] = {"backend": "aws-api-gateway", "api_gateway": {"usage_plan_id": "plan111"}, "value": key}
+        args: dict[str, Any] = {"issuer": {"aws_api_gateway": {"usage_plan_id": "plan111", "value": key}}}
         return lambda: SecureApiKey("acme", args)  # type: ignore[arg-type]
 
     plan = plan_update(with_value(value), with_value(new_value))
@@ -115,7 +115,7 @@ def test_a_new_key_value_makes_the_new_key_before_the_old_one_leaves_its_plan() 
 
 def test_editing_the_created_plan_keeps_the_key_in_it() -> None:
     """Throttle, quota and stages update the plan in place: the link is untouched, so no gap."""
-    before = backend(usage_plan={"api_stages": STAGES, "throttle": {"rate_limit": 2, "burst_limit": 5}})
-    after = backend(usage_plan={"api_stages": STAGES, "throttle": {"rate_limit": 10, "burst_limit": 20}})
+    before = alone(usage_plan={"api_stages": STAGES, "throttle": {"rate_limit": 2, "burst_limit": 5}})
+    after = alone(usage_plan={"api_stages": STAGES, "throttle": {"rate_limit": 10, "burst_limit": 20}})
     plan = plan_update(before, after)
     assert plan.touched() == {"acme-usage-plan": "update"}

@@ -560,8 +560,16 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("bad replica region", {"replica_regions": ["Europe"]}, r"replica_regions\[0\]:"),
     ("azure block", {"azure": {"content_type": "text/plain"}}, r"args\.azure: only applies to backend azure-key-vault"),
-    ("api gateway block", {"api_gateway": {"enabled": True}}, r"args\.api_gateway: only applies to backend aws-api-gateway"),
-    ("unknown backend", {"backend": "aws-ssm"}, r"args\.backend: is not a known backend .*aws-secrets-manager, aws-api-gateway"),
+    (
+        "the earlier api gateway block",
+        {"api_gateway": {"enabled": True}},
+        r"args\.api_gateway: is not an option.*with backend='aws-secrets-manager'",
+    ),
+    (
+        "unknown backend",
+        {"backend": "aws-ssm"},
+        r"args\.backend: is not a known backend .*aws-secrets-manager, azure-key-vault, gcp-secret-manager$",
+    ),
     ("deletion protection not bool", {"deletion_protection": "yes"}, r"deletion_protection: must be true or false"),
     ("value of wrong type", {"value": 42}, r"args\.value: must be a string or a Pulumi Output \(got int\)"),
 ]

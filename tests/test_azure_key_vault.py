@@ -603,7 +603,7 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
     ("replica regions", {"replica_regions": ["westeurope"]}, "replica_regions", "paired region"),
     ("recovery window", {"recovery_window_days": 7}, "recovery_window_days", "soft_delete_retention_days"),
     ("aws block", {"aws": {}}, "aws", "backend: aws-secrets-manager"),
-    ("api gateway block", {"api_gateway": {}}, "api_gateway", "backend: aws-api-gateway"),
+    ("the earlier api gateway block", {"api_gateway": {}}, "api_gateway", "issuer.aws_api_gateway, here: issuer="),
     ("gcp block", {"gcp": {}}, "gcp", "backend: gcp-secret-manager"),
     ("schedule", {"rotation": {"schedule_expression": "rate(30 days)"}}, "rotation.schedule_expression", "every_days"),
     ("duration", {"rotation": {"every_days": 90, "duration": "3h"}}, "rotation.duration", "every_days"),

@@ -15,9 +15,9 @@ from ai_keys import DeployTimeError, SecureApiKey, SecureApiKeyArgs, SecureApiKe
 from ai_keys.testing import MockEngine, mock_pulumi, unwrap_secrets
 
 from .conftest import CANARY, LAMBDA_ARN, ROLE_ARN
-from .scenarios import API_GATEWAY, AWS_SM, AZURE, AZURE_PRINCIPAL, BASE, GCP, GCP_MEMBER, merge
+from .scenarios import API_GATEWAY, AWS_SM, AZURE, AZURE_PRINCIPAL, BASE, GCP, GCP_MEMBER, args_for, merge
 
-PLAN = {"api_gateway": {"usage_plan": {"api_stages": [{"api_id": "a1b2c3d4e5", "stage": "prod"}]}}}
+PLAN = {"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": [{"api_id": "a1b2c3d4e5", "stage": "prod"}]}}}}
 VAULT = {"azure": {"resource_group_name": "rg-ml", "create_vault": {}}}
 
 _SOON = (datetime.now(timezone.utc) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -69,7 +69,7 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     (
         "apigw deletion protection without a stored copy",
         API_GATEWAY,
-        {"api_gateway": {"store_in_secrets_manager": False}, "deletion_protection": True},
+        {"backend": None, "deletion_protection": True},
         "deletion_protection",
     ),
     ("rotation not a mapping", AWS_SM, {"rotation": 30}, "rotation"),
@@ -126,14 +126,14 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     (
         "apigw: a burst of 0",
         API_GATEWAY,
-        {"api_gateway": {"usage_plan": {"throttle": {"rate_limit": 10, "burst_limit": 0}}}},
-        "api_gateway.usage_plan.throttle.burst_limit",
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"throttle": {"rate_limit": 10, "burst_limit": 0}}}}},
+        "issuer.aws_api_gateway.usage_plan.throttle.burst_limit",
     ),
     (
         "apigw: a rate of 0",
         API_GATEWAY,
-        {"api_gateway": {"usage_plan": {"throttle": {"rate_limit": 0, "burst_limit": 10}}}},
-        "api_gateway.usage_plan.throttle.rate_limit",
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"throttle": {"rate_limit": 0, "burst_limit": 10}}}}},
+        "issuer.aws_api_gateway.usage_plan.throttle.rate_limit",
     ),
     (
         "aws: rotation every 1001 days",
@@ -180,77 +180,96 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("aws: unknown aws option", AWS_SM, {"aws": {"region": "eu-west-1"}}, "aws.region"),
     ("aws: azure block", AWS_SM, {"azure": {"content_type": "text/plain"}}, "azure"),
     # AWS API Gateway
-    ("apigw: value too short", API_GATEWAY, {**PLAN, "value": "abc123"}, "value"),
-    ("apigw: value not alphanumeric", API_GATEWAY, {**PLAN, "value": "sk-proj-" + "a" * 30}, "value"),
-    ("apigw: no usage plan", API_GATEWAY, {"api_gateway": {"usage_plan": None, "store_in_secrets_manager": True}}, "api_gateway"),
-    ("apigw: plan id and new plan", API_GATEWAY, {"api_gateway": {"usage_plan_id": "abc123"}}, "api_gateway"),
+    ("apigw: value too short", API_GATEWAY, {"issuer": {"aws_api_gateway": {"value": "abc123"}}}, "issuer.aws_api_gateway.value"),
+    (
+        "apigw: value not alphanumeric",
+        API_GATEWAY,
+        {"issuer": {"aws_api_gateway": {"value": "sk-proj-" + "a" * 30}}},
+        "issuer.aws_api_gateway.value",
+    ),
+    ("apigw: value at the top level", API_GATEWAY, {"value": CANARY}, "value"),
+    ("apigw: no usage plan", API_GATEWAY, {"issuer": {"aws_api_gateway": {"usage_plan": None}}}, "issuer.aws_api_gateway"),
+    (
+        "apigw: plan id and new plan",
+        API_GATEWAY,
+        {"issuer": {"aws_api_gateway": {"usage_plan_id": "abc123"}}},
+        "issuer.aws_api_gateway",
+    ),
+    ("apigw: the earlier backend", API_GATEWAY, {"backend": "aws-api-gateway", "issuer": None}, "backend"),
     (
         "apigw: quota period YEAR",
         API_GATEWAY,
-        {"api_gateway": {"usage_plan": {"quota": {"limit": 5, "period": "YEAR"}}}},
-        "api_gateway.usage_plan.quota.period",
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"quota": {"limit": 5, "period": "YEAR"}}}}},
+        "issuer.aws_api_gateway.usage_plan.quota.period",
     ),
     (
         "apigw: quota limit 0",
         API_GATEWAY,
-        {"api_gateway": {"usage_plan": {"quota": {"limit": 0, "period": "DAY"}}}},
-        "api_gateway.usage_plan.quota.limit",
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"quota": {"limit": 0, "period": "DAY"}}}}},
+        "issuer.aws_api_gateway.usage_plan.quota.limit",
     ),
     (
         "apigw: quota offset past limit",
         API_GATEWAY,
-        {"api_gateway": {"usage_plan": {"quota": {"limit": 10, "period": "WEEK", "offset": 10}}}},
-        "api_gateway.usage_plan.quota.offset",
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"quota": {"limit": 10, "period": "WEEK", "offset": 10}}}}},
+        "issuer.aws_api_gateway.usage_plan.quota.offset",
     ),
     (
         "apigw: throttle rate negative",
         API_GATEWAY,
-        {"api_gateway": {"usage_plan": {"throttle": {"rate_limit": -1, "burst_limit": 5}}}},
-        "api_gateway.usage_plan.throttle.rate_limit",
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"throttle": {"rate_limit": -1, "burst_limit": 5}}}}},
+        "issuer.aws_api_gateway.usage_plan.throttle.rate_limit",
     ),
     (
         "apigw: throttle burst past a 32-bit integer",
         API_GATEWAY,
-        {"api_gateway": {"usage_plan": {"throttle": {"rate_limit": 5, "burst_limit": 2**31}}}},
-        "api_gateway.usage_plan.throttle.burst_limit",
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"throttle": {"rate_limit": 5, "burst_limit": 2**31}}}}},
+        "issuer.aws_api_gateway.usage_plan.throttle.burst_limit",
     ),
     (
         "apigw: stage without api id",
         API_GATEWAY,
-        {"api_gateway": {"usage_plan": {"api_stages": [{"stage": "prod"}]}}},
-        "api_gateway.usage_plan.api_stages[0].api_id",
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": [{"stage": "prod"}]}}}},
+        "issuer.aws_api_gateway.usage_plan.api_stages[0].api_id",
     ),
     (
         "apigw: method throttle path",
         API_GATEWAY,
         {
-            "api_gateway": {
-                "usage_plan": {
-                    "api_stages": [
-                        {
-                            "api_id": "a1b2c3",
-                            "stage": "prod",
-                            "throttles": [{"path": "completions", "rate_limit": 1, "burst_limit": 1}],
-                        }
-                    ]
+            "issuer": {
+                "aws_api_gateway": {
+                    "usage_plan": {
+                        "api_stages": [
+                            {
+                                "api_id": "a1b2c3",
+                                "stage": "prod",
+                                "throttles": [{"path": "completions", "rate_limit": 1, "burst_limit": 1}],
+                            }
+                        ]
+                    }
                 }
             }
         },
-        "api_gateway.usage_plan.api_stages[0].throttles[0].path",
+        "issuer.aws_api_gateway.usage_plan.api_stages[0].throttles[0].path",
     ),
     (
         "apigw: readers without Secrets Manager",
         API_GATEWAY,
-        {"api_gateway": {"store_in_secrets_manager": False}, "readers": [ROLE_ARN]},
+        {"backend": None, "readers": [ROLE_ARN]},
         "readers",
     ),
     (
         "apigw: replicas without Secrets Manager",
         API_GATEWAY,
-        {"api_gateway": {"store_in_secrets_manager": False}, "replica_regions": ["eu-west-1"]},
+        {"backend": None, "replica_regions": ["eu-west-1"]},
         "replica_regions",
     ),
-    ("apigw: enabled not a bool", API_GATEWAY, {"api_gateway": {"enabled": "no"}}, "api_gateway.enabled"),
+    (
+        "apigw: enabled not a bool",
+        API_GATEWAY,
+        {"issuer": {"aws_api_gateway": {"enabled": "no"}}},
+        "issuer.aws_api_gateway.enabled",
+    ),
     ("apigw: gcp block", API_GATEWAY, {"gcp": {"project": "p"}}, "gcp"),
     # Azure Key Vault
     ("azure: vault name too short", AZURE, {"azure": {"create_vault": {"name": "kv"}}}, "azure.create_vault.name"),
@@ -311,7 +330,7 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("gcp: annotation key with a slash", GCP, {"gcp": {"annotations": {"a/b": "c"}}}, "gcp.annotations"),
     ("gcp: AWS rotation lambda", GCP, {"rotation": {"every_days": 30, "aws_lambda_arn": LAMBDA_ARN}}, "rotation.aws_lambda_arn"),
     ("gcp: recovery window", GCP, {"recovery_window_days": 7}, "recovery_window_days"),
-    ("gcp: api gateway block", GCP, {"api_gateway": {"enabled": True}}, "api_gateway"),
+    ("gcp: the earlier api_gateway block", GCP, {"api_gateway": {"enabled": True}}, "api_gateway"),
     (
         "gcp: own key missing for a location",
         GCP,
@@ -362,11 +381,13 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         "apigw: a stage listed twice",
         API_GATEWAY,
         {
-            "api_gateway": {
-                "usage_plan": {"api_stages": [{"api_id": "a1b2c3", "stage": "prod"}, {"api_id": "a1b2c3", "stage": "prod"}]}
+            "issuer": {
+                "aws_api_gateway": {
+                    "usage_plan": {"api_stages": [{"api_id": "a1b2c3", "stage": "prod"}, {"api_id": "a1b2c3", "stage": "prod"}]}
+                }
             }
         },
-        "api_gateway.usage_plan.api_stages[1]",
+        "issuer.aws_api_gateway.usage_plan.api_stages[1]",
     ),
     # Every other field a Pulumi Output may hold, so each has a deploy-time twin refused for its own value.
     ("description over 2048", AWS_SM, {"description": "d" * 2049}, "description"),
@@ -425,24 +446,29 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         "encryption.replica_key_ids.europe-west1",
     ),
     ("gcp: project id with a space", GCP, {"gcp": {"project": "my project"}}, "gcp.project"),
-    ("apigw: customer id over 1024", API_GATEWAY, {"api_gateway": {"customer_id": "c" * 1025}}, "api_gateway.customer_id"),
+    (
+        "apigw: customer id over 1024",
+        API_GATEWAY,
+        {"issuer": {"aws_api_gateway": {"customer_id": "c" * 1025}}},
+        "issuer.aws_api_gateway.customer_id",
+    ),
     (
         "apigw: usage plan id with a hyphen",
         API_GATEWAY,
-        {"api_gateway": {"usage_plan": None, "usage_plan_id": "plan-1"}},
-        "api_gateway.usage_plan_id",
+        {"issuer": {"aws_api_gateway": {"usage_plan": None, "usage_plan_id": "plan-1"}}},
+        "issuer.aws_api_gateway.usage_plan_id",
     ),
     (
         "apigw: api id with an underscore",
         API_GATEWAY,
-        {"api_gateway": {"usage_plan": {"api_stages": [{"api_id": "api_1", "stage": "prod"}]}}},
-        "api_gateway.usage_plan.api_stages[0].api_id",
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": [{"api_id": "api_1", "stage": "prod"}]}}}},
+        "issuer.aws_api_gateway.usage_plan.api_stages[0].api_id",
     ),
     (
         "apigw: stage with a space",
         API_GATEWAY,
-        {"api_gateway": {"usage_plan": {"api_stages": [{"api_id": "a1b2c3", "stage": "prod stage"}]}}},
-        "api_gateway.usage_plan.api_stages[0].stage",
+        {"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": [{"api_id": "a1b2c3", "stage": "prod stage"}]}}}},
+        "issuer.aws_api_gateway.usage_plan.api_stages[0].stage",
     ),
     (
         "apigw issuer: usage plan id with a hyphen",
@@ -598,6 +624,14 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
 ]
 
 
+def _base(backend: str) -> dict[str, Any]:
+    """Args ``backend`` accepts: for API Gateway, ``issuer.aws_api_gateway`` (the key brought as its ``value``) with
+    a copy in Secrets Manager."""
+    if backend == API_GATEWAY:
+        return merge(args_for(API_GATEWAY), PLAN)
+    return merge({"backend": backend, "value": CANARY}, BASE[backend])
+
+
 def test_the_corpus_is_large_and_covers_every_backend() -> None:
     assert len(CASES) >= 60
     assert {backend for _, backend, _, _ in CASES} == {AWS_SM, API_GATEWAY, AZURE, GCP}
@@ -606,8 +640,7 @@ def test_the_corpus_is_large_and_covers_every_backend() -> None:
 
 @pytest.mark.parametrize(("name", "backend", "override", "field"), CASES, ids=[c[0] for c in CASES])
 def test_bad_input_is_refused(engine: MockEngine, name: str, backend: str, override: dict[str, Any], field: str) -> None:
-    base = merge(BASE[backend], PLAN if backend == API_GATEWAY else {})
-    args = merge({"backend": backend, "value": CANARY}, base, override)
+    args = merge(_base(backend), override)
     with pytest.raises(SecureApiKeyError) as refused:
         engine.run(lambda: SecureApiKey("bad", args))  # type: ignore[arg-type]
     message = str(refused.value)
@@ -732,8 +765,7 @@ def test_every_field_an_output_may_hold_has_a_twin_refused_for_its_own_value() -
 def test_the_same_input_as_an_output_gets_the_same_refusal_at_deploy(
     name: str, backend: str, override: dict[str, Any], field: str, leaf: str
 ) -> None:
-    base = merge(BASE[backend], PLAN if backend == API_GATEWAY else {})
-    args = merge({"backend": backend, "value": CANARY}, base, override)
+    args = merge(_base(backend), override)
     with mock_pulumi() as known_engine, pytest.raises(SecureApiKeyError) as known:
         known_engine.run(lambda: SecureApiKey("bad", args))  # type: ignore[arg-type]
     with mock_pulumi() as engine, pytest.raises((SecureApiKeyError, DeployTimeError)) as at_deploy:

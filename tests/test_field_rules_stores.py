@@ -89,7 +89,7 @@ def test_a_description_known_at_deploy_is_kept_where_the_store_keeps_it(
 
 def test_distinct_stages_known_at_deploy_reach_the_usage_plan() -> None:
     stages = [{"api_id": Out("a1b2c3"), "stage": "prod"}, {"api_id": "a1b2c3", "stage": Out("dev")}]
-    engine = deployed({"backend": "aws-api-gateway", "api_gateway": {"usage_plan": {"api_stages": stages}}})
+    engine = deployed({"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": stages}}}})
     plan = engine.one("aws:apigateway/usagePlan:UsagePlan")
     assert plan.plain("apiStages") == [{"apiId": "a1b2c3", "stage": "prod"}, {"apiId": "a1b2c3", "stage": "dev"}]
 
@@ -102,11 +102,9 @@ def test_a_stage_repeated_at_deploy_is_refused_at_its_own_position() -> None:
     ]
     with mock_pulumi() as engine, pytest.raises(DeployTimeError) as refused:
         engine.run(
-            lambda: SecureApiKey(
-                "k", with_outputs({"backend": "aws-api-gateway", "api_gateway": {"usage_plan": {"api_stages": stages}}})
-            )
+            lambda: SecureApiKey("k", with_outputs({"issuer": {"aws_api_gateway": {"usage_plan": {"api_stages": stages}}}}))
         )
-    assert refused.value.field == "api_gateway.usage_plan.api_stages[2]"
+    assert refused.value.field == "issuer.aws_api_gateway.usage_plan.api_stages[2]"
     assert "repeats stage 'prod' of API 'a1b2c3'" in str(refused.value)
     assert engine.find("aws:apigateway/usagePlan:UsagePlan") == []
 

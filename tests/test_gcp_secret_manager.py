@@ -520,7 +520,11 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
         r"use gcp\.version_destroy_ttl",
     ),
     ("aws block", {"aws": {"force_overwrite_replica_secret": True}}, r"args\.aws: only applies to backend aws-secrets-manager"),
-    ("api gateway block", {"api_gateway": {"enabled": True}}, r"args\.api_gateway: only applies to backend aws-api-gateway"),
+    (
+        "the earlier api gateway block",
+        {"api_gateway": {"enabled": True}},
+        r"args\.api_gateway: is not an option.*allowed: issuer\.aws_api_gateway, here: issuer=\{'aws_api_gateway'",
+    ),
     ("azure block", {"azure": {"content_type": "text/plain"}}, r"args\.azure: only applies to backend azure-key-vault"),
     ("bad name chars", {"name": "gemini.key"}, r"args\.name: .*1-255 characters of A-Za-z0-9_-"),
     ("name too long", {"name": "a" * 256}, r"args\.name: has 256 characters"),

@@ -20,10 +20,11 @@ CLOUD_SDK_ROOTS = ("pulumi_aws", "pulumi_azure_native", "pulumi_gcp", "boto3", "
 CLOUD_SDK_PACKAGES = ("google.cloud",)  # google.protobuf comes with pulumi itself; google.cloud must not load
 PUBLIC_MODULES = ("ai_keys", "ai_keys.runtime", "ai_keys.provider", "ai_keys.rules", "ai_keys.stores", "ai_keys.testing")
 
-# backend -> (minimal valid args beyond backend/value, the SDK module it needs, the pip extra that installs it)
+# store -> (minimal valid args beyond backend/value, the SDK module it needs, the pip extra that installs it)
 BACKENDS: dict[str, tuple[dict[str, Any], str, str]] = {
     "aws-secrets-manager": ({}, "pulumi_aws", "aws"),
-    "aws-api-gateway": ({"api_gateway": {"usage_plan_id": "abc123"}}, "pulumi_aws", "aws"),
+    # The API Gateway store, reached through issuer.aws_api_gateway (its args replace backend and value).
+    "aws-api-gateway": ({"issuer": {"aws_api_gateway": {"usage_plan_id": "abc123", "value": "A" * 30}}}, "pulumi_aws", "aws"),
     "azure-key-vault": ({"azure": {"resource_group_name": "rg-ai", "vault_name": "kv-ai"}}, "pulumi_azure_native", "azure"),
     "gcp-secret-manager": ({}, "pulumi_gcp", "gcp"),
 }
@@ -85,11 +86,11 @@ def test_a_backend_without_its_sdk_is_refused_naming_the_extra(
     extra_args, sdk, extra = BACKENDS[backend]
     # None in sys.modules is how Python marks a module as unimportable: find_spec returns None, import fails.
     monkeypatch.setitem(sys.modules, sdk, None)
-    args = {"backend": backend, "value": CANARY if backend != "aws-api-gateway" else "A" * 30, **extra_args}
+    args = extra_args if "issuer" in extra_args else {"backend": backend, "value": CANARY, **extra_args}
     with pytest.raises(BackendNotInstalledError, match=rf"pip install 'ai-keys\[{extra}\]'") as caught:
         engine.run(lambda: SecureApiKey("openai", args))  # type: ignore[arg-type]
     assert caught.value.extra == extra
-    assert caught.value.backend == backend
+    assert caught.value.backend == (backend if "issuer" not in extra_args else "issuer aws_api_gateway")
     assert caught.value.name == sdk
     assert sdk in str(caught.value)
     assert CANARY not in str(caught.value)

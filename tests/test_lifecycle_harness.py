@@ -13,7 +13,7 @@ from ai_keys.testing import plan_destroy, plan_update
 from ai_keys.testing.replacements import REPLACEMENTS, forces_replacement
 
 from .conftest import CANARY
-from .scenarios import BACKENDS, BASE, OPTIONS
+from .scenarios import BACKENDS, OPTIONS, args_for
 
 
 def secret_and_version(
@@ -151,10 +151,8 @@ WORKSPACE = (
 
 
 def _full_configuration(backend: str) -> dict[str, Any]:
-    args: dict[str, Any] = {"backend": backend, "value": CANARY, **BASE[backend]}
-    for option in OPTIONS.values():
-        args.update(option.get(backend, {}))
-    return args
+    """Every option ``backend`` supports (an API Gateway key as ``issuer.aws_api_gateway``, with its copy)."""
+    return args_for(backend, *(name for name, per_mode in OPTIONS.items() if backend in per_mode), value=CANARY)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

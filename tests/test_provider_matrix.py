@@ -96,9 +96,28 @@ def test_uniform_outputs_resolve(engine: MockEngine, mode: str, option: str) -> 
 
 
 def test_api_gateway_default_mode_is_in_the_matrix() -> None:
-    assert "store_in_secrets_manager" not in BASE[API_GATEWAY_ONLY]["api_gateway"]
-    assert BASE[API_GATEWAY]["api_gateway"]["store_in_secrets_manager"] is True
+    assert "backend" not in BASE[API_GATEWAY_ONLY]
+    assert "aws_api_gateway" in BASE[API_GATEWAY_ONLY]["issuer"]
+    assert BASE[API_GATEWAY]["backend"] == AWS_SM
+    assert "aws_api_gateway" in BASE[API_GATEWAY]["issuer"]
     assert {mode for mode, _ in SCENARIOS} == {*BACKENDS, API_GATEWAY_ONLY}
+    for mode in (API_GATEWAY, API_GATEWAY_ONLY):
+        args = args_for(mode)
+        assert "api_gateway" not in args
+        assert args.get("backend") in (None, AWS_SM)
+        assert "value" not in args
+        assert args["issuer"]["aws_api_gateway"]["value"] == CANARY
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_earlier_api_gateway_block_is_refused_on_every_mode(engine: MockEngine, mode: str) -> None:
+    with pytest.raises(SecureApiKeyError) as refused:
+        build(engine, merge(args_for(mode), {"api_gateway": {"enabled": True}}))
+    assert refused.value.field == "api_gateway"
+    assert "issuer={'aws_api_gateway': {" in refused.value.allowed
+    assert "'enabled': True" in refused.value.allowed
+    assert CANARY not in str(refused.value)
+    assert engine.resources == []
 
 
 REFUSALS = [(mode, case) for mode, cases in REFUSED.items() for case in cases]
@@ -119,9 +138,9 @@ def test_each_refusal_is_a_clear_error(engine: MockEngine, mode: str, case: str)
     assert CANARY not in message
     assert engine.resources == []
     if mode == API_GATEWAY_ONLY:
-        # Saying store_in_secrets_manager: false outright is refused alike.
+        # Saying backend: None outright (what other languages send for "unset") is refused alike.
         with pytest.raises(SecureApiKeyError) as explicit:
-            build_spec(merge(args, {"api_gateway": {"store_in_secrets_manager": False}}))
+            build_spec(merge(args, {"backend": None}))
         assert str(explicit.value) == message
 
 
@@ -142,8 +161,8 @@ def test_each_refused_field_is_accepted_where_it_belongs(field: str) -> None:
 
 def test_the_refusal_table_covers_every_mode() -> None:
     assert {mode for mode, _ in REFUSALS} == set(MODES)
-    assert len(REFUSALS) >= 45
-    blocks = {"aws": AWS_SM, "api_gateway": API_GATEWAY, "azure": AZURE, "gcp": GCP}
+    assert len(REFUSALS) >= 44
+    blocks = {"aws": AWS_SM, "azure": AZURE, "gcp": GCP}
     for block, owner in blocks.items():
         for mode in MODES:
             foreign = backend_of(mode) != owner and not (block == "aws" and mode == API_GATEWAY)

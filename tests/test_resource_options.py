@@ -31,10 +31,10 @@ FULL: dict[str, tuple[dict[str, Any], str, Callable[[], pulumi.ProviderResource]
     ),
     "aws-api-gateway": (
         {
-            "value": "clientKey0123456789abcdefXYZ",
+            "backend": "aws-secrets-manager",  # the copy of the API Gateway key
             "readers": [ROLE_ARN],
             "encryption": {"create_key": True},
-            "api_gateway": {"store_in_secrets_manager": True, "usage_plan": {"api_stages": STAGES}},
+            "issuer": {"aws_api_gateway": {"value": "clientKey0123456789abcdefXYZ", "usage_plan": {"api_stages": STAGES}}},
         },
         "aws",
         lambda: aws.Provider("other", region="eu-central-1"),
@@ -68,13 +68,19 @@ def children(engine: MockEngine) -> list[RegisteredResource]:
     return kids
 
 
+def full_args(backend: str) -> dict[str, Any]:
+    """``FULL[backend]``'s args; an API Gateway key (``issuer.aws_api_gateway``) brings its value in the issuer block."""
+    extra = FULL[backend][0]
+    return {"backend": backend, **({} if "issuer" in extra else {"value": CANARY}), **extra}
+
+
 @pytest.mark.parametrize("backend", FULL)
 def test_providers_reach_every_child(engine: MockEngine, backend: str) -> None:
-    extra, package, make_provider = FULL[backend]
+    _, package, make_provider = FULL[backend]
 
     def program() -> None:
         provider = make_provider()
-        args = {"backend": backend, "value": CANARY, **extra}
+        args = full_args(backend)
         SecureApiKey("key", args, pulumi.ResourceOptions(providers={package: provider}))  # type: ignore[arg-type]
 
     engine.run(program)
@@ -88,8 +94,7 @@ def test_providers_reach_every_child(engine: MockEngine, backend: str) -> None:
 
 @pytest.mark.parametrize("backend", FULL)
 def test_protect_and_retain_on_delete_reach_every_child(engine: MockEngine, backend: str) -> None:
-    extra, _, _ = FULL[backend]
-    args = {"backend": backend, "value": CANARY, **extra}
+    args = full_args(backend)
     engine.run(lambda: SecureApiKey("key", args, pulumi.ResourceOptions(protect=True, retain_on_delete=True)))  # type: ignore[arg-type]
     for child in children(engine):
         assert child.protect is True, child.name

@@ -143,7 +143,11 @@ def test_the_program_survives_a_life_on_the_simulated_cloud(name: str) -> None:
         if stack != "dev":
             # Each stack has its own config, hence its own key: an API Gateway key's value is unique in the account.
             config = {k: OTHER_VALUE if v == CANARY else v for k, v in config.items()}
-            overrides = {**overrides, "value": OTHER_VALUE} if "value" in case.program.__defaults__[0] else overrides  # type: ignore[index]
+            base = case.program.__defaults__[0]  # type: ignore[index]
+            if "value" in base:
+                overrides = {**overrides, "value": OTHER_VALUE}
+            elif "value" in base.get("issuer", {}).get("aws_api_gateway", {}):  # a key brought to API Gateway
+                overrides = merge(overrides, {"issuer": {"aws_api_gateway": {"value": OTHER_VALUE}}})
         plan = scenario.deploy(
             case.program({} if example else overrides), stack=stack, config=config, secret_keys=case.secret_keys
         )

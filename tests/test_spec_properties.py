@@ -50,9 +50,9 @@ BLOCK_FIELDS = {
     "rotation": ROTATION_FIELDS,
     "encryption": ENCRYPTION_FIELDS,
     "aws": ("force_overwrite_replica_secret",),
-    "api_gateway": aws_api_gateway.BLOCK_FIELDS,
     "azure": azure_key_vault.BLOCK_FIELDS,
     "gcp": gcp_secret_manager.GCP_FIELDS,
+    "api_gateway": (*aws_api_gateway.BLOCK_FIELDS, "store_in_secrets_manager"),  # the earlier spelling, refused
 }
 ISSUER_FIELDS = {
     "gemini": gemini.FIELDS,
@@ -72,8 +72,10 @@ def issuer_blocks(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def user_args(draw: st.DrawFn) -> dict[str, Any]:
-    args: dict[str, Any] = {"backend": draw(st.one_of(st.sampled_from([b.value for b in Backend]), values))}
-    for field in draw(st.lists(st.sampled_from(TOP_LEVEL_FIELDS), unique=True, max_size=6)):
+    # The earlier API Gateway spelling too: its refusal shows whatever block it was given in the issuer spelling.
+    backends = [*(b.value for b in Backend), "aws-api-gateway"]
+    args: dict[str, Any] = {"backend": draw(st.one_of(st.sampled_from(backends), values))}
+    for field in draw(st.lists(st.sampled_from([*TOP_LEVEL_FIELDS, "api_gateway"]), unique=True, max_size=6)):
         if field in BLOCK_FIELDS:
             keys = draw(st.lists(st.sampled_from(BLOCK_FIELDS[field]), unique=True, max_size=4))
             args[field] = draw(st.one_of(values, st.fixed_dictionaries(dict.fromkeys(keys, values))))

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from ai_keys import issuers, stores
-from ai_keys.args import Backend
 from ai_keys.rules import StoreRules
+from ai_keys.rules.common import StoreName
 from ai_keys.stores import STORES, StoreModule, store_module
 from ai_keys.testing import mock_clouds
 
@@ -50,7 +50,7 @@ def test_the_protocol_asks_for_the_rules_the_resources_and_the_mock_tables() -> 
 
 
 def _registry_entries() -> list[tuple[str, str]]:
-    """``(Backend member, package)`` of each line of the ``STORES`` literal, read from the source."""
+    """``(StoreName member, package)`` of each line of the ``STORES`` literal, read from the source."""
     tree = ast.parse((STORES_DIR / "__init__.py").read_text())
     (literal,) = [
         node.value
@@ -60,7 +60,7 @@ def _registry_entries() -> list[tuple[str, str]]:
     assert isinstance(literal, ast.Dict)
     entries = []
     for key, value in zip(literal.keys, literal.values, strict=True):
-        assert isinstance(key, ast.Attribute), ast.unparse(literal)  # Backend.MEMBER
+        assert isinstance(key, ast.Attribute), ast.unparse(literal)  # StoreName.MEMBER
         assert isinstance(value, ast.Constant), ast.unparse(literal)  # "package"
         entries.append((key.attr, value.value))
     return entries
@@ -68,8 +68,9 @@ def _registry_entries() -> list[tuple[str, str]]:
 
 def test_every_backend_has_exactly_one_registry_line() -> None:
     members = [member for member, _ in _registry_entries()]
-    assert sorted(members) == sorted(backend.name for backend in Backend)  # each once: a repeated key would collapse
-    assert set(STORES) == set(Backend)
+    # Every store: each backend users name, and the API Gateway store behind issuer.aws_api_gateway.
+    assert sorted(members) == sorted(store.name for store in StoreName)  # each once: a repeated key would collapse
+    assert set(STORES) == set(StoreName)
 
 
 def test_every_store_package_is_registered_and_every_registered_package_exists() -> None:
@@ -78,8 +79,8 @@ def test_every_store_package_is_registered_and_every_registered_package_exists()
     assert len(set(STORES.values())) == len(STORES)  # one package per backend
 
 
-@pytest.mark.parametrize("backend", list(Backend), ids=lambda backend: backend.value)
-def test_every_store_provides_what_the_protocol_asks(backend: Backend) -> None:
+@pytest.mark.parametrize("backend", list(StoreName), ids=lambda backend: backend.value)
+def test_every_store_provides_what_the_protocol_asks(backend: StoreName) -> None:
     module = store_module(backend)
     for name, declared in PROTOCOL.items():
         assert hasattr(module, name), f"{module.__name__} has no {name}"
@@ -96,16 +97,16 @@ def test_every_store_provides_what_the_protocol_asks(backend: Backend) -> None:
     assert isinstance(module.MOCK_CALLS, Mapping)
 
 
-@pytest.mark.parametrize("backend", list(Backend), ids=lambda backend: backend.value)
-def test_the_store_names_its_extra_and_sdk_as_the_other_checks_do(backend: Backend) -> None:
+@pytest.mark.parametrize("backend", list(StoreName), ids=lambda backend: backend.value)
+def test_the_store_names_its_extra_and_sdk_as_the_other_checks_do(backend: StoreName) -> None:
     _, sdk, extra = BACKENDS[backend.value]
     module = store_module(backend)
     assert sdk == module.SDK
     assert extra == module.EXTRA
 
 
-@pytest.mark.parametrize("backend", list(Backend), ids=lambda backend: backend.value)
-def test_a_store_mocks_only_its_own_cloud_s_types(backend: Backend) -> None:
+@pytest.mark.parametrize("backend", list(StoreName), ids=lambda backend: backend.value)
+def test_a_store_mocks_only_its_own_cloud_s_types(backend: StoreName) -> None:
     module = store_module(backend)
     assert all(type_.startswith(CLOUD_PREFIX[module.SDK]) for type_ in module.MOCK_OUTPUTS)
 
@@ -126,11 +127,12 @@ def test_each_mocked_type_has_one_owner_and_the_mock_engine_uses_it() -> None:
             assert mock_clouds._STORE_OUTPUTS[type_] is filler
 
 
-@pytest.mark.parametrize("backend", list(Backend), ids=lambda backend: backend.value)
-def test_a_store_s_entry_and_its_rules_load_no_cloud_sdk(backend: Backend) -> None:
+@pytest.mark.parametrize("backend", list(StoreName), ids=lambda backend: backend.value)
+def test_a_store_s_entry_and_its_rules_load_no_cloud_sdk(backend: StoreName) -> None:
     """The entry, its rules and its mock table load no cloud SDK (nor the mock engine): only creating resources does."""
     extra_args, _, _ = BACKENDS[backend.value]
-    args = {"backend": backend.value, "value": "A" * 30, **extra_args}
+    # The API Gateway store's args are issuer.aws_api_gateway (its value brought there), with no backend.
+    args = extra_args if "issuer" in extra_args else {"backend": backend.value, "value": "A" * 30, **extra_args}
     loaded = json.loads(
         run_python(
             f"""
@@ -196,5 +198,5 @@ def test_rules_import_no_store_or_issuer_module(path: Path) -> None:
 
 def test_build_spec_names_no_store_and_no_issuer() -> None:
     source = (RULES_DIR / "__init__.py").read_text()
-    names = {*STORES.values(), *(b.value for b in Backend), *(b.name for b in Backend), *issuers.ISSUERS}
+    names = {*STORES.values(), *(b.value for b in StoreName), *(b.name for b in StoreName), *issuers.ISSUERS}
     assert sorted(name for name in names if name in source) == []

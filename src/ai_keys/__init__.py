@@ -12,7 +12,6 @@ from .errors import AiKeysError, BackendNotInstalledError, SecureApiKeyError
 
 if TYPE_CHECKING:
     from .args import (
-        ApiGatewayArgs,
         ApiStageArgs,
         AwsArgs,
         AzureArgs,
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AiKeysError",
-    "ApiGatewayArgs",
     "ApiStageArgs",
     "AwsArgs",
     "AzureArgs",

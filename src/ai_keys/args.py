@@ -18,7 +18,6 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     from typing_extensions import NotRequired, TypedDict
 
 __all__ = [
-    "ApiGatewayArgs",
     "ApiStageArgs",
     "AwsArgs",
     "AzureArgs",
@@ -37,12 +36,11 @@ __all__ = [
 
 
 class Backend(str, Enum):
-    """Where the key is stored."""
+    """Where the key is stored. An AWS API Gateway key (for a client of your own AI service) is written
+    `issuer.aws_api_gateway`, with no `backend` or with `aws-secrets-manager` for a stored copy."""
 
     AWS_SECRETS_MANAGER = "aws-secrets-manager"
     """An AWS Secrets Manager secret (third-party AI keys your app calls with)."""
-    AWS_API_GATEWAY = "aws-api-gateway"
-    """An AWS API Gateway API key with a usage plan (keys your AI service issues to its clients)."""
     AZURE_KEY_VAULT = "azure-key-vault"
     """An Azure Key Vault secret."""
     GCP_SECRET_MANAGER = "gcp-secret-manager"
@@ -154,22 +152,6 @@ class UsagePlanArgs(TypedDict):
     """API stages the plan (and so the key) gives access to."""
 
 
-class ApiGatewayArgs(TypedDict):
-    """Options only the `aws-api-gateway` backend has."""
-
-    enabled: NotRequired[bool]
-    """Whether the key may be used (default true)."""
-    customer_id: NotRequired[pulumi.Input[str]]
-    """AWS Marketplace customer identifier for SaaS integrations."""
-    usage_plan_id: NotRequired[pulumi.Input[str]]
-    """Attach the key to this existing usage plan instead of creating one."""
-    usage_plan: NotRequired[UsagePlanArgs]
-    """Create a usage plan for this key (throttle, quota, API stages)."""
-    store_in_secrets_manager: NotRequired[bool]
-    """Also store the key's value in a Secrets Manager secret so the client's app reads it with
-    `secret_ref`; `readers`, `encryption`, `rotation` and `replica_regions` then apply to it."""
-
-
 class ApiGatewayIssuerArgs(TypedDict):
     """An API Gateway key for one client of your AI service, in a usage plan; kept in API Gateway alone, or also in
     `aws-secrets-manager` when that is the `backend`."""
@@ -182,6 +164,9 @@ class ApiGatewayIssuerArgs(TypedDict):
     """Attach the key to this existing usage plan instead of creating one."""
     usage_plan: NotRequired[UsagePlanArgs]
     """Create a usage plan for this key (throttle, quota, API stages)."""
+    value: NotRequired[pulumi.Input[str]]
+    """A key value you bring (20-128 letters and digits) instead of one AWS generates, e.g. to move an existing
+    client's key. Always handled as a Pulumi secret: use `config.require_secret(...)`."""
 
 
 class AzureNetworkArgs(TypedDict):
@@ -347,15 +332,16 @@ class SecureApiKeyArgs(TypedDict):
     """Arguments of a SecureApiKey: one set for every backend."""
 
     backend: NotRequired[Backend]
-    """Where to store the key: `aws-secrets-manager`, `azure-key-vault` or `gcp-secret-manager` (or
-    `aws-api-gateway`, the earlier spelling of `issuer.aws_api_gateway`). Required unless `issuer.aws_api_gateway`
-    keeps the key in API Gateway alone."""
+    """Where to store the key: `aws-secrets-manager`, `azure-key-vault` or `gcp-secret-manager`. Required unless
+    `issuer.aws_api_gateway` keeps the key in API Gateway alone (`aws-api-gateway` is refused: write
+    `issuer.aws_api_gateway` instead)."""
     value: NotRequired[pulumi.Input[str]]
-    """The key. Always handled as a Pulumi secret. Required unless `issuer` makes it, or on `aws-api-gateway`,
-    where AWS generates one when omitted. Use `config.require_secret(...)`."""
+    """The key. Always handled as a Pulumi secret. Required unless `issuer` makes it (an API Gateway key you
+    bring goes in `issuer.aws_api_gateway.value`). Use `config.require_secret(...)`."""
     issuer: NotRequired[IssuerArgs]
-    """A service that makes the key (Gemini, Bedrock, Azure AI Services), instead of a `value` you give. The
-    key is then kept in `backend`, whichever cloud that is."""
+    """A service that makes the key (Gemini, Bedrock, Azure AI Services, API Gateway), instead of a `value` you
+    give. The key is then kept in `backend`, whichever cloud that is (`issuer.aws_api_gateway` may also stand alone,
+    the key then kept in API Gateway only)."""
     description: NotRequired[pulumi.Input[str]]
     """What the key is for."""
     name: NotRequired[str]
@@ -385,8 +371,6 @@ class SecureApiKeyArgs(TypedDict):
     """AWS: days a deleted secret can be restored (0 or 7-30; default 30, or 0 without deletion protection)."""
     aws: NotRequired[AwsArgs]
     """Options only AWS Secrets Manager has."""
-    api_gateway: NotRequired[ApiGatewayArgs]
-    """Options of the `aws-api-gateway` backend."""
     azure: NotRequired[AzureArgs]
     """Options of the `azure-key-vault` backend."""
     gcp: NotRequired[GcpArgs]

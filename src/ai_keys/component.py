@@ -87,7 +87,8 @@ class SecureApiKey(pulumi.ComponentResource):
     Bad input is refused before any resource is registered."""
 
     backend: pulumi.Output[str]
-    """The backend that stores the key."""
+    """The store that keeps the key: the `backend` given, or `aws-api-gateway` for an `issuer.aws_api_gateway` key
+    (with or without its copy in Secrets Manager)."""
     secret_id: pulumi.Output[str]
     """The store's id of the key: secret ARN (AWS), secret resource id (Azure), ``projects/P/secrets/S``
     (GCP), or the API key id (API Gateway)."""
@@ -102,9 +103,9 @@ class SecureApiKey(pulumi.ComponentResource):
     kms_key_id: pulumi.Output[Optional[str]]
     """ARN or id of the customer-managed key encrypting the secret, when one is used."""
     api_key_id: pulumi.Output[Optional[str]]
-    """API Gateway key id (``aws-api-gateway`` only)."""
+    """API Gateway key id (``issuer.aws_api_gateway`` only)."""
     usage_plan_id: pulumi.Output[Optional[str]]
-    """API Gateway usage plan id the key belongs to (``aws-api-gateway`` only)."""
+    """API Gateway usage plan id the key belongs to (``issuer.aws_api_gateway`` only)."""
     issued_key_id: pulumi.Output[Optional[str]]
     """Which key the issuer made, never its value: the Gemini API key's resource name, the Bedrock credential's
     alias, or the Azure AI Services account id with `#key1` or `#key2`. None without an issuer."""

@@ -21,7 +21,7 @@ class SecureApiKeyError(AiKeysError, ValueError):
     """
 
     field: str
-    """Dotted path of the arg that was refused, e.g. ``"api_gateway.quota.period"``."""
+    """Dotted path of the arg that was refused, e.g. ``"issuer.aws_api_gateway.usage_plan.quota.period"``."""
 
     allowed: str
     """What the field accepts, in words."""

@@ -35,6 +35,7 @@ SECRET_PROPERTIES: tuple[tuple[str, str, str], ...] = (
     ("resources", "ai-keys:index:SecureApiKey", "inputProperties.value"),
     ("resources", "ai-keys:index:SecureApiKey", "properties.value"),
     ("types", "ai-keys:index:RotationArgs", "properties.azureWebhookUrl"),
+    ("types", "ai-keys:index:ApiGatewayIssuerArgs", "properties.value"),
 )
 """Properties the served schema marks ``"secret": true``: (section, token, property path)."""
 

@@ -226,5 +226,5 @@ def test_an_api_gateway_key_id_gets_the_specific_message(key_id: str) -> None:
         parse_secret_ref(key_id)
     message = str(info.value)
     assert "API Gateway API key id" in message
-    assert "store_in_secrets_manager" in message
+    assert "backend: aws-secrets-manager with issuer.aws_api_gateway" in message
     assert key_id not in message

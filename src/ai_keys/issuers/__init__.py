@@ -81,6 +81,9 @@ ISSUERS: dict[str, str] = {
 }
 """Issuer name (the key of the ``issuer`` block) -> module in this package."""
 
+EARLIER_SPELLINGS: tuple[str, ...] = ("aws_api_gateway",)
+"""Issuers whose module refuses an earlier spelling of its args (``refuse_earlier_spelling``), before any other rule."""
+
 
 def _module(name: str) -> IssuerModule:
     module: IssuerModule = importlib.import_module(f"{__name__}.{ISSUERS[name]}")
@@ -111,7 +114,10 @@ def as_store_args(
     args: Mapping[str, Any],
 ) -> tuple[Mapping[str, Any], Optional[StoreValidate]]:
     """When the ``issuer`` block names nothing but an issuer that stands for a store (:class:`StandsForAStore`):
-    ``args`` in that store's spelling, and its rules as the user spelled them. Otherwise ``args`` and None."""
+    ``args`` in that store's spelling, and its rules as the user spelled them. Otherwise ``args`` and None. An
+    earlier spelling of an issuer's args is refused first, whatever the ``issuer`` block says."""
+    for name in EARLIER_SPELLINGS:
+        _module(name).refuse_earlier_spelling(args)  # type: ignore[attr-defined]
     block = args.get("issuer")
     if not isinstance(block, Mapping) or len(block) != 1:
         return args, None

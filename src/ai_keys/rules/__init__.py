@@ -122,7 +122,7 @@ def _issuer(common: CommonSpec, args: Mapping[str, Any], store: StoreRules) -> O
 
         raise SecureApiKeyError(
             "issuer",
-            f"does not apply to backend {common.backend.value}, which issues its own keys",
+            f"does not apply to {common.backend.spoken}, which issues its own keys",
             f"a store for the issued key: {_one_of(stores_for_issued_keys())}",
         )
     if common.rotation is not None:

@@ -7,6 +7,7 @@ given with another store.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from types import MappingProxyType
 from typing import Any, Optional
 
@@ -17,6 +18,23 @@ from ..errors import SecureApiKeyError
 from ..key_patterns import find_keys
 from . import _checks as check
 from .deploy_time import at_deploy, declared
+
+
+class StoreName(str, Enum):
+    """Every store, by the name the store registry knows it by: the ``backend`` values users may write
+    (:class:`~ai_keys.Backend`), and the API Gateway store, reached only through ``issuer.aws_api_gateway``
+    (whose translation gives this member itself, never a string a user could write)."""
+
+    AWS_SECRETS_MANAGER = Backend.AWS_SECRETS_MANAGER.value
+    AWS_API_GATEWAY = "aws-api-gateway"
+    AZURE_KEY_VAULT = Backend.AZURE_KEY_VAULT.value
+    GCP_SECRET_MANAGER = Backend.GCP_SECRET_MANAGER.value
+
+    @property
+    def spoken(self) -> str:
+        """How refusals name the store, as users write it: ``backend <name>``, or ``issuer.aws_api_gateway``."""
+        return "issuer.aws_api_gateway" if self is StoreName.AWS_API_GATEWAY else f"backend {self.value}"
+
 
 TOP_LEVEL_FIELDS = (
     "backend",
@@ -33,15 +51,18 @@ TOP_LEVEL_FIELDS = (
     "deletion_protection",
     "recovery_window_days",
     "aws",
-    "api_gateway",
     "azure",
     "gcp",
 )
+"""The fields users may write at the top level of the args."""
+TRANSLATED_FIELDS = ("api_gateway",)
+"""Top-level fields only a translation writes (``issuer.aws_api_gateway``'s, for the API Gateway store's rules), never
+the user: a user's ``api_gateway`` is refused before these rules run, pointing to ``issuer.aws_api_gateway``."""
 BACKEND_BLOCKS = {
-    "aws": Backend.AWS_SECRETS_MANAGER,
-    "api_gateway": Backend.AWS_API_GATEWAY,
-    "azure": Backend.AZURE_KEY_VAULT,
-    "gcp": Backend.GCP_SECRET_MANAGER,
+    "aws": StoreName.AWS_SECRETS_MANAGER,
+    "api_gateway": StoreName.AWS_API_GATEWAY,  # internal: the translation of issuer.aws_api_gateway
+    "azure": StoreName.AZURE_KEY_VAULT,
+    "gcp": StoreName.GCP_SECRET_MANAGER,
 }
 ROTATION_FIELDS = (
     "every_days",
@@ -94,7 +115,7 @@ class EncryptionSpec:
 class CommonSpec:
     """The backend-neutral fields, shape-checked but not yet judged by a backend's rules."""
 
-    backend: Backend
+    backend: StoreName
     value: Optional[Any] = field(repr=False)  # never shown, even in a debugger's repr
     description: Optional[Any]
     name: Optional[str]
@@ -140,12 +161,16 @@ class CommonSpec:
         return reader if isinstance(reader, str) else None
 
 
-def parse_backend(value: Any) -> Backend:
-    if isinstance(value, Backend):
+def parse_backend(value: Any) -> StoreName:
+    """The store ``backend`` names: one of :class:`~ai_keys.Backend`, or the API Gateway store when the
+    ``issuer.aws_api_gateway`` translation gives it (as a :class:`StoreName`, which no user spelling is)."""
+    if isinstance(value, StoreName):
         return value
+    if isinstance(value, Backend):
+        return StoreName(value.value)
     if isinstance(value, str):
         try:
-            return Backend(value)
+            return StoreName(Backend(value).value)
         except ValueError:
             pass
     names = [b.value for b in Backend]
@@ -153,26 +178,29 @@ def parse_backend(value: Any) -> Backend:
     raise SecureApiKeyError("backend", f"is not a known backend (got {check.shown(value)}){hint}", ", ".join(names))
 
 
-def _value(raw: Any) -> Any:
-    # The value itself is never shown: only its type or size.
+def parse_value(raw: Any, field_name: str = "value") -> Any:
+    """A key value's shape (``field_name`` is where the user wrote it). The value itself is never shown: only its
+    type or size."""
     if raw is None:
         return None
     if isinstance(raw, bytes):
-        raise SecureApiKeyError("value", "must be text, not bytes", "a string or a Pulumi secret Output")
+        raise SecureApiKeyError(field_name, "must be text, not bytes", "a string or a Pulumi secret Output")
     if isinstance(raw, str):
         if raw == "" or raw.strip() == "":
-            raise SecureApiKeyError("value", "is empty", "a non-empty string or a Pulumi secret Output")
-        utf8_size(raw, "value")
-        _warn_if_vendor_key(raw)
+            raise SecureApiKeyError(field_name, "is empty", "a non-empty string or a Pulumi secret Output")
+        utf8_size(raw, field_name)
+        _warn_if_vendor_key(raw, field_name)
         return raw
     if check.is_input(raw):
         return raw
     raise SecureApiKeyError(
-        "value", f"must be a string or a Pulumi Output (got {check.type_name(raw)})", "a string or a Pulumi secret Output"
+        field_name,
+        f"must be a string or a Pulumi Output (got {check.type_name(raw)})",
+        "a string or a Pulumi secret Output",
     )
 
 
-def _warn_if_vendor_key(value: str) -> None:
+def _warn_if_vendor_key(value: str, field_name: str = "value") -> None:
     """Warn when a plain-string value has the shape of a vendor's key, by the policy pack's own patterns: written
     into the program, it is in the program's source and history. Only a plain string can be judged here (an Output
     is the right way to pass a key); the warning names the vendor and the declaring line, never the value."""
@@ -182,7 +210,7 @@ def _warn_if_vendor_key(value: str) -> None:
     # The line shown is the one a deploy-time refusal of this key would show.
     component, site = declared()
     pulumi.log.warn(
-        f"SecureApiKey {component!r} (declared at {site}): args.value is a plain string that looks like a "
+        f"SecureApiKey {component!r} (declared at {site}): args.{field_name} is a plain string that looks like a "
         f"plaintext {' / '.join(vendors)}. A key written into the program is kept in its source and history: pass a "
         "Pulumi secret instead, e.g. value=config.require_secret('<config key>'), and rotate this key."
     )
@@ -304,7 +332,7 @@ def _tags(raw: Any) -> Mapping[str, str]:
 
 def parse_common(args: Mapping[str, Any], resource_name: str = "") -> CommonSpec:
     """Check the shape of every backend-neutral field."""
-    check.known_keys("", args, TOP_LEVEL_FIELDS)
+    check.known_keys("", {k: v for k, v in args.items() if k not in TRANSLATED_FIELDS}, TOP_LEVEL_FIELDS)
     if "backend" not in args:
         raise SecureApiKeyError(
             "backend",
@@ -355,7 +383,7 @@ def parse_common(args: Mapping[str, Any], resource_name: str = "") -> CommonSpec
     recovery = args.get("recovery_window_days")
     return CommonSpec(
         backend=backend,
-        value=_value(args.get("value")),
+        value=parse_value(args.get("value")),
         description=check.input_str("description", args["description"], max_len=2048)
         if args.get("description") is not None
         else None,
@@ -409,7 +437,7 @@ def require_value(common: CommonSpec, max_bytes: int, example_key: str) -> None:
     if common.value is None and not common.has_issuer:
         raise SecureApiKeyError(
             "value",
-            f"is required for backend {common.backend.value}",
+            f"is required for {common.backend.spoken}",
             f"a string or a Pulumi secret, e.g. config.require_secret('{example_key}')",
         )
     if isinstance(common.value, str):
@@ -427,7 +455,7 @@ def refuse_given(common: CommonSpec, refusals: Mapping[str, str]) -> None:
     """Refuse each top-level field the backend cannot honour; the value of ``refusals`` names the alternative."""
     for field_name, alternative in refusals.items():
         if field_name in common.given:
-            raise SecureApiKeyError(field_name, f"is not supported by backend {common.backend.value}", alternative)
+            raise SecureApiKeyError(field_name, f"is not supported by {common.backend.spoken}", alternative)
 
 
 def refuse_other_blocks(common: CommonSpec, args: Mapping[str, Any], accepted: tuple[str, ...]) -> None:
@@ -436,7 +464,7 @@ def refuse_other_blocks(common: CommonSpec, args: Mapping[str, Any], accepted: t
         if block_name not in accepted and args.get(block_name) is not None:
             raise SecureApiKeyError(
                 block_name,
-                f"only applies to backend {owner.value}, not {common.backend.value}",
+                f"only applies to backend {owner.value}, not {common.backend.spoken.removeprefix('backend ')}",
                 f"remove it, or set backend: {owner.value}",
             )
 
@@ -475,4 +503,4 @@ def refuse_rotation_fields(common: CommonSpec, fields: Mapping[str, str]) -> Non
         return
     for field_name, alternative in fields.items():
         if getattr(common.rotation, field_name) not in (None, False):
-            raise SecureApiKeyError(f"rotation.{field_name}", f"does not apply to backend {common.backend.value}", alternative)
+            raise SecureApiKeyError(f"rotation.{field_name}", f"does not apply to {common.backend.spoken}", alternative)

@@ -46,7 +46,7 @@ _GCP = re.compile(
 # Vault: other URLs can be secrets themselves (webhook URLs, URLs with credentials or tokens in them).
 _REF_PREFIXES = ("arn:", "projects/")
 _URL_PREFIXES = ("https://", "http://")
-# An API Gateway API key id (what an aws-api-gateway key's secret_ref is without store_in_secrets_manager).
+# An API Gateway API key id (what an issuer.aws_api_gateway key's secret_ref is with no backend).
 _API_GATEWAY_KEY_ID = re.compile(r"[a-z0-9]{10}")
 _VAULT_URL = re.compile(
     r"https?://[a-z0-9-]+\.(?:" + "|".join(re.escape(domain) for domain in AZURE_VAULT_DOMAINS) + r")(?::\d+)?(?:/[^@]*)?",
@@ -129,10 +129,9 @@ def _refusal(secret_ref: str) -> str:
         )
     if _API_GATEWAY_KEY_ID.fullmatch(secret_ref):
         return (
-            "the secret_ref given (10 characters) looks like an API Gateway API key id: an 'aws-api-gateway' key "
-            "without store_in_secrets_manager has no stored copy to read. Keep a copy (backend: aws-secrets-manager "
-            "with issuer.aws_api_gateway, or store_in_secrets_manager: true) and pass the new secret_ref (the "
-            "secret's ARN), or read the key with "
+            "the secret_ref given (10 characters) looks like an API Gateway API key id: an issuer.aws_api_gateway key "
+            "with no backend has no stored copy to read. Keep a copy (backend: aws-secrets-manager with "
+            "issuer.aws_api_gateway) and pass the new secret_ref (the secret's ARN), or read the key with "
             "`aws apigateway get-api-key --api-key <api_key_id> --include-value`"
         )
     return f"{_describe(secret_ref)} is not a secret reference; expected {_forms()}"

@@ -15,9 +15,9 @@ from typing import Any, Callable, Optional, Protocol
 
 import pulumi
 
-from ..args import Backend
 from ..errors import BackendNotInstalledError
 from ..rules import KeySpec, StoreRules
+from ..rules.common import StoreName
 from .result import BackendResult
 
 __all__ = [
@@ -30,13 +30,14 @@ __all__ = [
     "stores_for_issued_keys",
 ]
 
-STORES: dict[Backend, str] = {
-    Backend.AWS_SECRETS_MANAGER: "aws_secrets_manager",
-    Backend.AWS_API_GATEWAY: "aws_api_gateway",
-    Backend.AZURE_KEY_VAULT: "azure_key_vault",
-    Backend.GCP_SECRET_MANAGER: "gcp_secret_manager",
+STORES: dict[StoreName, str] = {
+    StoreName.AWS_SECRETS_MANAGER: "aws_secrets_manager",
+    StoreName.AWS_API_GATEWAY: "aws_api_gateway",
+    StoreName.AZURE_KEY_VAULT: "azure_key_vault",
+    StoreName.GCP_SECRET_MANAGER: "gcp_secret_manager",
 }
-"""Backend -> the store's package in this package: one line per store."""
+"""Store (a ``backend`` value, or the API Gateway store behind ``issuer.aws_api_gateway``) -> the store's package in
+this package: one line per store."""
 
 
 class StoreModule(StoreRules, Protocol):
@@ -63,18 +64,20 @@ class StoreModule(StoreRules, Protocol):
     """Mock results of invokes only the store makes, by token."""
 
 
-def store_module(backend: Backend) -> StoreModule:
+def store_module(backend: StoreName) -> StoreModule:
     """The entry of the store for ``backend``: its rules and tables, no cloud SDK."""
     module: StoreModule = importlib.import_module(f"{__name__}.{STORES[backend]}")
     return module
 
 
-def load_backend(backend: Backend) -> StoreModule:
+def load_backend(backend: StoreName) -> StoreModule:
     """The store for ``backend``, ready to create resources; a missing SDK raises an error naming the pip extra."""
     module = store_module(backend)
     # An SDK already imported needs no search of sys.path (the common case: every key after the first).
     if sys.modules.get(module.SDK) is None and importlib.util.find_spec(module.SDK) is None:
-        raise BackendNotInstalledError(backend.value, module.EXTRA, module.SDK)
+        # The API Gateway store is named as users write it, like an issuer ("issuer gemini").
+        named = "issuer aws_api_gateway" if backend is StoreName.AWS_API_GATEWAY else backend.value
+        raise BackendNotInstalledError(named, module.EXTRA, module.SDK)
     return module
 
 

@@ -1,7 +1,7 @@
-"""The ``aws-api-gateway`` store: an API key for one client of your AI service, in a usage plan, optionally with
-a copy in Secrets Manager (made by the ``aws-secrets-manager`` store's resources). API Gateway issues the key and
-keeps it, so no issuer's key is kept here; ``issuer.aws_api_gateway`` is the same key in the issuer spelling
-(:mod:`ai_keys.issuers.aws_api_gateway` maps it onto these rules).
+"""The API Gateway store: an API key for one client of your AI service, in a usage plan, optionally with a copy
+in Secrets Manager (made by the ``aws-secrets-manager`` store's resources). API Gateway issues the key and keeps it,
+so no issuer's key is kept here. Users reach it only through ``issuer.aws_api_gateway``
+(:mod:`ai_keys.issuers.aws_api_gateway` maps it onto these rules); ``backend: aws-api-gateway`` is refused.
 
 This entry is what the registry (:mod:`ai_keys.stores`) reads. The store's rules (:mod:`.rules`) and mock
 outputs (:mod:`.mock`) import no cloud SDK; :mod:`.resources` imports ``pulumi_aws``, when a key is stored here.
@@ -38,9 +38,13 @@ KEEPS_ISSUED_KEYS = False
 
 
 def checked_at_deploy(common: CommonSpec, options: ApiGatewayOptions) -> Mapping[str, Any]:
-    """The copy's KMS keys the user brings, each known only at deploy time held back until it passes the key rules."""
-    del options  # the encryption rules need the common fields only
-    return {"encryption": encryption_checked_at_deploy(common)}
+    """The copy's KMS keys the user brings, each known only at deploy time held back until it passes the key rules;
+    and the key value the user brought (``issuer.aws_api_gateway.value``) as the spec's ``value``, which the
+    resources check once it resolves (a known one passed the rules already)."""
+    fields: dict[str, Any] = {"encryption": encryption_checked_at_deploy(common)}
+    if options.value is not None:
+        fields["value"] = options.value
+    return fields
 
 
 def check_reader_set(common: CommonSpec) -> None:

@@ -19,14 +19,15 @@ from .._inputs import str_input
 from ..aws_secrets_manager import resources as secrets_manager
 from ..result import BackendResult
 from ._plan import create_usage_plan
-from .rules import KEY_VALUE_MAX, ApiGatewayOptions, check_key_value, options_of
+from .rules import KEY_VALUE_MAX, VALUE_FIELD, ApiGatewayOptions, check_key_value, options_of
 
 KEY_TYPE = "API_KEY"  # the only key type a usage plan accepts
 
 
 def create(name: str, spec: KeySpec, parent: pulumi.Resource, value: "Optional[pulumi.Output[str]]" = None) -> BackendResult:
     """Create the API key, its usage plan (unless an existing one is named) and the plan key. API Gateway makes the
-    key (or takes ``spec.value``), so no issued ``value`` comes here: the rules refuse an issuer with this store."""
+    key (or takes ``spec.value``, the ``issuer.aws_api_gateway.value`` the user brought), so no issued ``value`` comes
+    here."""
     del value
     options = options_of(spec)
     api_key = _api_key(name, spec, options, parent)
@@ -69,7 +70,7 @@ def _api_key(name: str, spec: KeySpec, options: ApiGatewayOptions, parent: pulum
     given: Optional[pulumi.Output[str]] = None
     if spec.value is not None:
         # Plain strings were checked by the spec; an Output is checked when it resolves, still as a secret.
-        given = at_deploy(checked_value(spec.value, max_bytes=KEY_VALUE_MAX), check_key_value)
+        given = at_deploy(checked_value(spec.value, max_bytes=KEY_VALUE_MAX, field_name=VALUE_FIELD), check_key_value)
     rotating = spec.rotation is not None and given is not None
     return aws.apigateway.ApiKey(
         f"{name}-api-key",

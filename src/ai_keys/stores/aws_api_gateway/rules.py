@@ -1,9 +1,12 @@
-"""What the ``aws-api-gateway`` backend accepts (limits from the API Gateway API model and service quotas).
+"""What an API Gateway key accepts (limits from the API Gateway API model and service quotas). Users write it
+``issuer: {aws_api_gateway: {...}}``; :mod:`ai_keys.issuers.aws_api_gateway` hands it here as this store's args
+(the block under ``api_gateway``, ``backend`` this store), and every refusal names the field as the user wrote it
+(``issuer.aws_api_gateway...``).
 
 An API Gateway key is an access token the gateway checks, not a secret store: it has no read policy, no
 customer-managed encryption, no rotation, no replicas and no recovery window. Those options apply only
-to the copy kept in Secrets Manager (``api_gateway.store_in_secrets_manager: true``) and are refused
-otherwise, naming that alternative.
+to the copy kept in Secrets Manager (``backend: aws-secrets-manager``) and are refused otherwise, naming that
+alternative.
 """
 
 import dataclasses
@@ -16,12 +19,15 @@ from typing import Any, Optional
 from ...errors import SecureApiKeyError
 from ...rules import KeySpec
 from ...rules import _checks as check
-from ...rules.common import CommonSpec, refuse_given, refuse_other_blocks
+from ...rules.common import CommonSpec, parse_value, refuse_given, refuse_other_blocks
 from ...rules.deploy_time import together_now_or_at_deploy
 from ..aws_secrets_manager.rules import AwsSecretsManagerOptions, check_secrets_manager_fields, parse_aws_block
 
 BLOCK = "api_gateway"
-BLOCK_FIELDS = ("enabled", "customer_id", "usage_plan_id", "usage_plan", "store_in_secrets_manager")
+"""Where the issuer's translation puts the block in this store's args (never a field users write)."""
+PATH = "issuer.aws_api_gateway"
+"""Where users write the block: every refusal names its fields under this path."""
+BLOCK_FIELDS = ("enabled", "customer_id", "usage_plan_id", "usage_plan", "value")
 PLAN_FIELDS = ("name", "description", "throttle", "quota", "api_stages")
 THROTTLE_FIELDS = ("rate_limit", "burst_limit")
 QUOTA_FIELDS = ("limit", "period", "offset")
@@ -43,28 +49,8 @@ STAGE_PATTERN = r"[A-Za-z0-9_-]{1,128}"
 METHOD_PATH_PATTERN = r"/(\S*/)?(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY|\*)"
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 
-SECRETS_MANAGER_ONLY = "set api_gateway.store_in_secrets_manager: true to keep a copy of the key in Secrets Manager"
-
-
-@dataclass(frozen=True)
-class Spelling:
-    """How the user wrote the API Gateway options: where the block is, and how to ask for a stored copy. The rules
-    are the same either way; the refusals name the fields as the user spelled them."""
-
-    block: str
-    """The block's field path."""
-    keep_a_copy: str
-    """How to keep a copy in Secrets Manager, in words for a refusal."""
-    store_field: Optional[str] = "store_in_secrets_manager"
-    """The block's field asking for a copy, or None when ``backend`` says it."""
-
-
-BACKEND_SPELLING = Spelling(BLOCK, SECRETS_MANAGER_ONLY)
-"""``backend: aws-api-gateway`` with an ``api_gateway`` block."""
-ISSUER_SPELLING = Spelling(
-    "issuer.aws_api_gateway", "set backend: aws-secrets-manager to keep a copy of the key in Secrets Manager", None
-)
-"""``issuer: {aws_api_gateway: ...}``, alone or with ``backend: aws-secrets-manager``."""
+KEEP_A_COPY = "set backend: aws-secrets-manager to keep a copy of the key in Secrets Manager"
+VALUE_FIELD = f"{PATH}.value"
 
 
 def _refusals(keep_a_copy: str) -> dict[str, str]:
@@ -124,14 +110,16 @@ class UsagePlanSpec:
 
 @dataclass(frozen=True)
 class ApiGatewayOptions:
-    """Resolved settings of the ``aws-api-gateway`` backend. Exactly one of ``usage_plan_id`` and
-    ``usage_plan`` is set; ``secrets_manager`` is set when the key is also stored in Secrets Manager."""
+    """Resolved settings of an API Gateway key. Exactly one of ``usage_plan_id`` and ``usage_plan`` is set;
+    ``secrets_manager`` is set when the key is also stored in Secrets Manager."""
 
     enabled: bool
     customer_id: Optional[Any]
     usage_plan_id: Optional[Any]
     usage_plan: Optional[UsagePlanSpec]
     secrets_manager: Optional[AwsSecretsManagerOptions]
+    value: Optional[Any] = dataclasses.field(default=None, repr=False)  # never shown, even in a debugger's repr
+    """The key value the user brought (``issuer.aws_api_gateway.value``), or None for one AWS generates."""
 
     @property
     def store_in_secrets_manager(self) -> bool:
@@ -145,7 +133,7 @@ def options_of(spec: KeySpec) -> ApiGatewayOptions:
     return options
 
 
-def check_key_value(value: str, field: str = "value") -> str:
+def check_key_value(value: str, field: str = VALUE_FIELD) -> str:
     """API key value rule (20-128 letters and digits). Messages give the length, never the value."""
     allowed = (
         f"{KEY_VALUE_MIN}-{KEY_VALUE_MAX} letters and digits (A-Z, a-z, 0-9), or leave value out to let AWS generate the key"
@@ -180,7 +168,7 @@ def _throttle(path: str, raw: Any) -> ThrottleSpec:
             raise SecureApiKeyError(
                 f"{path}.{field_name}",
                 "is 0, which makes API Gateway refuse every request made with the key",
-                "a positive limit; to stop a client, set api_gateway.enabled: false",
+                f"a positive limit; to stop a client, set {PATH}.enabled: false",
             )
     return throttle
 
@@ -315,8 +303,6 @@ def _plan_choice(block: Mapping[str, Any], block_path: str) -> tuple[Optional[An
 
 
 def _check_key_fields(common: CommonSpec) -> None:
-    if isinstance(common.value, str):
-        check_key_value(common.value)
     if common.name is not None:
         check.text("name", common.name, max_len=MAX_KEY_NAME, allowed=f"an API key name of 1-{MAX_KEY_NAME} characters")
     for key in common.tags:
@@ -324,31 +310,29 @@ def _check_key_fields(common: CommonSpec) -> None:
             raise SecureApiKeyError(f"tags.{key}", "uses the reserved prefix 'aws:'", "tag keys not starting with aws:")
 
 
-def validate(
-    common: CommonSpec, args: Mapping[str, Any], spelling: Spelling = BACKEND_SPELLING, *, stored: bool = False
-) -> ApiGatewayOptions:
-    """Judge ``args`` for the API Gateway key; every refusal names the field path as ``spelling`` writes it.
-    ``stored`` says a copy is kept when the spelling has no field for it (the issuer spelling: ``backend``)."""
-    path = spelling.block
+def validate(common: CommonSpec, args: Mapping[str, Any], *, stored: bool = False) -> ApiGatewayOptions:
+    """Judge ``args`` (the issuer's translation: the block under ``api_gateway``) for the API Gateway key; every
+    refusal names the field path as the user wrote it (``issuer.aws_api_gateway...``). ``stored`` says a copy is
+    kept in Secrets Manager (the user wrote ``backend: aws-secrets-manager``)."""
+    path = PATH
     refuse_other_blocks(common, args, accepted=(BLOCK, "aws"))
     block = check.mapping(path, args.get(BLOCK) or {})
-    fields = BLOCK_FIELDS if spelling.store_field else tuple(f for f in BLOCK_FIELDS if f != "store_in_secrets_manager")
-    check.known_keys(path, block, fields)
-    store = stored
-    if spelling.store_field:
-        store = check.boolean(f"{path}.{spelling.store_field}", block.get(spelling.store_field, False))
-    if not store:
-        refuse_given(common, _refusals(spelling.keep_a_copy))
+    check.known_keys(path, block, BLOCK_FIELDS)
+    if not stored:
+        refuse_given(common, _refusals(KEEP_A_COPY))
         if args.get("aws") is not None:
-            raise SecureApiKeyError("aws", "only applies to the Secrets Manager copy of the key", spelling.keep_a_copy)
+            raise SecureApiKeyError("aws", "only applies to the Secrets Manager copy of the key", KEEP_A_COPY)
         if args.get("deletion_protection") is True:
             # The default stays accepted; asking for it outright is asking for something an API key cannot have.
             raise SecureApiKeyError(
                 "deletion_protection",
                 "cannot be honoured by an API key alone: a deleted API key cannot be recovered",
-                f"{spelling.keep_a_copy} (a recovery window then guards that copy), or the protect resource option "
+                f"{KEEP_A_COPY} (a recovery window then guards that copy), or the protect resource option "
                 "on the component to stop Pulumi deleting the key",
             )
+    value = parse_value(block.get("value"), VALUE_FIELD)
+    if isinstance(value, str):
+        check_key_value(value)
     _check_key_fields(common)
     enabled = check.boolean(f"{path}.enabled", block.get("enabled", True))
     customer_id = (
@@ -358,11 +342,16 @@ def validate(
     )
     plan_id, plan = _plan_choice(block, path)
     secrets_manager: Optional[AwsSecretsManagerOptions] = None
-    if store:
+    if stored:
         window = check_secrets_manager_fields(common)
         secrets_manager = AwsSecretsManagerOptions(
             recovery_window_days=window, force_overwrite_replica_secret=parse_aws_block(args)
         )
     return ApiGatewayOptions(
-        enabled=enabled, customer_id=customer_id, usage_plan_id=plan_id, usage_plan=plan, secrets_manager=secrets_manager
+        enabled=enabled,
+        customer_id=customer_id,
+        usage_plan_id=plan_id,
+        usage_plan=plan,
+        secrets_manager=secrets_manager,
+        value=value,
     )
