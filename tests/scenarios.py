@@ -274,3 +274,14 @@ def with_outputs(value: Any) -> Any:
     if isinstance(value, list):
         return [with_outputs(v) for v in value]
     return value
+
+
+def strings(value: Any) -> list[str]:
+    """Every string in JSON data, mapping keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *strings(v)]]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return []

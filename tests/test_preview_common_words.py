@@ -5,12 +5,13 @@ import json
 import re
 import shlex
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from ai_keys.__main__ import main
+
+from .scenarios import strings
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = ROOT / "examples"
@@ -58,16 +59,6 @@ def with_words(arguments: list[str], word: str) -> list[str]:
     for index, common in enumerate(COMMON_WORDS):
         given += ["--secret", f"common_word_{index:02}={common}"]
     return given
-
-
-def strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in [k, *strings(v)]]
-    if isinstance(value, list):
-        return [s for v in value for s in strings(v)]
-    return []
 
 
 def test_the_words_and_the_examples_are_all_there() -> None:

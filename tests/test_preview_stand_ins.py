@@ -5,7 +5,6 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,6 +12,7 @@ from ai_keys.__main__ import main
 from ai_keys.stores.aws_api_gateway.rules import check_key_value
 
 from .conftest import CANARY
+from .scenarios import strings
 
 KEY_PROGRAM = """
 import pulumi
@@ -63,17 +63,6 @@ def preview(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     code = main(["preview", *argv])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-def strings(value: Any) -> list[str]:
-    """Every string in JSON data, mapping keys included."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in [k, *strings(v)]]
-    if isinstance(value, list):
-        return [s for v in value for s in strings(v)]
-    return []
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ...rules.common import CommonSpec
+from .._entry import create_on_first_use
 from .mock import MOCK_CALLS, MOCK_OUTPUTS
 from .rules import AwsSecretsManagerOptions, checked_reader, encryption_checked_at_deploy, validate
 
@@ -44,12 +45,4 @@ def check_reader_set(common: CommonSpec) -> None:
     del common
 
 
-def __getattr__(name: str) -> Any:
-    # ``create`` is the resources' own, imported on first use: it loads pulumi_aws. No wrapper around it, as the SDK
-    # records every frame above each registration (a wrapper would be paid once per resource).
-    if name != "create":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from .resources import create
-
-    globals()["create"] = create  # found directly from now on
-    return create
+__getattr__ = create_on_first_use(__name__)  # create: see ai_keys.stores._entry

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ...rules.common import CommonSpec
+from .._entry import create_on_first_use
 from .mock import MOCK_CALLS, MOCK_OUTPUTS
 from .rules import AzureKeyVaultOptions, check_reader_set, checked_reader, description_checked_at_deploy, validate
 
@@ -40,12 +41,4 @@ def checked_at_deploy(common: CommonSpec, options: AzureKeyVaultOptions) -> Mapp
     return {"description": description_checked_at_deploy(common)}
 
 
-def __getattr__(name: str) -> Any:
-    # ``create`` is the resources' own, imported on first use: it loads pulumi_azure_native. No wrapper around it, as the SDK
-    # records every frame above each registration (a wrapper would be paid once per resource).
-    if name != "create":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from .resources import create
-
-    globals()["create"] = create  # found directly from now on
-    return create
+__getattr__ = create_on_first_use(__name__)  # create: see ai_keys.stores._entry
