@@ -8,6 +8,7 @@ import pulumi
 import pytest
 
 from ai_keys import Backend, DeployTimeError, SecureApiKey, SecureApiKeyError
+from ai_keys.rotation import PLACEHOLDER
 from ai_keys.rules import build_spec
 from ai_keys.testing import MockEngine, RegisteredResource, mock_pulumi, resolve_output, unwrap_secrets
 
@@ -298,6 +299,7 @@ class TestSecretsManagerCopy:
         build(
             engine,
             copy=True,
+            value=KEY_CANARY,  # a key you bring: rotated by your own Lambda
             readers=[ROLE_ARN],
             encryption={"create_key": True},
             rotation={"every_days": 30, "aws_lambda_arn": LAMBDA_ARN},
@@ -351,10 +353,19 @@ class TestSecretsManagerCopy:
         assert engine.one(VERSION).ignore_changes == ["secretString", "versionStages"]
         assert engine.one(API_KEY).ignore_changes == ["value"]
 
-    def test_rotation_with_a_generated_key_leaves_the_api_key_alone(self, engine: MockEngine) -> None:
-        build(engine, copy=True, rotation={"every_days": 30, "aws_lambda_arn": LAMBDA_ARN})
-        assert engine.one(API_KEY).ignore_changes == []
+    def test_rotation_of_a_generated_key_is_the_rotators_which_makes_every_key(self, engine: MockEngine) -> None:
+        key = build(engine, copy=True, rotation={"every_days": 30})
+        assert engine.find(API_KEY) == []  # the rotator makes each key, the first one included
+        assert engine.find(PLAN_KEY) == []
         assert engine.one(VERSION).ignore_changes == ["secretString", "versionStages"]
+        assert engine.one(VERSION).plain("secretString") == PLACEHOLDER
+        assert engine.one("aws:lambda/function:Function").plain("environment", "variables", "AIKEYS_ISSUER") == "aws_api_gateway"
+        assert resolve_output(key.usage_plan_id).value == engine.one(PLAN).id
+
+    def test_a_generated_key_refuses_a_rotation_lambda_of_its_own(self, engine: MockEngine) -> None:
+        with pytest.raises(SecureApiKeyError, match=r"args\.rotation\.aws_lambda_arn: does not apply to an issued key"):
+            build(engine, copy=True, rotation={"every_days": 30, "aws_lambda_arn": LAMBDA_ARN})
+        assert engine.resources == []
 
     def test_without_rotation_the_copy_follows_the_key(self, engine: MockEngine) -> None:
         build(engine, copy=True, value=KEY_CANARY)

@@ -532,13 +532,20 @@ def test_no_readers_no_role_assignments(engine: MockEngine) -> None:
 # --- rotation ----------------------------------------------------------------------------------------
 
 
+def test_rotation_without_a_handler_is_refused_as_the_key_would_expire_with_no_successor(engine: MockEngine) -> None:
+    with pytest.raises(SecureApiKeyError) as refused:
+        deploy(engine, rotation={"every_days": 90})
+    assert refused.value.field == "rotation.azure_function_id"
+    assert "rotation.azure_function_id or rotation.azure_webhook_url" in refused.value.allowed
+    assert engine.resources == []
+
+
 def test_rotation_sets_the_expiry_and_owns_only_the_first_version(engine: MockEngine, fixed_clock: datetime) -> None:
-    deploy(engine, rotation={"every_days": 90})
+    deploy(engine, rotation={"every_days": 90, "azure_function_id": FUNCTION_ID})
     secret = secret_of(engine)
     expected = int((fixed_clock + timedelta(days=90)).timestamp())
     assert secret.plain("properties")["attributes"] == {"expires": expected}
     assert secret.ignore_changes == ["properties", "tags"]
-    assert engine.find(EVENT_SUBSCRIPTION) == []  # no handler named: the expiry alone
 
 
 def test_expiry_does_not_drift_on_a_later_run(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -546,7 +553,7 @@ def test_expiry_does_not_drift_on_a_later_run(monkeypatch: pytest.MonkeyPatch) -
     for now in (FIXED_NOW, FIXED_NOW + timedelta(days=10)):
         monkeypatch.setattr(azure_spec, "utc_now", lambda now=now: now)
         with mock_pulumi() as engine:
-            deploy(engine, rotation={"every_days": 90})
+            deploy(engine, rotation={"every_days": 90, "azure_function_id": FUNCTION_ID})
             secret = secret_of(engine)
             recorded.append((secret.plain("properties")["attributes"]["expires"], secret.ignore_changes))
     (first_expiry, first_ignores), (second_expiry, second_ignores) = recorded
@@ -559,7 +566,7 @@ def test_expiry_does_not_drift_on_a_later_run(monkeypatch: pytest.MonkeyPatch) -
 def test_explicit_expiry_anchors_a_rotating_secret(engine: MockEngine, fixed_clock: datetime) -> None:
     deploy(
         engine,
-        rotation={"every_days": 90},
+        rotation={"every_days": 90, "azure_function_id": FUNCTION_ID},
         azure={"resource_group_name": RG, "create_vault": {}, "expires": "2026-05-01T00:00:00Z"},
     )
     assert secret_of(engine).plain("properties")["attributes"]["expires"] == 1_777_593_600
@@ -701,7 +708,7 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     (
         "not before after rotation expiry",
-        {"rotation": {"every_days": 30}, "azure": {**_AZ, "not_before": "2099-01-01T00:00:00Z"}},
+        {"rotation": {"every_days": 40, "azure_webhook_url": WEBHOOK}, "azure": {**_AZ, "not_before": "2099-01-01T00:00:00Z"}},
         "azure.not_before",
         "earlier",
     ),
@@ -952,7 +959,7 @@ def test_with_rotation_dropping_a_passed_expiry_changes_nothing(monkeypatch: pyt
     def at(now: datetime, azure: dict[str, Any]) -> Callable[[], None]:
         def program() -> None:
             clock["now"] = now
-            SecureApiKey("openai", args(rotation={"every_days": 90}, azure=azure))  # type: ignore[arg-type]
+            SecureApiKey("openai", args(rotation={"every_days": 90, "azure_function_id": FUNCTION_ID}, azure=azure))  # type: ignore[arg-type]
 
         return program
 

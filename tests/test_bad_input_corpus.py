@@ -6,7 +6,7 @@ import json
 import re
 import typing
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Optional
 
 import pulumi
 import pytest
@@ -39,6 +39,54 @@ def _issuer(name: str, **options: Any) -> dict[str, Any]:
 
 def _gemini(**options: Any) -> dict[str, Any]:
     return _issuer("gemini", **{"project": "my-project-123", **options})
+
+
+def _openai(**options: Any) -> dict[str, Any]:
+    """An OpenAI key, which only a managed rotation makes."""
+    block = {"project_id": "proj_abc123", "admin_key": "admin-key-from-config", **options}
+    return {**_issuer("openai", **block), "rotation": {"every_days": 30}}
+
+
+K8S_IDENTITY: dict[str, dict[str, Any]] = {
+    AWS_SM: {"role_arn": "arn:aws:iam::123456789012:role/summarizer"},
+    API_GATEWAY: {"role_arn": "arn:aws:iam::123456789012:role/summarizer"},
+    GCP: {
+        "member": "principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/"
+        "mock-project.svc.id.goog/subject/ns/inference/sa/summarizer"
+    },
+    AZURE: {
+        "client_id": "0e1d2c3b-4a59-4687-8796-a5b4c3d2e1f0",
+        "principal_id": "1f2e3d4c-5b6a-4798-8a9b-c0d1e2f3a4b5",
+        "tenant_id": "2a3b4c5d-6e7f-4081-9203-a4b5c6d7e8f9",
+    },
+}
+ESC_LOGIN: dict[str, dict[str, Any]] = {
+    AWS_SM: {"role_arn": "arn:aws:iam::123456789012:role/esc"},
+    API_GATEWAY: {"role_arn": "arn:aws:iam::123456789012:role/esc"},
+    GCP: {
+        "project_number": "123456789012",
+        "workload_pool_id": "pulumi-esc",
+        "provider_id": "pulumi-esc",
+        "service_account": "esc@mock-project.iam.gserviceaccount.com",
+    },
+    AZURE: {
+        "client_id": "3b4c5d6e-7f80-4192-a3b4-c5d6e7f8a9b0",
+        "tenant_id": "2a3b4c5d-6e7f-4081-9203-a4b5c6d7e8f9",
+        "subscription_id": "4c5d6e7f-8091-42a3-b4c5-d6e7f8a9b0c1",
+        "principal_id": "5d6e7f80-91a2-43b4-85d6-e7f8a9b0c1d2",
+    },
+}
+
+
+def _k8s(backend: str, identity: Optional[dict[str, Any]] = None, **fields: Any) -> dict[str, Any]:
+    """A ``kubernetes`` block ``backend`` accepts, with ``fields`` (and identity fields) changed."""
+    block = {"namespace": "inference", "secret_name": "openai", "service_account": "summarizer", **fields}
+    return {"kubernetes": {**block, "identity": {**K8S_IDENTITY[backend], **(identity or {})}}}
+
+
+def _esc(backend: str, login: Optional[dict[str, Any]] = None, **fields: Any) -> dict[str, Any]:
+    """An ``esc`` block ``backend`` accepts, with ``fields`` (and login fields) changed."""
+    return {"esc": {"environment": "acme/ai/prod", **fields, "login": {**ESC_LOGIN[backend], **(login or {})}}}
 
 
 _LONG_PATH_ROLE = "arn:aws:iam::123456789012:role/" + "team/" * 80 + "reader-{}"
@@ -615,11 +663,127 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         _issuer("azure_ai_services", account_name="my-aoai", resource_group_name="rg-ai."),
         "issuer.azure_ai_services.resource_group_name",
     ),
+    ("openai: project id without proj_", AWS_SM, _openai(project_id="project-1"), "issuer.openai.project_id"),
+    ("openai: admin key only whitespace", AZURE, _openai(admin_key="   "), "issuer.openai.admin_key"),
     (
         "azure ai: key3",
         AWS_SM,
         _issuer("azure_ai_services", account_name="my-aoai", resource_group_name="rg-ai", key="key3"),
         "issuer.azure_ai_services.key",
+    ),
+    # The kubernetes block (ESO / Secrets Store CSI)
+    ("k8s: block not a mapping", AWS_SM, {"kubernetes": "inference/openai"}, "kubernetes"),
+    ("k8s: unknown field", GCP, merge(_k8s(GCP), {"kubernetes": {"refresh": "1h"}}), "kubernetes.refresh"),
+    ("k8s: no namespace", AZURE, merge(_k8s(AZURE), {"kubernetes": {"namespace": None}}), "kubernetes.namespace"),
+    ("k8s: namespace with upper case", AWS_SM, _k8s(AWS_SM, namespace="Inference"), "kubernetes.namespace"),
+    ("k8s: namespace with a dot (a label)", GCP, _k8s(GCP, namespace="ml.inference"), "kubernetes.namespace"),
+    ("k8s: namespace of 64 characters", AZURE, _k8s(AZURE, namespace="n" * 64), "kubernetes.namespace"),
+    ("k8s: secret name with an underscore", AWS_SM, _k8s(AWS_SM, secret_name="openai_key"), "kubernetes.secret_name"),
+    ("k8s: secret name leaves no room for its store", GCP, _k8s(GCP, secret_name="s" * 248), "kubernetes.secret_name"),
+    ("k8s: service account ending in a hyphen", AZURE, _k8s(AZURE, service_account="app-"), "kubernetes.service_account"),
+    ("k8s: unknown delivery", AWS_SM, _k8s(AWS_SM, delivery="vault-agent"), "kubernetes.delivery"),
+    ("k8s: refresh in days (no Go unit)", GCP, _k8s(GCP, refresh_interval="1d"), "kubernetes.refresh_interval"),
+    ("k8s: refresh as a bare number", AZURE, _k8s(AZURE, refresh_interval="3600"), "kubernetes.refresh_interval"),
+    ("k8s: refresh of 0s (sync once)", AWS_SM, _k8s(AWS_SM, refresh_interval="0s"), "kubernetes.refresh_interval"),
+    ("k8s: negative refresh", GCP, _k8s(GCP, refresh_interval="-1h"), "kubernetes.refresh_interval"),
+    ("k8s: refresh beyond a Go duration", AZURE, _k8s(AZURE, refresh_interval="3000000h"), "kubernetes.refresh_interval"),
+    ("k8s: refresh with csi", AWS_SM, _k8s(AWS_SM, delivery="csi", refresh_interval="5m"), "kubernetes.refresh_interval"),
+    ("k8s: secret key with a slash", GCP, _k8s(GCP, secret_key="keys/openai"), "kubernetes.secret_key"),
+    ("k8s: secret key '..'", AZURE, _k8s(AZURE, delivery="csi", secret_key=".."), "kubernetes.secret_key"),
+    (
+        "k8s: create_service_account not a bool",
+        AWS_SM,
+        _k8s(AWS_SM, create_service_account="yes"),
+        "kubernetes.create_service_account",
+    ),
+    ("k8s: no identity", GCP, merge(_k8s(GCP), {"kubernetes": {"identity": None}}), "kubernetes.identity"),
+    (
+        "k8s: identity of another cloud",
+        AWS_SM,
+        _k8s(AWS_SM, identity={"member": K8S_IDENTITY[GCP]["member"]}),
+        "kubernetes.identity.member",
+    ),
+    ("k8s: azure identity without tenant", AZURE, _k8s(AZURE, identity={"tenant_id": None}), "kubernetes.identity.tenant_id"),
+    (
+        "k8s: role ARN of a user",
+        AWS_SM,
+        _k8s(AWS_SM, identity={"role_arn": ROLE_ARN.replace(":role/", ":user/")}),
+        "kubernetes.identity.role_arn",
+    ),
+    (
+        "k8s: role ARN on a copy of an API Gateway key",
+        API_GATEWAY,
+        _k8s(API_GATEWAY, identity={"role_arn": "summarizer"}),
+        "kubernetes.identity.role_arn",
+    ),
+    ("k8s: member of a user", GCP, _k8s(GCP, identity={"member": "user:jane@example.com"}), "kubernetes.identity.member"),
+    (
+        "k8s: principal of another service account",
+        GCP,
+        _k8s(GCP, identity={"member": K8S_IDENTITY[GCP]["member"].replace("/sa/summarizer", "/sa/indexer")}),
+        "kubernetes.identity.member",
+    ),
+    ("k8s: client id not a GUID", AZURE, _k8s(AZURE, identity={"client_id": "summarizer"}), "kubernetes.identity.client_id"),
+    ("k8s: principal id not a GUID", AZURE, _k8s(AZURE, identity={"principal_id": "0000"}), "kubernetes.identity.principal_id"),
+    (
+        "k8s: tenant as a domain",
+        AZURE,
+        _k8s(AZURE, identity={"tenant_id": "contoso.onmicrosoft.com"}),
+        "kubernetes.identity.tenant_id",
+    ),
+    (
+        "k8s: an API Gateway key kept in API Gateway alone",
+        API_GATEWAY,
+        {"backend": None, **_k8s(AWS_SM)},
+        "kubernetes",
+    ),
+    (
+        "k8s: refresh not shorter than a managed rotation",
+        AWS_SM,
+        {**_issuer("bedrock", allow_all_models=True), "rotation": {"every_days": 1}, **_k8s(AWS_SM, refresh_interval="24h")},
+        "kubernetes.refresh_interval",
+    ),
+    # The esc block (a Pulumi ESC environment)
+    ("esc: block not a mapping", GCP, {"esc": "acme/ai/prod"}, "esc"),
+    ("esc: unknown field", AWS_SM, merge(_esc(AWS_SM), {"esc": {"project": "ai"}}), "esc.project"),
+    ("esc: no environment", AZURE, merge(_esc(AZURE), {"esc": {"environment": None}}), "esc.environment"),
+    ("esc: environment without an org", AWS_SM, _esc(AWS_SM, environment="prod"), "esc.environment"),
+    ("esc: environment of four parts", GCP, _esc(GCP, environment="acme/ai/prod/v2"), "esc.environment"),
+    ("esc: environment with a space", AZURE, _esc(AZURE, environment="acme/ai prod"), "esc.environment"),
+    ("esc: variable in lower case", AWS_SM, _esc(AWS_SM, variable="openai_api_key"), "esc.variable"),
+    ("esc: variable starting with a digit", GCP, _esc(GCP, variable="1KEY"), "esc.variable"),
+    ("esc: no login", AZURE, merge(_esc(AZURE), {"esc": {"login": None}}), "esc.login"),
+    ("esc: login of another cloud", GCP, _esc(GCP, login={"role_arn": ROLE_ARN}), "esc.login.role_arn"),
+    ("esc: aws session name of one character", AWS_SM, _esc(AWS_SM, login={"session_name": "x"}), "esc.login.session_name"),
+    (
+        "esc: role ARN of an account root",
+        AWS_SM,
+        _esc(AWS_SM, login={"role_arn": "arn:aws:iam::123456789012:root"}),
+        "esc.login.role_arn",
+    ),
+    ("esc: project id for its number", GCP, _esc(GCP, login={"project_number": "my-esc-proj"}), "esc.login.project_number"),
+    ("esc: pool id too short", GCP, _esc(GCP, login={"workload_pool_id": "p1"}), "esc.login.workload_pool_id"),
+    ("esc: provider id with upper case", GCP, _esc(GCP, login={"provider_id": "Pulumi-ESC"}), "esc.login.provider_id"),
+    (
+        "esc: service account as a member",
+        GCP,
+        _esc(GCP, login={"service_account": "serviceAccount:esc@x.iam.gserviceaccount.com"}),
+        "esc.login.service_account",
+    ),
+    ("esc: client id not a GUID", AZURE, _esc(AZURE, login={"client_id": "esc-app"}), "esc.login.client_id"),
+    ("esc: tenant id not a GUID", AZURE, _esc(AZURE, login={"tenant_id": "contoso"}), "esc.login.tenant_id"),
+    (
+        "esc: subscription as a resource id",
+        AZURE,
+        _esc(AZURE, login={"subscription_id": "/subscriptions/4c5d6e7f-8091-42a3-b4c5-d6e7f8a9b0c1"}),
+        "esc.login.subscription_id",
+    ),
+    ("esc: principal id not a GUID", AZURE, _esc(AZURE, login={"principal_id": "esc-app"}), "esc.login.principal_id"),
+    (
+        "esc: an API Gateway key kept in API Gateway alone",
+        API_GATEWAY,
+        {"backend": None, **_esc(AWS_SM)},
+        "esc",
     ),
 ]
 

@@ -1,20 +1,38 @@
 """Canary leak scan: every backend x every combination of the options it supports, built with a recognizable
-value; the value must appear in no non-secret input or output, resource name, URN, log line or stack output."""
+value; the value must appear in no non-secret input or output, resource name, URN, log line or stack output. And
+every issuer with each store its rotator runs beside: neither the key nor the OpenAI admin key leaks. And the delivery
+blocks (``kubernetes``, ``esc``) on every store: neither their manifests nor the ESC document carry the value."""
 
+import json
 import logging
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pulumi
 import pytest
 from pulumi.runtime import rpc
 
 from ai_keys import SecureApiKey
-from ai_keys.testing import MockEngine
+from ai_keys.issuers import ISSUERS, azure_ai_services
+from ai_keys.rotation import PLACEHOLDER
+from ai_keys.testing import MockEngine, unwrap_secrets
 
-from .conftest import CANARY, canary_scan
-from .scenarios import BACKENDS, args_for, combinations, leaks, supported
+from .conftest import CANARY, ROLE_ARN, canary_scan
+from .scenarios import (
+    AWS_SM,
+    AZURE,
+    AZURE_PRINCIPAL,
+    BACKENDS,
+    GCP,
+    GCP_MEMBER,
+    USAGE_PLAN,
+    args_for,
+    combinations,
+    leaks,
+    supported,
+)
 
 COMBINATIONS = list(combinations())
 
@@ -127,3 +145,125 @@ def test_the_log_scan_finds_the_value_in_any_logger_message_args_or_exception(ca
         quiet.propagate = True
         quiet.setLevel(logging.NOTSET)
     assert len(logged_leaks(caplog.records)) == 4
+
+
+# --- Managed rotation: every issuer with each store its rotator can run beside, the admin key included.
+
+ADMIN_CANARY = "CANARYadmin4Kq9ZxL2mWv7RtY0pN3sH8dJ5bF1cG6"
+"""A recognizable OpenAI admin key: it goes into its own secret, and nowhere else in plaintext."""
+MODEL = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4"
+KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+OPENAI = {"project_id": "proj_abc123", "admin_key": ADMIN_CANARY}
+VAULT = {"azure": {"resource_group_name": "rg-ml", "vault_name": "kv-ai-keys"}}
+"""A vault of your own: the rotator's Function App must reach it (a created vault's firewall would keep it out)."""
+ROTATED: dict[str, dict[str, Any]] = {
+    "bedrock/aws": {"backend": AWS_SM, "issuer": {"bedrock": {"models": [MODEL]}}, "readers": [ROLE_ARN]},
+    "bedrock/aws+brought-key": {
+        "backend": AWS_SM,
+        "issuer": {"bedrock": {"allow_all_models": True}},
+        "encryption": {"key_id": KMS_KEY_ARN},
+    },
+    "aws_api_gateway/aws": {"backend": AWS_SM, "issuer": {"aws_api_gateway": {"usage_plan": USAGE_PLAN}}},
+    "gemini/gcp": {
+        "backend": GCP,
+        "issuer": {"gemini": {"project": "mock-project"}},
+        "gcp": {"project": "mock-project"},
+        "readers": [GCP_MEMBER],
+    },
+    "azure_ai_services/azure": {
+        "backend": AZURE,
+        "issuer": {"azure_ai_services": {"account_name": "my-aoai", "resource_group_name": "rg-ai"}},
+        **VAULT,
+    },
+    "openai/aws": {"backend": AWS_SM, "issuer": {"openai": OPENAI}, "encryption": {"create_key": True}},
+    "openai/aws+brought-key": {"backend": AWS_SM, "issuer": {"openai": OPENAI}, "encryption": {"key_id": KMS_KEY_ARN}},
+    "openai/azure": {"backend": AZURE, "issuer": {"openai": OPENAI}, **VAULT, "readers": [AZURE_PRINCIPAL]},
+}
+"""Each issuer with each store its rotator runs beside (the same cloud), with the options that add grants."""
+
+
+def _issued_value(case: str) -> str:
+    """The value the store writes first: the placeholder, or Azure AI Services' first key (read at deploy)."""
+    if case.startswith("azure_ai_services"):
+        return str(azure_ai_services._mock_keys({"accountName": "my-aoai"})["key1"])
+    return PLACEHOLDER
+
+
+@pytest.mark.parametrize("case", sorted(ROTATED))
+def test_a_managed_rotation_leaks_neither_the_key_nor_the_admin_key(
+    engine: MockEngine, case: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    def program() -> None:
+        args = {**ROTATED[case], "rotation": {"every_days": 30}}
+        key = SecureApiKey("assistant", args)  # type: ignore[arg-type]
+        pulumi.export("secret_ref", key.secret_ref)
+        pulumi.export("value", key.value)
+
+    with every_logger_at_debug(caplog):
+        engine.run(program)
+    assert not engine.failed
+    assert engine.find("aws:secretsmanager/secretRotation:SecretRotation") or not case.endswith(("/aws", "+brought-key"))
+    for canary in (_issued_value(case), ADMIN_CANARY):
+        assert leaks(engine, canary) == [], canary[:12]
+        assert logged_leaks(caplog.records, canary) == []
+    assert rpc.is_rpc_secret(engine.stack_outputs["value"])
+    if "openai" in case:
+        # The admin key is in the store, as a secret: proof the scan looked where it is.
+        assert any(ADMIN_CANARY in json.dumps(unwrap_secrets(r.inputs), default=str) for r in engine.resources)
+
+
+def test_the_rotation_scan_covers_every_issuer_and_each_of_its_stores() -> None:
+    pairs = {(case.split("/")[0], case.split("/")[1].split("+")[0]) for case in ROTATED}
+    assert pairs == {
+        ("bedrock", "aws"),
+        ("aws_api_gateway", "aws"),
+        ("gemini", "gcp"),
+        ("azure_ai_services", "azure"),
+        ("openai", "aws"),
+        ("openai", "azure"),
+    }
+    assert {issuer for issuer, _ in pairs} == set(ISSUERS)
+
+
+# --- Delivery to a fleet: the kubernetes and esc blocks, on every store that has them, ESO and CSI.
+
+FLEET = [(store, delivery) for store in (AWS_SM, GCP, AZURE) for delivery in ("eso", "csi")]
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """Every string in ``value``, with an asset's text (the ESC document is one): the generic scan sees only its
+    repr."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _texts(item)
+    elif isinstance(value, pulumi.StringAsset):
+        yield value.text
+    elif isinstance(value, str):
+        yield value
+
+
+@pytest.mark.parametrize(("store", "delivery"), FLEET, ids=[f"{s}[{d}]" for s, d in FLEET])
+def test_the_value_never_leaks_into_kubernetes_objects_or_the_esc_environment(
+    engine: MockEngine, store: str, delivery: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from .fleet.cases import esc_block, key_args, kubernetes_block, with_provider
+
+    def args() -> dict[str, Any]:
+        block = kubernetes_block(store, delivery, create_service_account=True)
+        return key_args(store, kubernetes=block, esc=esc_block(store))
+
+    with every_logger_at_debug(caplog):
+        engine.run(with_provider(args))
+    assert not engine.failed
+    delivered = [r for r in engine.resources if r.type.startswith(("kubernetes:", "pulumiservice:")) and r.custom]
+    assert len(delivered) == (4 if delivery == "eso" else 3)  # the provider, the objects, the environment
+    assert leaks(engine) == []
+    assert logged_leaks(caplog.records) == []
+    texts = [text for r in delivered for text in _texts(unwrap_secrets(r.inputs))]
+    assert any("fn::open::" in text for text in texts)  # the ESC document was read, not its repr
+    assert [text[:40] for text in texts if CANARY in text] == []
+    assert rpc.is_rpc_secret(engine.stack_outputs["secret_ref"]) is False
+    canary_scan.scanned += 1

@@ -20,6 +20,8 @@ OUTPUTS = {
     "api_key_id",
     "usage_plan_id",
     "issued_key_id",
+    "kubernetes_secret",
+    "esc_environment",
 }
 
 

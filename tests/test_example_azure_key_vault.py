@@ -51,8 +51,9 @@ def test_example_creates_a_secure_vault_the_secret_and_one_reader() -> None:
     assert secret.is_secret("properties", "value")
     assert secret.plain("properties")["value"] == CANARY
     assert secret.plain("properties")["contentType"] == "text/plain"
-    assert isinstance(secret.plain("properties")["attributes"]["expires"], (int, float))  # 90 days ahead
-    assert secret.ignore_changes == ["properties", "tags"]  # rotation on: the first version only
+    # No rotator given: no rotation, so no expiry that nothing would act on, and later deploys keep the value.
+    assert "attributes" not in secret.plain("properties")
+    assert "properties" not in secret.ignore_changes
     assert secret.plain("tags") == {"team": "ml", "app": "assistant", "description": "Anthropic key for the assistant"}
 
     reader = engine.one(ROLE_ASSIGNMENT)
@@ -76,3 +77,16 @@ def test_example_defaults_the_reader_and_takes_allowed_ips_from_config() -> None
     assert engine.one(ROLE_ASSIGNMENT).plain("principalId") == "00000000-0000-0000-0000-00000000a11c"
     rules = engine.one(VAULT).plain("properties")["networkAcls"]["ipRules"]
     assert rules == [{"value": "203.0.113.7"}, {"value": "198.51.100.0/24"}]
+
+
+def test_example_with_a_rotator_function_sets_the_expiry_and_keeps_the_first_version_only() -> None:
+    function_id = (
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rotators"
+        "/providers/Microsoft.Web/sites/rotator/functions/rotate"
+    )
+    engine = run_example({"anthropic_api_key": CANARY, "rotation_function_id": function_id})
+    secret = engine.one(SECRET)
+    assert isinstance(secret.plain("properties")["attributes"]["expires"], (int, float))  # 90 days ahead
+    assert secret.ignore_changes == ["properties", "tags"]  # rotation on: the first version only
+    subscription = engine.one("azure-native:eventgrid:EventSubscription")
+    assert subscription.plain("destination")["resourceId"] == function_id

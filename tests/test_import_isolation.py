@@ -16,7 +16,16 @@ from ai_keys.testing import MockEngine
 from .conftest import CANARY
 
 SRC = Path(__file__).resolve().parent.parent / "src"
-CLOUD_SDK_ROOTS = ("pulumi_aws", "pulumi_azure_native", "pulumi_gcp", "boto3", "botocore", "azure")
+CLOUD_SDK_ROOTS = (
+    "pulumi_aws",
+    "pulumi_azure_native",
+    "pulumi_gcp",
+    "pulumi_kubernetes",  # the `kubernetes` block's, loaded only when a key uses it
+    "pulumi_pulumiservice",  # the `esc` block's
+    "boto3",
+    "botocore",
+    "azure",
+)
 CLOUD_SDK_PACKAGES = ("google.cloud",)  # google.protobuf comes with pulumi itself; google.cloud must not load
 PUBLIC_MODULES = ("ai_keys", "ai_keys.runtime", "ai_keys.provider", "ai_keys.rules", "ai_keys.stores", "ai_keys.testing")
 

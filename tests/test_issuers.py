@@ -195,11 +195,17 @@ def test_an_account_with_local_auth_disabled_is_refused_pointing_at_entra_id(mon
 
 
 BAD: list[tuple[str, dict[str, Any], str]] = [
-    ("unknown issuer", {"issuer": {"openai": {}}}, "issuer.openai"),
+    ("unknown issuer", {"issuer": {"mistral": {}}}, "issuer.mistral"),
     ("two issuers", {"issuer": {**ISSUERS["gemini"], **ISSUERS["bedrock"]}}, "issuer"),
     ("no issuer named", {"issuer": {}}, "issuer"),
     ("value and issuer", {"issuer": ISSUERS["gemini"], "value": "sk-x"}, "value"),
-    ("rotation with an issuer", {"issuer": ISSUERS["gemini"], "rotation": {"every_days": 30}}, "rotation"),
+    ("rotation of an issuer of another cloud", {"issuer": ISSUERS["gemini"], "rotation": {"every_days": 30}}, "rotation"),
+    ("openai without rotation", {"issuer": {"openai": {"project_id": "proj_abc", "admin_key": "k"}}}, "issuer.openai"),
+    (
+        "openai without project",
+        {"issuer": {"openai": {"admin_key": "k"}}, "rotation": {"every_days": 30}},
+        "issuer.openai.project_id",
+    ),
     ("gemini without project", {"issuer": {"gemini": {}}}, "issuer.gemini.project"),
     ("gemini unknown option", {"issuer": {"gemini": {"project": "my-project-123", "region": "x"}}}, "issuer.gemini.region"),
     (

@@ -30,6 +30,8 @@ EXPECTED_EXTRAS: dict[str, set[str]] = {
     "azure": {"pulumi-azure-native", "pulumiverse-time"},
     "gcp": {"pulumi-gcp", "pulumiverse-time"},
     "all": CLOUD_SDKS | {"pulumiverse-time"},
+    "k8s": {"pulumi-kubernetes"},  # the kubernetes block (ESO / Secrets Store CSI)
+    "esc": {"pulumi-pulumiservice"},  # the esc block (a Pulumi ESC environment)
     "runtime-aws": {"boto3"},
     "runtime-azure": {"azure-keyvault-secrets", "azure-identity"},
     "runtime-gcp": {"google-cloud-secret-manager", "google-crc32c"},  # the payload checksum

@@ -114,6 +114,8 @@ def _cases() -> dict[str, Case]:
         ),
         "gemini-key-on-aws": ({"gcp:project": "my-project-123"}, (), {}),
         "multi-cloud": ({"openai_api_key": CANARY, "gcp:project": "my-project-123"}, ("openai_api_key",), {}),
+        "kubernetes": ({"openai_api_key": CANARY}, ("openai_api_key",), {"csi": {"delivery": "csi"}}),
+        "esc": ({"openai_api_key": CANARY}, ("openai_api_key",), {"organization": {"esc_organization": "ml-team"}}),
     }
     for name, (config, secret_keys, config_edits) in examples.items():
         cases[f"example-{name}"] = Case(_example(name), config, secret_keys, config_edits, unprotected={})

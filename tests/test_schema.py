@@ -57,6 +57,7 @@ SECRET_PATHS = sorted(
         f"{TOKEN}.properties.value",
         "ai-keys:index:RotationArgs.azureWebhookUrl",
         "ai-keys:index:ApiGatewayIssuerArgs.value",
+        "ai-keys:index:OpenAiIssuerArgs.adminKey",
     ]
 )
 
@@ -145,8 +146,10 @@ class TestSchemaContract:
         assert sorted(component["properties"]) == [
             "apiKeyId",
             "backend",
+            "escEnvironment",
             "issuedKeyId",
             "kmsKeyId",
+            "kubernetesSecret",
             "secretId",
             "secretRef",
             "usagePlanId",
@@ -171,7 +174,7 @@ class TestPluginEntryPoint:
             for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")
         ]
-        assert requirements == ["-e .[all]"]  # the project itself with every backend's SDK
+        assert requirements == ["-e .[all,k8s,esc]"]  # the project itself with every backend's and block's SDK
         assert "ai_keys.provider import main" in (ROOT / "__main__.py").read_text(encoding="utf-8")
 
     def test_the_plugin_serves_the_inferred_schema_and_version_over_grpc(self, tmp_path: Path, generated: dict[str, Any]) -> None:

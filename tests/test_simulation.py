@@ -17,6 +17,7 @@ from ai_keys.testing.simulation import START, Cloud, CloudRefusedError, Scenario
 from .conftest import CANARY
 
 PROJECT = "my-project-123"
+FUNCTION_TYPE = "gcp:cloudfunctionsv2/function:Function"
 MODEL = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4"
 GEMINI: dict[str, Any] = {
     "backend": "gcp-secret-manager",
@@ -345,6 +346,109 @@ def test_the_simulation_never_holds_or_shows_a_key_value() -> None:
     assert CANARY not in repr(cloud.objects[0].key)
 
 
+def test_a_function_triggered_before_its_grants_propagate_fails_and_a_wait_fixes_it() -> None:
+    def program(wait: str) -> Any:
+        def run() -> None:
+            topic = gcp.pubsub.Topic("t", name="rotations", project=PROJECT)
+            secret = gcp.secretmanager.Secret(
+                "s", secret_id="k", project=PROJECT, replication={"auto": {}}, topics=[{"name": topic.id}]
+            )
+            account = gcp.serviceaccount.Account("a", account_id="rotator", project=PROJECT)
+            function = gcp.cloudfunctionsv2.Function(
+                "f",
+                name="rotate",
+                location="us-central1",
+                project=PROJECT,
+                service_config={"service_account_email": account.email},
+                event_trigger={
+                    "event_type": "google.cloud.pubsub.topic.v1.messagePublished",
+                    "pubsub_topic": topic.id,
+                    "service_account_email": account.email,
+                },
+            )
+            grants = [
+                gcp.secretmanager.SecretIamMember(f"g-{i}", secret_id=secret.id, role=role, member=account.member)
+                for i, role in enumerate(("roles/secretmanager.secretAccessor", "roles/secretmanager.secretVersionManager"))
+            ]
+            grants.append(
+                gcp.cloudrunv2.ServiceIamMember(
+                    "invoker", name=function.name, location="us-central1", role="roles/run.invoker", member=account.member
+                )
+            )
+            ready = time.Sleep("ready", create_duration=wait, opts=pulumi.ResourceOptions(depends_on=grants))
+            gcp.secretmanager.SecretVersion(
+                "v", secret=secret.id, secret_data="pending", opts=pulumi.ResourceOptions(depends_on=[ready, function])
+            )
+
+        return run
+
+    def cloud() -> Cloud:
+        # Secret Manager may already publish to the topic (its agent's grant is not what this rule is about).
+        made = Cloud()
+        made.seed_grant(f"gcp/{PROJECT}/topic/rotations", "roles/pubsub.publisher", f"secretmanager-agent-of-{PROJECT}")
+        return made
+
+    error = refused("gcp.function.grants-not-yet", lambda: Scenario(cloud()).deploy(program("60s")))
+    assert "rotator@my-project-123.iam.gserviceaccount.com lacks" in str(error)
+    ok = cloud()
+    Scenario(ok).deploy(program("120s"))
+    assert ok.checks["gcp.function.grants-not-yet"] == 3
+
+
+def test_a_bucket_name_given_up_is_held_for_the_soft_delete_retention() -> None:
+    def bucket() -> Any:
+        return _custom("gcp:storage/bucket:Bucket", "b", {"name": "aikeys-code", "location": "US"})
+
+    cloud = Cloud()
+    scenario = Scenario(cloud)
+    scenario.deploy(bucket())
+    scenario.destroy()
+    refused("gcp.bucket.name-held-after-delete", lambda: scenario.deploy(bucket()))
+    cloud.advance(days=7)
+    scenario.deploy(bucket())
+
+
+def test_a_storage_account_name_is_held_while_it_can_be_recovered() -> None:
+    def account() -> Any:
+        return _custom("azure-native:storage:StorageAccount", "s", {"accountName": "aikeyscode", "resourceGroupName": "rg"})
+
+    cloud = Cloud()
+    scenario = Scenario(cloud)
+    scenario.deploy(account())
+    scenario.destroy()
+    refused("azure.storage-account.name-held-after-delete", lambda: scenario.deploy(account()))
+    cloud.advance(days=14)
+    scenario.deploy(account())
+
+
+def test_reserved_lambda_concurrency_leaves_100_unreserved() -> None:
+    def function(name: str, reserved: int) -> Any:
+        return _custom("aws:lambda/function:Function", name, {"name": name, "reservedConcurrentExecutions": reserved})
+
+    Scenario(Cloud()).deploy(function("rotate", 1))  # a default account: 1,000
+    refused(
+        "aws.lambda.unreserved-concurrency",
+        lambda: Scenario(Cloud(aws_lambda_concurrency=10)).deploy(function("rotate", 1)),  # a new account: 10
+    )
+    cloud = Cloud()
+    Scenario(cloud).deploy(function("big", 900), stack="other")  # leaves exactly 100 unreserved
+    refused("aws.lambda.unreserved-concurrency", lambda: Scenario(cloud).deploy(function("rotate", 1)))
+    Scenario(Cloud()).deploy(function("unreserved", -1))
+
+
+def _role_names(first: str, second: str) -> Any:
+    def run() -> None:
+        scenario = Scenario(Cloud())
+        scenario.deploy(_custom("aws:iam/role:Role", "r", {"name": first}), stack="dev")
+        scenario.deploy(_custom("aws:iam/role:Role", "r", {"name": second}), stack="prod")
+
+    return run
+
+
+def _deploy(type_: str, props: dict[str, Any]) -> Any:
+    return lambda: Scenario(Cloud()).deploy(_custom(type_, "r", props))
+
+
 # ------------------------------------------------------------------------------------------- every rule can fail
 
 
@@ -507,6 +611,27 @@ RULE_CASES: dict[str, Any] = {
         _custom("azure-native:eventgrid:EventSubscription", "e", {"scope": "/vault/v", "eventSubscriptionName": "near-expiry"})
     ),
     "azure.diagnostic-setting.limit": _diagnostics,
+    "aws.lambda-function.name-unique": _twice(_custom("aws:lambda/function:Function", "f", {"name": "rotate-openai"})),
+    "aws.lambda-function.name-rule": _deploy("aws:lambda/function:Function", {"name": "r" * 65}),
+    "aws.lambda.unreserved-concurrency": lambda: test_reserved_lambda_concurrency_leaves_100_unreserved(),
+    "aws.iam-role.name-unique": _role_names("Rotator", "rotator"),
+    "aws.iam-role.name-rule": _deploy("aws:iam/role:Role", {"name": "r" * 65}),
+    "gcp.cloud-function.name-unique": _twice(
+        _custom(FUNCTION_TYPE, "f", {"name": "rotate", "location": "us-central1", "project": PROJECT})
+    ),
+    "gcp.cloud-function.name-rule": _deploy(FUNCTION_TYPE, {"name": "Rotate_Key", "location": "us-central1"}),
+    "gcp.function.grants-not-yet": lambda: test_a_function_triggered_before_its_grants_propagate_fails_and_a_wait_fixes_it(),
+    "gcp.bucket.name-unique": _twice(_custom("gcp:storage/bucket:Bucket", "b", {"name": "aikeys-code", "location": "US"})),
+    "gcp.bucket.name-held-after-delete": lambda: test_a_bucket_name_given_up_is_held_for_the_soft_delete_retention(),
+    "azure.storage-account.name-unique": _twice(
+        _custom("azure-native:storage:StorageAccount", "s", {"accountName": "aikeyscode", "resourceGroupName": "rg"})
+    ),
+    "azure.storage-account.name-held-after-delete": lambda: test_a_storage_account_name_is_held_while_it_can_be_recovered(),
+    "azure.storage-account.name-rule": _deploy("azure-native:storage:StorageAccount", {"accountName": "AiKeys_Code"}),
+    "azure.function-app.name-unique": _twice(
+        _custom("azure-native:web:WebApp", "a", {"name": "rotator", "resourceGroupName": "rg"})
+    ),
+    "azure.function-app.name-rule": _deploy("azure-native:web:WebApp", {"name": "rotator-"}),
 }
 
 

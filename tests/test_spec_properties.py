@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from ai_keys import SecureApiKey, SecureApiKeyError
 from ai_keys.args import Backend
+from ai_keys.delivery import esc, kubernetes
 from ai_keys.issuers import azure_ai_services, bedrock, gemini
 from ai_keys.rules import build_spec
 from ai_keys.rules.common import ENCRYPTION_FIELDS, ROTATION_FIELDS, TOP_LEVEL_FIELDS
@@ -38,6 +39,11 @@ scalars = st.one_of(
             "com.example.my-app",
             "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4",
             "key1",
+            "inference",
+            "1h",
+            "csi",
+            "acme/ai/prod",
+            "6f1c2a9e-1111-4222-8333-444455556666",
         ]
     ),
 )
@@ -53,6 +59,8 @@ BLOCK_FIELDS = {
     "azure": azure_key_vault.BLOCK_FIELDS,
     "gcp": gcp_secret_manager.GCP_FIELDS,
     "api_gateway": (*aws_api_gateway.BLOCK_FIELDS, "store_in_secrets_manager"),  # the earlier spelling, refused
+    "kubernetes": kubernetes.FIELDS,
+    "esc": esc.FIELDS,
 }
 ISSUER_FIELDS = {
     "gemini": gemini.FIELDS,

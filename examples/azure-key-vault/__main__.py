@@ -31,9 +31,10 @@ anthropic_key = SecureApiKey(
         "value": config.require_secret("anthropic_api_key"),
         "description": "Anthropic key for the assistant",
         "readers": [app_principal_id],
-        # Key Vault sets the secret to expire in 90 days. With a rotator Function, an Event Grid subscription
-        # sends it the SecretNearExpiry event 30 days before (rotation.azure_webhook_url works too).
-        "rotation": {"every_days": 90, **({"azure_function_id": rotation_function_id} if rotation_function_id else {})},
+        # With a rotator Function, the secret expires in 90 days and an Event Grid subscription sends the
+        # Function the SecretNearExpiry event 30 days before (rotation.azure_webhook_url works too). Without one
+        # there is no rotation: an expiry nothing acts on would take the key away from the app.
+        **({"rotation": {"every_days": 90, "azure_function_id": rotation_function_id}} if rotation_function_id else {}),
         "azure": {
             "resource_group_name": resource_group.name,
             # A dedicated vault: RBAC only, soft delete (90 days), purge protection, firewall denying all

@@ -25,7 +25,11 @@ __all__ = [
     "AzureVaultArgs",
     "Backend",
     "EncryptionArgs",
+    "EscArgs",
+    "EscLoginArgs",
     "GcpArgs",
+    "KubernetesArgs",
+    "KubernetesIdentityArgs",
     "MethodThrottleArgs",
     "QuotaArgs",
     "RotationArgs",
@@ -49,10 +53,14 @@ class Backend(str, Enum):
 
 class RotationArgs(TypedDict):
     """How and when the key is rotated. With rotation on, the component owns the initial value only:
-    later changes to `value` are ignored so the next deploy never writes back an old key."""
+    later changes to `value` are ignored so the next deploy never writes back an old key. With an `issuer`
+    (managed rotation) the component deploys a rotator beside the store, in the store's cloud, that makes each new
+    key and keeps the previous one valid for one more period; it takes `every_days` alone. A `value` you give is
+    rotated by your own handler (`aws_lambda_arn`, `azure_function_id` or `azure_webhook_url`, `gcp_topic_id`)."""
 
     every_days: NotRequired[int]
-    """Rotate every N days (AWS 1-1000; Azure sets the expiry N days ahead; GCP rotation period)."""
+    """Rotate every N days (AWS 1-1000; Azure sets the expiry N days ahead; GCP rotation period; 1-365 with an
+    `issuer`)."""
     schedule_expression: NotRequired[str]
     """AWS only: a `rate()` or `cron()` expression instead of `every_days` (at most every 4 hours)."""
     duration: NotRequired[str]
@@ -167,6 +175,9 @@ class ApiGatewayIssuerArgs(TypedDict):
     value: NotRequired[pulumi.Input[str]]
     """A key value you bring (20-128 letters and digits) instead of one AWS generates, e.g. to move an existing
     client's key. Always handled as a Pulumi secret: use `config.require_secret(...)`."""
+    probe_path: NotRequired[str]
+    """With `rotation` (and `backend: aws-secrets-manager`): the path on the plan's first stage the rotator calls
+    with each new key until the gateway accepts it, before storing it (default `/`)."""
 
 
 class AzureNetworkArgs(TypedDict):
@@ -315,6 +326,20 @@ class AzureAiServicesIssuerArgs(TypedDict):
     """Which of the account's two keys to store: `key1` (default) or `key2`."""
 
 
+class OpenAiIssuerArgs(TypedDict):
+    """An OpenAI API key of a project's service account, made by the rotator the component deploys (with
+    `rotation`, required; in `aws-secrets-manager` or `azure-key-vault`)."""
+
+    project_id: pulumi.Input[str]
+    """The OpenAI project the keys belong to, `proj_...`."""
+    admin_key: pulumi.Input[str]
+    """An OpenAI admin key the rotator makes keys with (`config.require_secret(...)`): kept in its own secret in the
+    same store, readable by the rotator only."""
+    service_account_name: NotRequired[str]
+    """The name prefix of the service accounts the rotator makes (1-40 characters; default: derived from the
+    component and the stack)."""
+
+
 class IssuerArgs(TypedDict):
     """Where the key comes from, when a service mints it: exactly one of these."""
 
@@ -326,6 +351,108 @@ class IssuerArgs(TypedDict):
     """An Amazon Bedrock API key."""
     azure_ai_services: NotRequired[AzureAiServicesIssuerArgs]
     """A key of an Azure OpenAI / AI Services account."""
+    openai: NotRequired[OpenAiIssuerArgs]
+    """An OpenAI API key, made by the rotator (with `rotation`)."""
+
+
+class KubernetesIdentityArgs(TypedDict):
+    """The workload's cloud identity: the fields of the `backend`'s cloud only. It gets read access to this key alone,
+    as `readers` do."""
+
+    role_arn: NotRequired[pulumi.Input[str]]
+    """`aws-secrets-manager`: the IAM role the Kubernetes service account assumes through IRSA (the annotation
+    `eks.amazonaws.com/role-arn`). ESO reads as that service account (`auth.jwt.serviceAccountRef`), which EKS Pod
+    Identity cannot serve: a role bound with Pod Identity is used by the ESO controller only, never per workload."""
+    member: NotRequired[pulumi.Input[str]]
+    """`gcp-secret-manager`: the service account's Workload Identity Federation principal,
+    `principal://iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/PROJECT.svc.id.goog/subject/ns/NAMESPACE/sa/NAME`
+    (for this block's namespace and service account), or `serviceAccount:EMAIL` of a Google service account the
+    Kubernetes one impersonates (the annotation `iam.gke.io/gcp-service-account`)."""
+    client_id: NotRequired[pulumi.Input[str]]
+    """`azure-key-vault`: the client id of the managed identity (or app) with a federated credential for the service
+    account (Azure Workload Identity), a GUID."""
+    principal_id: NotRequired[pulumi.Input[str]]
+    """`azure-key-vault`: the object (principal) id of that identity, a GUID: it gets "Key Vault Secrets User" on this
+    secret only."""
+    tenant_id: NotRequired[pulumi.Input[str]]
+    """`azure-key-vault`: the Entra tenant id of that identity, a GUID."""
+
+
+class KubernetesArgs(TypedDict):
+    """Deliver the key to pods in one namespace of a Kubernetes cluster, through the External Secrets Operator (a
+    Kubernetes Secret kept in sync) or the Secrets Store CSI driver (a file mounted into the pod). The cluster is the
+    one of the Kubernetes provider in the component's `providers` option. The key stays in `backend`; the cluster
+    reads it there with the workload's own cloud identity."""
+
+    namespace: str
+    """The namespace the pods run in (an RFC 1123 label: 1-63 of `a-z`, `0-9`, `-`)."""
+    secret_name: str
+    """ESO: the Kubernetes Secret (and the ExternalSecret) pods read, its SecretStore named `<secret_name>-store`; CSI:
+    the SecretProviderClass a pod's volume names. An RFC 1123 subdomain. Changing it replaces them: the new ones are
+    created before the old ones are deleted."""
+    service_account: str
+    """The Kubernetes service account with the workload identity (an RFC 1123 subdomain): the one ESO reads as, or
+    the one the pods mounting the CSI volume run as."""
+    identity: KubernetesIdentityArgs
+    """The workload's cloud identity (the fields of `backend`'s cloud)."""
+    delivery: NotRequired[str]
+    """`eso` (default): an ESO SecretStore and ExternalSecret (`external-secrets.io/v1`) keep a Kubernetes Secret in
+    sync; `csi`: a SecretProviderClass (`secrets-store.csi.x-k8s.io/v1`) for the Secrets Store CSI driver."""
+    refresh_interval: NotRequired[str]
+    """ESO only: how often the Kubernetes Secret is read again from the store, a Go duration such as `1h` or `15m`
+    (default `1h`). With rotation, it must be shorter than the rotation period: see "How refresh and rotation meet"
+    in the fleet guide. The CSI driver's rotation is a flag of the driver (`--enable-secret-rotation`,
+    `--rotation-poll-interval`), not of this key."""
+    secret_key: NotRequired[str]
+    """The key inside the Kubernetes Secret (ESO) or the file name in the mounted volume (CSI), default `api-key`
+    (1-253 of `a-z`, `A-Z`, `0-9`, `-`, `.`, `_`)."""
+    create_service_account: NotRequired[bool]
+    """Create the Kubernetes service account with the cloud's annotation (default false: it exists already):
+    `eks.amazonaws.com/role-arn`, `iam.gke.io/gcp-service-account` for a Google service account, or
+    `azure.workload.identity/client-id` and `tenant-id` (the pods' label `azure.workload.identity/use` stays yours)."""
+
+
+class EscLoginArgs(TypedDict):
+    """How the Pulumi ESC environment logs in to the `backend`'s cloud with OIDC: the fields of that cloud only. The
+    identity gets read access to this key alone, as `readers` do."""
+
+    role_arn: NotRequired[pulumi.Input[str]]
+    """`aws-secrets-manager`: the IAM role ESC assumes (`fn::open::aws-login` with `oidc.roleArn`)."""
+    session_name: NotRequired[str]
+    """`aws-secrets-manager`: the role session's name (default `ai-keys-esc`)."""
+    project_number: NotRequired[pulumi.Input[str]]
+    """`gcp-secret-manager`: the number of the project that holds the secret (`fn::open::gcp-login` `project`)."""
+    workload_pool_id: NotRequired[pulumi.Input[str]]
+    """`gcp-secret-manager`: the workload identity pool that trusts Pulumi Cloud."""
+    provider_id: NotRequired[pulumi.Input[str]]
+    """`gcp-secret-manager`: the pool's OIDC provider for Pulumi Cloud."""
+    service_account: NotRequired[pulumi.Input[str]]
+    """`gcp-secret-manager`: the email of the Google service account ESC impersonates; it becomes a reader
+    (`serviceAccount:EMAIL`)."""
+    client_id: NotRequired[pulumi.Input[str]]
+    """`azure-key-vault`: the client id of the app with a federated credential for Pulumi Cloud, a GUID."""
+    tenant_id: NotRequired[pulumi.Input[str]]
+    """`azure-key-vault`: its Entra tenant id, a GUID."""
+    subscription_id: NotRequired[pulumi.Input[str]]
+    """`azure-key-vault`: the subscription id `fn::open::azure-login` takes, a GUID."""
+    principal_id: NotRequired[pulumi.Input[str]]
+    """`azure-key-vault`: the object (principal) id of that app's service principal, a GUID: it gets "Key Vault
+    Secrets User" on this secret only."""
+
+
+class EscArgs(TypedDict):
+    """A Pulumi ESC environment that opens this key by reference (`fn::open::aws-secrets`, `gcp-secrets` or
+    `azure-secrets`, logged in with OIDC), so `esc run` and ESO's Pulumi provider can hand it out. The value is never
+    copied into ESC. Registered with the Pulumi Service provider (the `esc` extra)."""
+
+    environment: str
+    """`org/project/env`, or `org/env` (project `default`); each part of `A-Z`, `a-z`, `0-9`, `-`, `_`, `.`.
+    Changing it replaces the environment."""
+    login: EscLoginArgs
+    """The OIDC login to the `backend`'s cloud."""
+    variable: NotRequired[str]
+    """The environment variable the key is exported as (`[A-Z_][A-Z0-9_]*`); default from the issuer
+    (`OPENAI_API_KEY`, `GEMINI_API_KEY`, `AWS_BEARER_TOKEN_BEDROCK`, `AZURE_OPENAI_API_KEY`), else `AI_KEY`."""
 
 
 class SecureApiKeyArgs(TypedDict):
@@ -339,8 +466,8 @@ class SecureApiKeyArgs(TypedDict):
     """The key. Always handled as a Pulumi secret. Required unless `issuer` makes it (an API Gateway key you
     bring goes in `issuer.aws_api_gateway.value`). Use `config.require_secret(...)`."""
     issuer: NotRequired[IssuerArgs]
-    """A service that makes the key (Gemini, Bedrock, Azure AI Services, API Gateway), instead of a `value` you
-    give. The key is then kept in `backend`, whichever cloud that is (`issuer.aws_api_gateway` may also stand alone,
+    """A service that makes the key (Gemini, Bedrock, Azure AI Services, API Gateway, OpenAI), instead of a `value`
+    you give. The key is then kept in `backend`, whichever cloud that is (`issuer.aws_api_gateway` may also stand alone,
     the key then kept in API Gateway only)."""
     description: NotRequired[pulumi.Input[str]]
     """What the key is for."""
@@ -375,3 +502,8 @@ class SecureApiKeyArgs(TypedDict):
     """Options of the `azure-key-vault` backend."""
     gcp: NotRequired[GcpArgs]
     """Options of the `gcp-secret-manager` backend."""
+    kubernetes: NotRequired[KubernetesArgs]
+    """Deliver the key to pods of a Kubernetes cluster (ESO or the Secrets Store CSI driver), read with the workload's
+    own identity; needs the `k8s` extra and a Kubernetes provider in `providers`."""
+    esc: NotRequired[EscArgs]
+    """A Pulumi ESC environment that opens the key by reference; needs the `esc` extra."""

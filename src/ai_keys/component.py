@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Optional, TypeVar, overload
 import pulumi
 
 from .args import SecureApiKeyArgs
+from .delivery import DeliverySpec, deliver, require_extras
 from .errors import SecureApiKeyError
 from .issuers import load_issuer
 from .rules import build_spec
@@ -99,7 +100,8 @@ class SecureApiKey(pulumi.ComponentResource):
     """Id of the version the component wrote."""
     value: pulumi.Output[str]
     """The key's value as written by this deployment. Always a Pulumi secret. With rotation on this is the
-    initial value; read the current one at run time through ``secret_ref``."""
+    initial value; read the current one at run time through ``secret_ref``. When the rotator makes the first key
+    (an issuer with `rotation`, but Azure AI Services), it is the placeholder `ai-keys:first-key-pending`."""
     kms_key_id: pulumi.Output[Optional[str]]
     """ARN or id of the customer-managed key encrypting the secret, when one is used."""
     api_key_id: pulumi.Output[Optional[str]]
@@ -108,7 +110,16 @@ class SecureApiKey(pulumi.ComponentResource):
     """API Gateway usage plan id the key belongs to (``issuer.aws_api_gateway`` only)."""
     issued_key_id: pulumi.Output[Optional[str]]
     """Which key the issuer made, never its value: the Gemini API key's resource name, the Bedrock credential's
-    alias, or the Azure AI Services account id with `#key1` or `#key2`. None without an issuer."""
+    alias, or the Azure AI Services account id with `#key1` or `#key2`. None without an issuer. With `rotation` the
+    rotator makes the keys, and this names their parent: the Bedrock user's ARN, the Gemini key ids' prefix
+    (`projects/P/locations/global/keys/PREFIX*`), or the OpenAI project's service accounts
+    (`openai:PROJECT/service_accounts/PREFIX*`)."""
+    kubernetes_secret: pulumi.Output[Optional[str]]
+    """`namespace/name` of what pods use with the `kubernetes` block: the Kubernetes Secret ESO keeps in sync, or the
+    SecretProviderClass a CSI volume names. Known once it exists; None without the block."""
+    esc_environment: pulumi.Output[Optional[str]]
+    """`org/project/env` of the Pulumi ESC environment the `esc` block made (for `esc run org/project/env -- ...`).
+    None without the block."""
 
     @overload
     def __init__(self, name: str, /, args: SecureApiKeyArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None: ...
@@ -132,14 +143,19 @@ class SecureApiKey(pulumi.ComponentResource):
             spec = build_spec(_one_form_of_args(args, kwargs), name)
             store = load_backend(spec.backend)
             issuer = load_issuer(spec.issuer.name) if spec.issuer is not None else None
+            delivery = spec.delivery if spec.delivery is not None else DeliverySpec()
+            require_extras(delivery)
             super().__init__(TYPE_TOKEN, name, {}, _with_inherited_retain(opts))
             # Where the key comes from, then where it is kept.
             issued = (
-                issuer.issue(name, spec.issuer.options, spec.tags, self, _resources_depended_on(opts))
+                issuer.issue(name, spec.issuer.options, spec.tags, self, _resources_depended_on(opts), spec.rotation)
                 if issuer and spec.issuer
                 else None
             )
-            result = store.create(name, spec, self, issued.value if issued else None)
+            # With a managed rotation the store deploys the rotator beside the secret, with what the issuer needs.
+            result = store.create(name, spec, self, issued.value if issued else None, rotator=issued.rotator if issued else None)
+            # Then the fleet reads it where it is kept: the blocks' identities are among the store's readers already.
+            delivered = deliver(name, delivery, self, result.secret_ref)
         none: pulumi.Output[Optional[str]] = pulumi.Output.from_input(None)  # one for every output a key has not
         self.backend = pulumi.Output.from_input(spec.backend.value)
         self.secret_id = result.secret_id
@@ -152,6 +168,8 @@ class SecureApiKey(pulumi.ComponentResource):
         # An API Gateway key is issued too: its id says which key it is.
         issued_key_id = issued.issued_key_id if issued else result.api_key_id
         self.issued_key_id = issued_key_id if issued_key_id is not None else none
+        self.kubernetes_secret = delivered.kubernetes_secret if delivered.kubernetes_secret is not None else none
+        self.esc_environment = delivered.esc_environment if delivered.esc_environment is not None else none
         # Only the outputs this key has go into the state: absent ones would be one more await each.
         self.register_outputs(
             {
@@ -166,6 +184,8 @@ class SecureApiKey(pulumi.ComponentResource):
                     ("api_key_id", result.api_key_id),
                     ("usage_plan_id", result.usage_plan_id),
                     ("issued_key_id", issued_key_id),
+                    ("kubernetes_secret", delivered.kubernetes_secret),
+                    ("esc_environment", delivered.esc_environment),
                 )
                 if output is not None
             }

@@ -36,13 +36,15 @@ class SecureApiKeyError(AiKeysError, ValueError):
 
 
 class BackendNotInstalledError(AiKeysError, ImportError):
-    """The chosen backend needs a cloud SDK that is not installed; the message names the extra."""
+    """The chosen backend (or a block of the args that registers resources of another provider, such as
+    ``kubernetes``) needs an SDK that is not installed; the message names the extra."""
 
-    def __init__(self, backend: str, extra: str, missing_module: str) -> None:
+    def __init__(self, backend: str, extra: str, missing_module: str, *, field: Optional[str] = None) -> None:
         self.backend = backend
         self.extra = extra
+        needs = f"args.{field}" if field is not None else f"backend {backend!r}"
         super().__init__(
-            f"SecureApiKey backend {backend!r} needs the {missing_module!r} package, which is not "
+            f"SecureApiKey {needs} needs the {missing_module!r} package, which is not "
             f"installed: run `pip install 'ai-keys[{extra}]'`",
             name=missing_module,
         )

@@ -36,6 +36,7 @@ SECRET_PROPERTIES: tuple[tuple[str, str, str], ...] = (
     ("resources", "ai-keys:index:SecureApiKey", "properties.value"),
     ("types", "ai-keys:index:RotationArgs", "properties.azureWebhookUrl"),
     ("types", "ai-keys:index:ApiGatewayIssuerArgs", "properties.value"),
+    ("types", "ai-keys:index:OpenAiIssuerArgs", "properties.adminKey"),
 )
 """Properties the served schema marks ``"secret": true``: (section, token, property path)."""
 

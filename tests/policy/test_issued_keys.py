@@ -10,6 +10,7 @@ stack output, and the pack must report it with the entropy rule off. A new issue
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -23,9 +24,12 @@ from test_no_plaintext_keys import ENV_CASES, ENV_NAME
 from ai_keys import SecureApiKey
 from ai_keys.issuers import ISSUERS
 from ai_keys.testing import mock_pulumi, resolve_output
+from ai_keys.testing.stand_ins import OpenAIStandIn
 
 MODEL = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4"
 PLAN = {"usage_plan": {"api_stages": [{"api_id": "a1b2c3d4e5", "stage": "prod"}]}}
+ADMIN_KEY = "admin-key-of-the-policy-tests"
+OPENAI = {"project_id": "proj_policy", "admin_key": ADMIN_KEY}
 VENDOR_RULES_ONLY = {"checkEntropy": False}
 
 
@@ -62,10 +66,32 @@ ISSUED: dict[str, Issued] = {
         KeyKind.AZURE_AI_KEY,
     ),
     "aws_api_gateway": Issued({"issuer": {"aws_api_gateway": PLAN}}, "API_GATEWAY_KEY", KeyKind.AWS_API_GATEWAY_KEY),
+    # Made by the rotator, never at deploy time: the key is the one OpenAI's admin API answers with (a stand-in's).
+    "openai": Issued(
+        {"backend": "aws-secrets-manager", "issuer": {"openai": OPENAI}, "rotation": {"every_days": 30}},
+        "OPENAI_API_KEY",
+        KeyKind.OPENAI,
+    ),
 }
 
 
+def _minted_by_the_rotator() -> str:
+    """A project service account's key, as OpenAI's admin API makes it for the rotator."""
+    with OpenAIStandIn(ADMIN_KEY, projects=(OPENAI["project_id"],)) as vendor:
+        request = urllib.request.Request(  # noqa: S310 (the stand-in on 127.0.0.1)
+            f"{vendor.url}/v1/organization/projects/{OPENAI['project_id']}/service_accounts",
+            data=json.dumps({"name": "ai-keys-policy"}).encode(),
+            headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            value: str = json.load(answer)["api_key"]["value"]
+    return value
+
+
 def _minted(issuer: str) -> str:
+    if issuer == "openai":
+        return _minted_by_the_rotator()
     with mock_pulumi() as engine:
         key = engine.run(lambda: SecureApiKey("ai", ISSUED[issuer].args))  # type: ignore[arg-type]
         resolved = resolve_output(key.value)

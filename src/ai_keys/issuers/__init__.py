@@ -1,9 +1,10 @@
 """Issuers: where a key's value comes from, when it is not a value you give.
 
-An issuer creates (or reads) the key at a service — Gemini, Amazon Bedrock, Azure AI Services — and hands it
-to the store as a Pulumi secret. Each issuer is one module holding its rules (pure: no cloud SDK is imported
+An issuer creates (or reads) the key at a service — Gemini, Amazon Bedrock, Azure AI Services, OpenAI — and hands
+it to the store as a Pulumi secret. Each issuer is one module holding its rules (pure: no cloud SDK is imported
 until a key is issued), its resources and its mock outputs; adding one is a module and one line in
-:data:`ISSUERS`. Any issuer works with any store (``backend``).
+:data:`ISSUERS`. Any issuer works with any store (``backend``), except with ``rotation``: the store then deploys a
+rotator that runs in the store's cloud, and only the pairs of :attr:`IssuerModule.ROTATION` are managed.
 """
 
 import importlib
@@ -16,16 +17,21 @@ from typing import Any, Callable, Optional, Protocol
 import pulumi
 
 from ..errors import BackendNotInstalledError, SecureApiKeyError
-from ..rules import IssuerSpec, StoreValidate
+from ..rotation import RotatorNeeds
+from ..rules import IssuerSpec, RotationSpec, StoreValidate
+from ..rules.rotation import ManagedRotation
 
 __all__ = [
     "ISSUERS",
     "IssuedKey",
     "IssuerModule",
     "IssuerSpec",
+    "ManagedRotation",
     "StandsForAStore",
     "as_store_args",
+    "check_with_rotation",
     "load_issuer",
+    "managed_rotation",
     "mock_tables",
     "parse_issuer",
 ]
@@ -36,14 +42,23 @@ class IssuedKey:
     """What an issuer returns: the key as a Pulumi secret, and which key it is (never the value)."""
 
     value: "pulumi.Output[str]"
+    """The key, a Pulumi secret; :data:`~ai_keys.rotation.PLACEHOLDER` (still a secret) when the rotator makes the
+    first key."""
     issued_key_id: "pulumi.Output[str]"
+    """Which key this is, never its value; with the rotator making the keys, the parent it makes them under."""
+    rotator: Optional[RotatorNeeds] = None
+    """With ``rotation`` on: what the rotator the store deploys needs (its settings and grants); else None."""
 
 
 class IssuerModule(Protocol):
     """What every issuer module provides."""
 
-    EXTRA: str
-    SDK: str
+    EXTRA: Optional[str]
+    """The pip extra of the issuer's cloud SDK; None for an issuer with none of its own (the store's serves)."""
+    SDK: Optional[str]
+    """The cloud SDK module :func:`issue` imports; None when it needs only the store's."""
+    ROTATION: ManagedRotation
+    """Where the component can rotate this issuer's keys."""
 
     def validate(self, block: Mapping[str, Any], path: str) -> Any:
         """Check the issuer's block (``path`` is its field path) and return its options; imports no cloud SDK."""
@@ -56,8 +71,11 @@ class IssuerModule(Protocol):
         tags: Mapping[str, str],
         parent: pulumi.Resource,
         depends_on: Sequence[pulumi.Resource] = (),
+        rotation: Optional[RotationSpec] = None,
     ) -> IssuedKey:
-        """Create or read the key under ``parent``; what it reads waits for ``depends_on`` (the component's)."""
+        """Create or read the key under ``parent``; what it reads waits for ``depends_on`` (the component's). With
+        ``rotation`` (managed: :attr:`RotationSpec.managed`) make only the key's parent and say what the rotator
+        needs (:attr:`IssuedKey.rotator`)."""
         ...
 
     MOCK_OUTPUTS: Mapping[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]]
@@ -78,6 +96,7 @@ ISSUERS: dict[str, str] = {
     "gemini": "gemini",
     "bedrock": "bedrock",
     "azure_ai_services": "azure_ai_services",
+    "openai": "openai",
 }
 """Issuer name (the key of the ``issuer`` block) -> module in this package."""
 
@@ -132,11 +151,27 @@ def as_store_args(
 
 
 def load_issuer(name: str) -> IssuerModule:
-    """The issuer's module; a missing cloud SDK raises an error naming the pip extra."""
+    """The issuer's module; a missing cloud SDK raises an error naming the pip extra. An issuer with no SDK of its
+    own (``openai``: the rotator calls the vendor's API) needs only the store's, which the store checks."""
     module = _module(name)
-    if sys.modules.get(module.SDK) is None and importlib.util.find_spec(module.SDK) is None:
-        raise BackendNotInstalledError(f"issuer {name}", module.EXTRA, module.SDK)
+    sdk, extra = module.SDK, module.EXTRA
+    if sdk is not None and sys.modules.get(sdk) is None and importlib.util.find_spec(sdk) is None:
+        raise BackendNotInstalledError(f"issuer {name}", extra or "all", sdk)
     return module
+
+
+def managed_rotation(name: str) -> Optional[ManagedRotation]:
+    """Where the component can rotate the keys of issuer ``name``; None for a name that is no issuer (its block is
+    refused by :func:`parse_issuer`)."""
+    return _module(name).ROTATION if name in ISSUERS else None
+
+
+def check_with_rotation(name: str, options: Any, rotation: Optional[RotationSpec]) -> None:
+    """The issuer's own rules over its options together with ``rotation`` (managed or None), when it has any:
+    refusals name the issuer's fields, before anything is registered."""
+    rule: Optional[Callable[[Any, Optional[RotationSpec]], None]] = getattr(_module(name), "check_with_rotation", None)
+    if rule is not None:
+        rule(options, rotation)
 
 
 def mock_tables() -> tuple[dict[str, Any], dict[str, Any]]:

@@ -11,20 +11,35 @@ it, are not run at all: the key is unknown until the update).
 An account with local (key) authentication disabled has no usable key (``listKeys`` answers 400 "Failed to list
 key. disableLocalAuth is set to be true"): it is refused, pointing at Entra ID. Regenerating the key outside
 Pulumi leaves the stored copy stale until the next ``pulumi up`` reads it again.
+
+With ``rotation`` (kept in ``azure-key-vault``) the first key is still the one read here; the rotator then
+regenerates whichever of key1/key2 is not current and stores it, so clients on the current key keep working until
+the next rotation. Its identity gets the built-in role "Cognitive Services Contributor" on this account only.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import pulumi
 
 from ..errors import SecureApiKeyError
+from ..rotation import RotatorNeeds
+from ..rules import RotationSpec
 from ..rules import _checks as check
 from ..rules.deploy_time import at_deploy
-from . import IssuedKey
+from . import IssuedKey, ManagedRotation
 
 EXTRA, SDK = "azure", "pulumi_azure_native"
+ROTATION = ManagedRotation(stores=("azure-key-vault",))
+"""The rotator runs as a Function App beside a Key Vault secret, in Azure."""
+COGNITIVE_SERVICES_CONTRIBUTOR = "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"
+"""Built-in role "Cognitive Services Contributor" (Azure built-in roles, AI + machine learning: "Lets you create,
+read, update, delete and manage keys of Cognitive Services", actions ``Microsoft.CognitiveServices/*``): the
+narrowest built-in role with ``accounts/listKeys/action`` and ``accounts/regenerateKey/action``, assigned on the one
+account. A custom role holding those two actions alone would be narrower, but its name is unique in the tenant
+(a second stack or a re-deploy after a failed delete collides with it) and it asks the deployer for
+``Microsoft.Authorization/roleDefinitions/write`` too; so the built-in role, scoped to this account."""
 FIELDS = ("account_name", "resource_group_name", "key")
 KEYS = ("key1", "key2")
 ACCOUNT_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{1,63}"
@@ -95,6 +110,7 @@ def issue(
     tags: Mapping[str, str],
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
+    rotation: Optional[RotationSpec] = None,
 ) -> IssuedKey:
     """Read the account's key as a secret, once the account is known to allow key authentication.
 
@@ -119,7 +135,21 @@ def issue(
     # Secret before anything else touches it: azure-native returns the keys as plain outputs.
     key: pulumi.Output[str] = keys.apply(lambda result: str(getattr(result, chosen)))
     value: pulumi.Output[str] = pulumi.Output.secret(key)
-    return IssuedKey(value=value, issued_key_id=account.id.apply(lambda account_id: f"{account_id}#{chosen}"))
+    issued_key_id = account.id.apply(lambda account_id: f"{account_id}#{chosen}")
+    if rotation is None or not rotation.managed:
+        return IssuedKey(value=value, issued_key_id=issued_key_id)
+    return IssuedKey(value=value, issued_key_id=issued_key_id, rotator=rotator_needs(account.id))
+
+
+def rotator_needs(account_id: Any) -> RotatorNeeds:
+    """The rotator's settings and grant: regenerate and read this account's two keys (the first key is the one
+    read at deploy, so the rotator does not make it)."""
+    return RotatorNeeds(
+        issuer="azure_ai_services",
+        env={"AIKEYS_ACCOUNT_ID": account_id},
+        azure_role_assignments=[(account_id, COGNITIVE_SERVICES_CONTRIBUTOR)],
+        first_key_by_rotator=False,
+    )
 
 
 def _mock_account(args: dict[str, Any]) -> dict[str, Any]:

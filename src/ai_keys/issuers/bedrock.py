@@ -5,6 +5,10 @@ An IAM user made for the key, allowed only to invoke the models named (``bedrock
 be used at all), and an IAM service-specific credential for ``bedrock.amazonaws.com`` that expires after
 ``expires_in_days`` (default 90; never unlimited). The stored value is the key itself; ``issued_key_id`` is the
 credential's alias.
+
+With ``rotation`` (kept in ``aws-secrets-manager``) Pulumi makes the user and its policy only: the rotator makes
+every credential, the first one included, two at most (IAM's limit per user and service), and replaces the
+time-based re-issue. Its role may manage the service-specific credentials of that one user, for Bedrock only.
 """
 
 import base64
@@ -21,12 +25,24 @@ import pulumi
 
 from .._clock import mock_now, utc_now
 from ..errors import SecureApiKeyError
+from ..rotation import PLACEHOLDER, RotatorNeeds
+from ..rules import RotationSpec
 from ..rules import _checks as check
 from ..rules.deploy_time import at_deploy, now_or_at_deploy
-from . import IssuedKey
+from . import IssuedKey, ManagedRotation
 
 EXTRA, SDK = "aws", "pulumi_aws"
+ROTATION = ManagedRotation(stores=("aws-secrets-manager",))
+"""The rotator runs as a Lambda function beside a Secrets Manager secret, in the key's own account."""
 SERVICE = "bedrock.amazonaws.com"
+CREDENTIAL_ACTIONS = (
+    "iam:CreateServiceSpecificCredential",
+    "iam:ListServiceSpecificCredentials",
+    "iam:UpdateServiceSpecificCredential",
+    "iam:DeleteServiceSpecificCredential",
+)
+"""What the rotator does with the user's credentials: make one, list them, deactivate one, then delete it. Never
+ResetServiceSpecificCredential, which leaves no overlap."""
 FIELDS = ("models", "allow_all_models", "expires_in_days")
 INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 BEARER_ACTION = "bedrock:CallWithBearerToken"
@@ -74,6 +90,8 @@ class BedrockOptions:
     models: tuple[Any, ...]
     allow_all_models: bool
     expires_in_days: int
+    expiry_given: bool = False
+    """Whether ``expires_in_days`` was written (else :data:`DEFAULT_EXPIRY_DAYS`, or a rotated key's own default)."""
 
 
 def _model(path: str, arn: Any) -> str:
@@ -185,7 +203,31 @@ def validate(block: Mapping[str, Any], path: str) -> BedrockOptions:
         together = at_deploy(pulumi.Output.all(*checked), functools.partial(_models_together, models_path))
         models = tuple(together.apply(operator.itemgetter(i)) for i in range(len(checked)))
     expires = check.integer(f"{path}.expires_in_days", block.get("expires_in_days", DEFAULT_EXPIRY_DAYS), 1, MAX_EXPIRY_DAYS)
-    return BedrockOptions(models=models, allow_all_models=allow_all, expires_in_days=expires)
+    return BedrockOptions(
+        models=models, allow_all_models=allow_all, expires_in_days=expires, expiry_given=block.get("expires_in_days") is not None
+    )
+
+
+def rotated_expiry_days(options: BedrockOptions, every_days: int) -> int:
+    """How long each rotated credential lives: ``expires_in_days`` when written, else two periods and a 30-day
+    margin (a credential is current one period, then previous one more), within IAM's limit."""
+    if options.expiry_given:
+        return options.expires_in_days
+    return min(2 * every_days + 30, MAX_EXPIRY_DAYS)
+
+
+def check_with_rotation(options: BedrockOptions, rotation: Optional[RotationSpec]) -> None:
+    """With a managed rotation, a credential must outlive its two periods (current, then previous): a shorter
+    ``expires_in_days`` would let the previous key die while clients still hold it."""
+    if rotation is None or not rotation.managed or rotation.every_days is None or not options.expiry_given:
+        return
+    if options.expires_in_days <= 2 * rotation.every_days:
+        raise SecureApiKeyError(
+            "issuer.bedrock.expires_in_days",
+            f"is {options.expires_in_days} days, but with rotation every {rotation.every_days} days each key is "
+            f"current for one period and previous for one more ({2 * rotation.every_days} days)",
+            f"more than {2 * rotation.every_days} days, or leave it out (then {2 * rotation.every_days + 30})",
+        )
 
 
 def invoke_policy(models: list[str], allow_all: bool) -> dict[str, Any]:
@@ -253,8 +295,10 @@ def issue(
     tags: Mapping[str, str],
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
+    rotation: Optional[RotationSpec] = None,
 ) -> IssuedKey:
-    """The IAM user, its invoke-only policy and the Bedrock API key."""
+    """The IAM user, its invoke-only policy and the Bedrock API key; with a managed ``rotation``, the user and its
+    policy only, and what the rotator needs to make the keys (the first one included)."""
     import pulumi_aws as aws
 
     child = pulumi.ResourceOptions(parent=parent)
@@ -265,13 +309,33 @@ def issue(
         at_deploy(pulumi.Output.all(arn, region), functools.partial(_in_region, index))
         for index, arn in enumerate(options.models)
     ]
-    user = aws.iam.User(f"{name}-bedrock-user", path="/ai-keys/bedrock/", force_destroy=True, tags=dict(tags) or None, opts=child)
+    managed = rotation is not None and rotation.managed and rotation.every_days is not None
+    user = aws.iam.User(
+        f"{name}-bedrock-user",
+        path="/ai-keys/bedrock/",
+        force_destroy=True,
+        tags=dict(tags) or None,
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            # Turning rotation on or off gives the key a new user, and the old one goes with every credential it
+            # holds (force_destroy): none of the other side's keys stays live, and the new side finds IAM's two
+            # credentials per user free.
+            replacement_trigger="keys-made-by-the-rotator" if managed else "keys-made-by-pulumi",
+        ),
+    )
     policy = aws.iam.UserPolicy(
         f"{name}-bedrock-invoke",
         user=user.name,
         policy=pulumi.Output.all(*models).apply(lambda arns: json.dumps(invoke_policy(list(arns), options.allow_all_models))),
         opts=child,
     )
+    if managed and rotation is not None and rotation.every_days is not None:
+        return IssuedKey(
+            value=pulumi.Output.secret(PLACEHOLDER),
+            # The rotator makes every credential under this user: the user's ARN says which keys these are.
+            issued_key_id=user.arn,
+            rotator=rotator_needs(user, policy, rotated_expiry_days(options, rotation.every_days)),
+        )
     credential = aws.iam.ServiceSpecificCredential(
         f"{name}-bedrock-key",
         service_name=SERVICE,
@@ -291,6 +355,41 @@ def issue(
     return IssuedKey(
         value=pulumi.Output.secret(credential.service_credential_secret), issued_key_id=credential.service_credential_alias
     )
+
+
+def rotator_needs(user: Any, policy: Any, expiry_days: int) -> RotatorNeeds:
+    """The rotator's settings and grants: the user's Bedrock credentials, and nothing else in IAM.
+
+    ``policy`` is in the user name's Output, so the rotator's grants wait for the user to be allowed to invoke the
+    models: a key the rotator makes is usable at once.
+    """
+    user_name = pulumi.Output.all(user.name, policy.id).apply(lambda parts: str(parts[0]))
+    return RotatorNeeds(
+        issuer="bedrock",
+        env={"AIKEYS_IAM_USER": user_name, "AIKEYS_CREDENTIAL_AGE_DAYS": str(expiry_days)},
+        aws_statements=rotator_statements(user.arn),
+    )
+
+
+def rotator_statements(user_arn: Any) -> list[dict[str, Any]]:
+    """IAM statements for the rotator's role: the credentials of this one user, and only Bedrock's. The
+    ``iam:ServiceSpecificCredentialServiceName`` condition key is the one AWS's own service control policies use to
+    govern Bedrock API keys (aws-samples/service-control-policy-examples, Deny-Bedrock-api-keys.json)."""
+    return [
+        {
+            "Sid": "MakeThisUsersBedrockKeys",
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceSpecificCredential",
+            "Resource": user_arn,
+            "Condition": {"StringEquals": {"iam:ServiceSpecificCredentialServiceName": SERVICE}},
+        },
+        {
+            "Sid": "ListDeactivateDeleteThisUsersKeys",
+            "Effect": "Allow",
+            "Action": list(CREDENTIAL_ACTIONS[1:]),
+            "Resource": user_arn,
+        },
+    ]
 
 
 def renewal_period(expires_in_days: int) -> timedelta:

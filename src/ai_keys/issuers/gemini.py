@@ -4,6 +4,13 @@ and bound to a service account (Google's "auth key": unrestricted standard keys 
 The service account is one you give, or one created here with no roles at all: a bound key needs none to call
 the Gemini API. Extra restrictions (allowed IPs, referrers, Android or iOS apps) are optional; Google allows one
 kind of application restriction per key.
+
+With ``rotation`` (kept in ``gcp-secret-manager``) Pulumi makes no key and no service account: the rotator makes each
+key, the first one included, restricted to the API targets (``AIKEYS_API_TARGETS``). Google's API keys have no finer
+grant than the project: the rotator's service account holds ``roles/serviceusage.apiKeysAdmin`` on the key's
+project, which lets it manage every API key there (it lists and deletes only keys whose id starts with its own
+prefix, ``AIKEYS_KEY_PREFIX``, but IAM does not enforce that). Deleted keys are soft-deleted: Google keeps them 30
+days, restorable with ``gcloud services api-keys undelete``.
 """
 
 import functools
@@ -17,11 +24,17 @@ from typing import Any, Callable, Optional
 import pulumi
 
 from ..errors import SecureApiKeyError
+from ..rotation import PLACEHOLDER, RotatorNeeds
+from ..rules import RotationSpec
 from ..rules import _checks as check
 from ..rules.deploy_time import at_deploy
-from . import IssuedKey
+from . import IssuedKey, ManagedRotation
 
 EXTRA, SDK = "gcp", "pulumi_gcp"
+ROTATION = ManagedRotation(stores=("gcp-secret-manager",))
+"""The rotator runs as a Cloud Run function beside a Secret Manager secret, in Google Cloud."""
+API_KEYS_ADMIN = "roles/serviceusage.apiKeysAdmin"
+"""The narrowest predefined role that creates, reads and deletes API keys: project-wide, as every API Keys grant."""
 GEMINI_API = "generativelanguage.googleapis.com"
 FIELDS = (
     "project",
@@ -121,6 +134,21 @@ def validate(block: Mapping[str, Any], path: str) -> GeminiOptions:
     return GeminiOptions(project, email, display_name, ips, referrers, android, ios)
 
 
+def check_with_rotation(options: GeminiOptions, rotation: Optional[RotationSpec]) -> None:
+    """The rotator makes each key restricted to the API, and no more: a binding or an application restriction is
+    refused with a managed rotation rather than left off the rotated keys."""
+    if rotation is None or not rotation.managed:
+        return
+    for field_name in ("service_account_email", "allowed_ips", "allowed_referrers", "android_apps", "ios_bundle_ids"):
+        if getattr(options, field_name):
+            raise SecureApiKeyError(
+                f"issuer.gemini.{field_name}",
+                "cannot be combined with rotation: the rotator makes each key restricted to the Gemini API, bound to no "
+                "service account and with no application restriction",
+                "leave it out with rotation, or leave rotation out",
+            )
+
+
 def _bound_account(path: str, project: Any, email: Any) -> Any:
     """The service account's email, of the key's own project: checked now when both are known, else once both
     resolve (the email the key is bound to waits for that check)."""
@@ -208,8 +236,11 @@ def issue(
     tags: Mapping[str, str],
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
+    rotation: Optional[RotationSpec] = None,
 ) -> IssuedKey:
-    """The service account (unless given) and the restricted, bound API key."""
+    """The service account (unless given) and the restricted, bound API key; with a managed ``rotation``, neither:
+    what the rotator needs to make the keys (the first one included), and the issue's timestamp its prefix is
+    derived from."""
     import pulumi_gcp as gcp
     import pulumiverse_time as time
 
@@ -221,6 +252,14 @@ def issue(
         triggers={"project": options.project, "service_account_email": options.service_account_email or ""},
         opts=pulumi.ResourceOptions(parent=parent),
     )
+    if rotation is not None and rotation.managed:
+        prefix = issued.rfc3339.apply(lambda at: key_prefix(name, scope, at))
+        return IssuedKey(
+            value=pulumi.Output.secret(PLACEHOLDER),
+            # The rotator makes every key in this project, named with this prefix: together they say which keys.
+            issued_key_id=pulumi.Output.concat("projects/", options.project, "/locations/global/keys/", prefix, "*"),
+            rotator=rotator_needs(options.project, prefix),
+        )
     email: Any = options.service_account_email
     if email is None:
         email = gcp.serviceaccount.Account(
@@ -272,6 +311,25 @@ def issue(
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return IssuedKey(value=pulumi.Output.secret(key.key_string), issued_key_id=key.id)
+
+
+KEY_PREFIX_LEN = KEY_NAME_MAX - 20
+"""The rotator's key ids are the prefix, ``-`` and up to 19 characters of its own."""
+
+
+def key_prefix(component: str, scope: str, issued_at: str) -> str:
+    """The id prefix of every key the rotator makes (``AIKEYS_KEY_PREFIX``): unique per stack and per issue, so the
+    rotator lists and deletes its own keys only, and at most :data:`KEY_PREFIX_LEN` long."""
+    return _unique_name(component, "rotator\x00" + scope, issued_at, KEY_PREFIX_LEN)
+
+
+def rotator_needs(project: Any, prefix: Any) -> RotatorNeeds:
+    """The rotator's settings and grant: the API keys of the key's project (Google has no finer grant)."""
+    return RotatorNeeds(
+        issuer="gemini",
+        env={"AIKEYS_PROJECT": project, "AIKEYS_API_TARGETS": GEMINI_API, "AIKEYS_KEY_PREFIX": prefix},
+        gcp_project_roles=[(project, API_KEYS_ADMIN)],
+    )
 
 
 def _mock_api_key(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:

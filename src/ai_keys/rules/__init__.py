@@ -11,13 +11,25 @@ import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
 import pulumi
 
 from ..errors import SecureApiKeyError
-from .common import CommonSpec, EncryptionSpec, RotationSpec, checked_value, parse_common, refuse_repeated_readers
+from .common import (
+    CommonSpec,
+    EncryptionSpec,
+    RotationSpec,
+    checked_value,
+    parse_backend,
+    parse_common,
+    refuse_repeated_readers,
+)
 from .deploy_time import at_deploy
+from .rotation import checked_rotation
+
+if TYPE_CHECKING:
+    from ..delivery import DeliverySpec
 
 __all__ = [
     "EncryptionSpec",
@@ -51,6 +63,9 @@ class KeySpec(CommonSpec):
     store_options: Any = None
     """What the rules of the store ``backend`` names made of its own options (that store's ``validate``); each
     store reads them through its own typed accessor."""
+    delivery: "Optional[DeliverySpec]" = None
+    """The ``kubernetes`` and ``esc`` blocks, validated (:mod:`ai_keys.delivery`); their identities are among
+    ``readers`` already."""
 
 
 class StoreRules(Protocol):
@@ -125,13 +140,20 @@ def _issuer(common: CommonSpec, args: Mapping[str, Any], store: StoreRules) -> O
             f"does not apply to {common.backend.spoken}, which issues its own keys",
             f"a store for the issued key: {_one_of(stores_for_issued_keys())}",
         )
-    if common.rotation is not None:
-        raise SecureApiKeyError(
-            "rotation",
-            "does not apply to an issued key: the issuer makes each new key, and the store keeps whatever it made",
-            "leave rotation out; each issuer's page says how its key is re-issued (https://ai-keys.github.io/ai-keys/issuers/)",
-        )
     return parse_issuer(args["issuer"])
+
+
+def _named_issuer(args: Mapping[str, Any]) -> tuple[Optional[str], bool]:
+    """The issuer the args name (None for none), and whether its block brings the key's value (an issuer that
+    stands for a store takes a key you bring in its block): such a key is a value you give."""
+    block = args.get("issuer")
+    if not isinstance(block, Mapping):
+        return None, False
+    given = [(name, options) for name, options in block.items() if options is not None]
+    if len(given) != 1:
+        return None, False
+    name, options = given[0]
+    return str(name), isinstance(options, Mapping) and options.get("value") is not None
 
 
 def _one_of(names: list[str]) -> str:
@@ -143,23 +165,45 @@ def build_spec(args: Any, resource_name: str = "") -> KeySpec:
     """Validate and normalize ``args`` for the component named ``resource_name``; raise
     :class:`SecureApiKeyError` on the first problem found.
 
-    The flow is one way: the common rules, then the issuer's, then the store's. An issuer that stands for a store
-    (one whose key the store itself issues and keeps) first gives the args in that store's spelling.
+    The flow is one way: the common rules, then the issuer's, then who makes the next key with ``rotation`` on
+    (:mod:`.rotation`), then the delivery blocks (whose identities join the readers), then the store's. An issuer
+    that stands for a store (one whose key the store itself issues and keeps) first gives the args in that store's
+    spelling.
     """
     if not isinstance(args, Mapping):
         raise SecureApiKeyError("", f"args must be a mapping (got {type(args).__name__})", "a SecureApiKeyArgs dict")
     # The two registries, imported here because both import this package; a store's entry imports no cloud SDK.
-    from ..issuers import as_store_args
+    from ..delivery import parse_delivery, with_readers
+    from ..issuers import as_store_args, check_with_rotation, managed_rotation
     from ..stores import store_module
 
+    written = args
     args, spelled = as_store_args(args)
     common = parse_common(args, resource_name)
     store = store_module(common.backend)
+    issuer = _issuer(common, args, store)
+    # Who makes the next key: a rotator the component deploys (an issuer's key), or your handler (a value).
+    named, brought_value = _named_issuer(written)
+    backend = written.get("backend")
+    kept_in = parse_backend(backend) if backend is not None else None
+    rotation = checked_rotation(
+        common,
+        named,
+        managed_rotation(named) if named is not None else None,
+        brought_value,
+        kept_in,
+    )
+    if issuer is not None:
+        check_with_rotation(issuer.name, issuer.options, rotation if rotation is not None and rotation.managed else None)
+    common = dataclasses.replace(common, rotation=rotation)
+    # The identities the delivery blocks read the key as are readers too: the store's reader rules and grants apply.
+    delivery = parse_delivery(args, kept_in, rotation, named)
+    common = with_readers(common, delivery)
     fields = dict(vars(common))
     fields["readers"] = _readers_checked_at_deploy(common, store)
-    fields["issuer"] = _issuer(common, args, store)
+    fields["issuer"] = issuer
     options = spelled(common, args) if spelled is not None else store.validate(common, args)
     # Once the known values pass, the Outputs a store's rules judge are replaced by ones that wait for those
     # rules, so nothing that uses them is registered before they pass.
     fields.update(store.checked_at_deploy(common, options))
-    return KeySpec(**fields, store_options=options)
+    return KeySpec(**fields, store_options=options, delivery=delivery)

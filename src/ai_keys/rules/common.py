@@ -53,6 +53,8 @@ TOP_LEVEL_FIELDS = (
     "aws",
     "azure",
     "gcp",
+    "kubernetes",
+    "esc",
 )
 """The fields users may write at the top level of the args."""
 TRANSLATED_FIELDS = ("api_gateway",)
@@ -95,6 +97,9 @@ class RotationSpec:
     azure_function_id: Optional[Any] = None
     gcp_topic_id: Optional[Any] = None
     azure_rotator_principal_id: Optional[Any] = None
+    managed: bool = False
+    """Whether the component deploys the rotator (an issued key with ``rotation``): the store then gets the
+    issuer's :class:`~ai_keys.rotation.RotatorNeeds` and takes ``every_days`` alone (:mod:`.rotation`)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,9 @@ class CommonSpec:
     """Whether an ``issuer`` makes the value."""
     reader_names: tuple[Optional[str], ...] = ()
     """Per entry of ``readers``: the name given in ``readers_by_name``, or None for an entry of ``readers``."""
+    reader_fields: tuple[Optional[str], ...] = ()
+    """Per entry of ``readers``: the field a reader the component adds came from (a delivery block's identity, e.g.
+    ``kubernetes.identity.role_arn``), so its refusals name that field; None for a reader the user listed."""
 
     @property
     def store_protected(self) -> bool:
@@ -145,6 +153,9 @@ class CommonSpec:
 
     def reader_path(self, index: int) -> str:
         """The field path of ``readers[index]`` as the user wrote it."""
+        written = self.reader_fields[index] if index < len(self.reader_fields) else None
+        if written is not None:
+            return written
         name = self.reader_names[index] if index < len(self.reader_names) else None
         if name is not None:
             return f"readers_by_name.{name}"

@@ -14,6 +14,10 @@ a key again when the vendor refuses it (see :mod:`ai_keys.runtime.providers`).
 Importing this module imports no cloud SDK. Each cloud's SDK is imported the first time a key of that
 cloud is read, and must be installed with the matching extra: ``ai-keys[runtime-aws]``,
 ``ai-keys[runtime-azure]`` or ``ai-keys[runtime-gcp]`` (all three: ``ai-keys[runtime]``).
+
+AWS keys are read through the node's AWS Secrets Manager Agent or the Parameters and Secrets Lambda extension,
+with no SDK, when ``AI_KEYS_AWS_SECRETS_AGENT`` or ``PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`` is set (see
+:mod:`ai_keys.runtime.agent`).
 """
 
 from typing import TYPE_CHECKING, Any, Optional
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from .cache import CacheStats, KeyCache
 from .clients import AwsClient, AzureClient, ClientFactory, GcpClient, SdkClientFactory
 from .errors import (
+    KeyPendingError,
     MissingCredentialsError,
     MissingExtraError,
     SecretAccessDeniedError,
@@ -60,6 +65,7 @@ __all__ = [
     "GcpClient",
     "GcpSecretRef",
     "KeyCache",
+    "KeyPendingError",
     "KeyProvider",
     "MissingCredentialsError",
     "MissingExtraError",
@@ -95,7 +101,8 @@ def resolve(secret_ref: str, *, cache: Optional[KeyCache] = None) -> str:
     """Return the current value of the key ``secret_ref`` points to.
 
     Reads through ``cache``, or the process-wide default :class:`KeyCache` (TTL 5 minutes, 1024
-    keys, last good value served for up to an hour while the backend fails). Raises
+    keys, last good value served for up to an hour while the backend fails). An AWS key is read through
+    the node's AWS Secrets Manager Agent or Lambda extension when the environment names one. Raises
     :class:`UnknownSecretRefError`, :class:`SecretNotFoundError`, :class:`SecretAccessDeniedError`,
     :class:`SecretUnavailableError` (:class:`MissingCredentialsError` when the app has no credentials)
     or :class:`MissingExtraError`.

@@ -13,7 +13,7 @@ from .errors import (
 )
 from .refs import AwsSecretRef
 
-__all__ = ["new_client", "open_client", "read"]
+__all__ = ["error_for", "new_client", "open_client", "read"]
 
 CLOUD = "aws"
 _NOT_FOUND = frozenset({"ResourceNotFoundException"})
@@ -97,7 +97,14 @@ def read(client: Any, ref: AwsSecretRef) -> str:
 def _from_client_error(ref: AwsSecretRef, exc: Any) -> SecretReadError:
     error = exc.response.get("Error", {})
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-    code = str(error.get("Code") or status or "ClientError")
+    return error_for(ref, str(error.get("Code") or status or "ClientError"), status)
+
+
+def error_for(ref: AwsSecretRef, code: str, status: int, *, reader: str = "the app's identity") -> SecretReadError:
+    """The error Secrets Manager's answer ``code`` (HTTP ``status``) stands for, read directly or through an agent.
+
+    ``reader`` names who needs the permissions in an access-denied hint.
+    """
     if code in _NOT_FOUND:
         return SecretNotFoundError(ref.raw, CLOUD, code, hint=f"no such secret in {ref.region}")
     if code in _DENIED or status in (401, 403):
@@ -105,7 +112,7 @@ def _from_client_error(ref: AwsSecretRef, exc: Any) -> SecretReadError:
             ref.raw,
             CLOUD,
             code,
-            hint="the app's identity needs secretsmanager:GetSecretValue on this secret (and kms:Decrypt on its customer key)",
+            hint=f"{reader} needs secretsmanager:GetSecretValue on this secret (and kms:Decrypt on its customer key)",
         )
     if code == "InvalidRequestException":
         # GetSecretValue answers this for a secret scheduled for deletion.

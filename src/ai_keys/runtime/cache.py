@@ -15,10 +15,10 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Iterable, Optional
 
 from .clients import ClientFactory
-from .errors import SecretReadError, SecretUnavailableError
+from .errors import KeyPendingError, SecretReadError, SecretUnavailableError
 from .fetch import CloudFetcher, Fetcher
 
 __all__ = ["CacheStats", "KeyCache"]
@@ -205,7 +205,9 @@ class KeyCache:
         return None
 
     def invalidate(self, secret_ref: str) -> None:
-        """Forget ``secret_ref``'s value: the next read fetches it again."""
+        """Forget ``secret_ref``'s value: the next read fetches it again (past an AWS agent's cache too)."""
+        # The fetcher first: a read starting once the value is gone must already skip the agent's cache.
+        self._tell_fetcher((secret_ref,))
         with self._lock:
             self._entries.pop(secret_ref, None)
             # A fetch already in flight may have read the old value: later readers must not wait on it,
@@ -215,7 +217,10 @@ class KeyCache:
                 flight.cancelled = True
 
     def clear(self) -> None:
-        """Forget every value."""
+        """Forget every value (past an AWS agent's cache too)."""
+        with self._lock:
+            held = [*self._entries, *self._flights]
+        self._tell_fetcher(held)
         with self._lock:
             self._entries.clear()
             for flight in self._flights.values():
@@ -370,7 +375,17 @@ class KeyCache:
                 self._fetches += 1
             if not isinstance(value, str):
                 raise TypeError(f"the fetcher returned {type(value).__name__} for {secret_ref}, not str")
+            if value == _placeholder():
+                # Not a key: the rotator has not made the first one yet. Raised, never cached nor retried.
+                raise KeyPendingError(secret_ref, _cloud_of(secret_ref))
             return value
+
+    def _tell_fetcher(self, secret_refs: "Iterable[str]") -> None:
+        # A fetcher reading through a cache of its own (the AWS agent's) skips it on the next read of these keys.
+        invalidate = getattr(self._fetcher, "invalidate", None)
+        if callable(invalidate):
+            for secret_ref in secret_refs:
+                invalidate(secret_ref)
 
     def _backoff(self, attempt: int) -> float:
         # Exponential with "equal jitter": never less than half the step, so retries stay spaced out.
@@ -387,6 +402,27 @@ class KeyCache:
             del entries[victim]
             self._evictions += 1
         entries[secret_ref] = entry
+
+
+_PLACEHOLDER: Optional[str] = None
+
+
+def _placeholder() -> str:
+    """``ai_keys.rotation.PLACEHOLDER``, imported on the first read (the rotation package loads no SDK, but an app
+    that only reads keys imports nothing it does not use)."""
+    global _PLACEHOLDER
+    if _PLACEHOLDER is None:
+        from ..rotation.rotator.engine import PLACEHOLDER
+
+        _PLACEHOLDER = PLACEHOLDER
+    return _PLACEHOLDER
+
+
+def _cloud_of(secret_ref: str) -> str:
+    """The cloud a reference names, or "-" for one only a custom fetcher knows."""
+    from .fetch import cloud_of
+
+    return cloud_of(secret_ref)
 
 
 def _check(ok: bool, name: str, rule: str) -> None:

@@ -10,6 +10,7 @@ from typing import Optional
 from ..errors import AiKeysError, BackendNotInstalledError
 
 __all__ = [
+    "KeyPendingError",
     "MissingCredentialsError",
     "MissingExtraError",
     "SecretAccessDeniedError",
@@ -77,6 +78,25 @@ class SecretUnavailableError(SecretReadError):
     """The backend failed transiently (throttling, 5xx, network) and no last good value could be served."""
 
     reason = "secret backend unavailable for"
+
+
+class KeyPendingError(SecretReadError):
+    """The store holds no key yet: its only version is the placeholder a managed rotation writes first
+    (``ai_keys.rotation.PLACEHOLDER``), and the rotator the component deployed is issuing the first key. It runs
+    at deploy time (AWS: the rotation starts at once; GCP and Azure: on the first version's event), so the key is
+    there within minutes of the deploy. Not retried and never cached: the next read asks the store again. The
+    placeholder itself is never returned, so an app never sends it to a vendor as a key."""
+
+    reason = "no key yet in"
+
+    def __init__(self, secret_ref: str, cloud: str, code: str = "FirstKeyPending", *, hint: Optional[str] = None) -> None:
+        super().__init__(
+            secret_ref,
+            cloud,
+            code,
+            retryable=False,
+            hint=hint or "the rotator is issuing the first key (it runs once the deploy is done); read it again shortly",
+        )
 
 
 class MissingCredentialsError(SecretUnavailableError):

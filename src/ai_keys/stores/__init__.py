@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional, Protocol
 import pulumi
 
 from ..errors import BackendNotInstalledError
+from ..rotation import RotatorNeeds
 from ..rules import KeySpec, StoreRules
 from ..rules.common import StoreName
 from .result import BackendResult
@@ -51,11 +52,19 @@ class StoreModule(StoreRules, Protocol):
     """The cloud SDK module the store's resources import."""
 
     def create(
-        self, name: str, spec: KeySpec, parent: pulumi.Resource, value: "Optional[pulumi.Output[str]]" = None
+        self,
+        name: str,
+        spec: KeySpec,
+        parent: pulumi.Resource,
+        value: "Optional[pulumi.Output[str]]" = None,
+        *,
+        rotator: "Optional[RotatorNeeds]" = None,
     ) -> BackendResult:
         """Register the store's child resources under ``parent`` and return the uniform outputs. ``value`` is
-        the issued key when an issuer made it (a Pulumi secret); otherwise the store takes ``spec.value``. The entry
-        gives its ``resources.create`` itself, imported on first use (it loads the cloud SDK)."""
+        the issued key when an issuer made it (a Pulumi secret); otherwise the store takes ``spec.value``. With a
+        managed rotation (``spec.rotation.managed``), ``rotator`` is what the issuer asks of the rotator the store
+        deploys beside the secret (:mod:`ai_keys.rotation.deploy`). The entry gives its ``resources.create`` itself,
+        imported on first use (it loads the cloud SDK)."""
         ...
 
     MOCK_OUTPUTS: Mapping[str, Callable[[str, dict[str, Any], dict[str, dict[str, Any]]], tuple[str, dict[str, Any]]]]

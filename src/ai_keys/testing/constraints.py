@@ -37,6 +37,7 @@ class Constraint:
 _TF_AWS = "https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service"
 _MM = "https://github.com/GoogleCloudPlatform/magic-modules/blob/main/mmv1"
 _AZN = "https://github.com/pulumi/pulumi-azure-native/blob/master/provider/pkg"
+_RN = "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules"
 
 CONSTRAINTS: dict[str, Constraint] = {
     # ------------------------------------------------------------------------------------------------ AWS
@@ -164,6 +165,47 @@ CONSTRAINTS: dict[str, Constraint] = {
         "https://docs.aws.amazon.com/kms/latest/developerguide/grants.html#grant_token",
         enforced=False,
     ),
+    "aws.lambda-function.name-unique": Constraint(
+        "U",
+        ("aws:lambda/function:Function",),
+        "A Lambda function's name is unique per account and Region.",
+        "ResourceConflictException: Function already exist: {name}",
+        "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html",
+    ),
+    "aws.lambda-function.name-rule": Constraint(
+        "Q",
+        ("aws:lambda/function:Function",),
+        "A Lambda function name is 1-64 characters of letters, digits, hyphens and underscores.",
+        "ValidationException: 1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
+        "constraint: Member must have length less than or equal to 64",
+        "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html#lambda-CreateFunction-request-FunctionName",
+    ),
+    "aws.lambda.unreserved-concurrency": Constraint(
+        "Q",
+        ("aws:lambda/function:Function",),
+        "Reserved concurrency may never leave the account with less than 100 unreserved executions in a Region "
+        "(the account's limit is 1,000 by default, and as low as 10 in a new account, where nothing can be reserved).",
+        "InvalidParameterValueException: Specified ReservedConcurrentExecutions for function decreases account's "
+        "UnreservedConcurrentExecution below its minimum value of [100].",
+        "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html; "
+        "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html",
+    ),
+    "aws.iam-role.name-unique": Constraint(
+        "U",
+        ("aws:iam/role:Role",),
+        "IAM role names are unique per account, case-insensitively.",
+        "EntityAlreadyExists: Role with name {name} already exists.",
+        "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html",
+    ),
+    "aws.iam-role.name-rule": Constraint(
+        "Q",
+        ("aws:iam/role:Role",),
+        "An IAM role name is 1-64 characters of letters, digits and +=,.@_-.",
+        "ValidationError: 1 validation error detected: Value '{name}' at 'roleName' failed to satisfy constraint: "
+        "Member must have length less than or equal to 64",
+        "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html; "
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html",
+    ),
     # ---------------------------------------------------------------------------------------- Google Cloud
     "gcp.api-key.id-held-after-delete": Constraint(
         "N",
@@ -211,6 +253,9 @@ CONSTRAINTS: dict[str, Constraint] = {
             "gcp:pubsub/topicIAMMember:TopicIAMMember",
             "gcp:secretmanager/secretIamMember:SecretIamMember",
             "gcp:secretmanager/secretIamBinding:SecretIamBinding",
+            "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+            "gcp:projects/iAMMember:IAMMember",
+            "gcp:serviceaccount/iAMMember:IAMMember",
         ),
         "A grant takes effect only after it propagates: typically 2 minutes, sometimes 7 or longer.",
         "403 PERMISSION_DENIED: {name} lacks {role} on {resource} (granted {age} ago; IAM changes take "
@@ -279,6 +324,50 @@ CONSTRAINTS: dict[str, Constraint] = {
         "409 ALREADY_EXISTS: Resource already exists in the project (resource={name}).",
         f"{_MM}/products/pubsub/Topic.yaml",
     ),
+    "gcp.cloud-function.name-unique": Constraint(
+        "U",
+        ("gcp:cloudfunctionsv2/function:Function",),
+        "A Cloud Run function's name is unique per project and region (a deleted function's name is free at once).",
+        "409 ALREADY_EXISTS: Function {name} already exists in project {project} and this region.",
+        f"{_MM}/products/cloudfunctions2/Function.yaml; "
+        "https://cloud.google.com/functions/docs/reference/rest/v2/projects.locations.functions/create",
+    ),
+    "gcp.cloud-function.name-rule": Constraint(
+        "Q",
+        ("gcp:cloudfunctionsv2/function:Function",),
+        "A Cloud Run function (2nd gen) name is at most 63 characters of lower-case letters, digits and hyphens, a "
+        "letter first, not ending in a hyphen (it names the function's Cloud Run service too).",
+        "400 INVALID_ARGUMENT: Invalid function name {name}: it must match [a-z]([-a-z0-9]*[a-z0-9])? and be at "
+        "most 63 characters.",
+        "https://cloud.google.com/functions/docs/deploy#basics; https://cloud.google.com/run/docs/deploying#service",
+    ),
+    "gcp.function.grants-not-yet": Constraint(
+        "C",
+        ("gcp:cloudfunctionsv2/function:Function", "gcp:secretmanager/secretVersion:SecretVersion"),
+        "A function's run fails while the grants it needs (its own on the secret, the trigger's right to invoke it) "
+        "have not propagated: a secret version published to its topic before then is a failed first run.",
+        "403 PERMISSION_DENIED: {name} lacks {role} on {resource} (granted {age} ago; IAM changes take typically 2 "
+        "minutes to propagate)",
+        "https://cloud.google.com/iam/docs/access-change-propagation; "
+        "https://cloud.google.com/eventarc/standard/docs/functions/roles-permissions",
+    ),
+    "gcp.bucket.name-unique": Constraint(
+        "U",
+        ("gcp:storage/bucket:Bucket",),
+        "A Cloud Storage bucket name is globally unique, across every project of every customer.",
+        "409 Conflict: The requested bucket name {name} is not available. The bucket namespace is shared by all "
+        "users of the system.",
+        "https://cloud.google.com/storage/docs/buckets#naming",
+    ),
+    "gcp.bucket.name-held-after-delete": Constraint(
+        "N",
+        ("gcp:storage/bucket:Bucket",),
+        "A deleted bucket stays soft-deleted for its retention (7 days by default) and is restorable only while no "
+        "live bucket has its name, so a name given up may be taken by anyone meanwhile: the simulation holds it for "
+        "the retention, the worst case for a destroy then up.",
+        "409 Conflict: The requested bucket name {name} is not available.",
+        "https://cloud.google.com/storage/docs/soft-delete; https://cloud.google.com/storage/docs/use-soft-deleted-buckets",
+    ),
     # ------------------------------------------------------------------------------------------------- Azure
     "azure.vault.name-held-after-delete": Constraint(
         "N",
@@ -343,5 +432,45 @@ CONSTRAINTS: dict[str, Constraint] = {
         "https://learn.microsoft.com/azure/key-vault/secrets/about-secrets#date-time-controlled-operations; "
         "Azure/AzureKeyVault#19",
         enforced=False,
+    ),
+    "azure.storage-account.name-unique": Constraint(
+        "U",
+        ("azure-native:storage:StorageAccount",),
+        "A storage account name is globally unique (it is the account's DNS name).",
+        "409 StorageAccountAlreadyTaken: The storage account named {name} is already taken.",
+        f"{_RN}#microsoftstorage",
+    ),
+    "azure.storage-account.name-held-after-delete": Constraint(
+        "N",
+        ("azure-native:storage:StorageAccount",),
+        "A deleted storage account can be recovered for 14 days as long as no new account takes its name, and the "
+        "name may be taken by anyone meanwhile: the simulation holds it for the 14 days, the worst case for a "
+        "destroy then up.",
+        "409 StorageAccountAlreadyTaken: The storage account named {name} is already taken.",
+        "https://learn.microsoft.com/azure/storage/common/storage-account-recover",
+    ),
+    "azure.storage-account.name-rule": Constraint(
+        "Q",
+        ("azure-native:storage:StorageAccount",),
+        "A storage account name is 3-24 lower-case letters and digits.",
+        "400 AccountNameInvalid: {name} is not a valid storage account name. Storage account name must be between 3 "
+        "and 24 characters in length and use numbers and lower-case letters only.",
+        f"{_RN}#microsoftstorage",
+    ),
+    "azure.function-app.name-unique": Constraint(
+        "U",
+        ("azure-native:web:WebApp",),
+        "An App Service or Function App name is globally unique: it is the app's host name, NAME.azurewebsites.net.",
+        "409 Conflict: Website with given name {name} already exists.",
+        f"{_RN}#microsoftweb",
+    ),
+    "azure.function-app.name-rule": Constraint(
+        "Q",
+        ("azure-native:web:WebApp",),
+        "An App Service or Function App name is 2-60 characters of letters, digits and hyphens, not starting or "
+        "ending with a hyphen.",
+        "400 BadRequest: The app name {name} is invalid. It can contain only letters, digits and hyphens, and must be "
+        "2-60 characters long.",
+        f"{_RN}#microsoftweb",
     ),
 }

@@ -1,6 +1,7 @@
 """The mock engine: a recording monitor and mocks that echo inputs with realistic cloud outputs."""
 
 import asyncio
+import hashlib
 import inspect
 import json
 import logging
@@ -31,6 +32,7 @@ __all__ = [
     "RecordingMonitor",
     "RegisteredResource",
     "Resolved",
+    "comparable",
     "mock_pulumi",
     "resolve_output",
     "run_program",
@@ -49,6 +51,38 @@ def unwrap_secrets(value: Any) -> Any:
     if isinstance(value, list):
         return [unwrap_secrets(v) for v in value]
     return value
+
+
+def comparable(value: Any) -> Any:
+    """``value`` as the engine compares it between two deploys: secrets unwrapped, and every asset or archive
+    reduced to a digest of its content (the engine hashes assets; two equal archives are no change)."""
+    value = unwrap_secrets(value)
+    if isinstance(value, dict):
+        return {k: comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [comparable(v) for v in value]
+    if isinstance(value, (pulumi.Asset, pulumi.Archive)):
+        return f"asset:sha256:{_asset_digest(value)}"
+    return value
+
+
+def _asset_digest(asset: Any) -> str:
+    digest = hashlib.sha256()
+    if isinstance(asset, pulumi.StringAsset):
+        digest.update(b"string\0" + asset.text.encode())
+    elif isinstance(asset, pulumi.FileAsset):
+        digest.update(b"file\0" + Path(str(asset.path)).read_bytes())
+    elif isinstance(asset, pulumi.AssetArchive):
+        for name, member in sorted(asset.assets.items()):
+            digest.update(f"member\0{name}\0{_asset_digest(member)}\0".encode())
+    elif isinstance(asset, pulumi.FileArchive):
+        root = Path(str(asset.path))
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            digest.update(f"{path.relative_to(root) if root.is_dir() else path.name}\0".encode() + path.read_bytes())
+    else:  # a remote asset or archive: its URI is all the engine knows
+        digest.update(f"remote\0{getattr(asset, 'uri', '')}".encode())
+    return digest.hexdigest()
 
 
 def is_secret_at(value: Any, path: Sequence[str]) -> bool:
@@ -192,7 +226,7 @@ def _same(state_inputs: Mapping[str, Any], inputs: Mapping[str, Any], ignored: S
 
     def canonical(value: Mapping[str, Any]) -> str:
         kept = {k: v for k, v in value.items() if k not in ignored}
-        return json.dumps(unwrap_secrets(kept), sort_keys=True, default=str)
+        return json.dumps(comparable(kept), sort_keys=True, default=str)
 
     return canonical(state_inputs) == canonical(inputs)
 

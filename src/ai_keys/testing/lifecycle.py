@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
-from .engine import RegisteredResource, mock_pulumi, unwrap_secrets
+from .engine import RegisteredResource, comparable, mock_pulumi, unwrap_secrets
 from .replacements import forces_replacement
 
 __all__ = ["Op", "Plan", "Refusal", "Step", "plan_destroy", "plan_update"]
@@ -186,8 +186,8 @@ def _top(path: str) -> str:
 def _diff(old: RegisteredResource, new: RegisteredResource, replaced: set[str]) -> tuple[set[str], set[str]]:
     """(changed paths, ignored paths whose value differs)."""
     # An unset input, None and an empty container all mean "nothing given".
-    old_flat = {k: v for k, v in _flatten(unwrap_secrets(old.inputs)).items() if v not in (None, {}, [])}
-    new_flat = {k: v for k, v in _flatten(unwrap_secrets(new.inputs)).items() if v not in (None, {}, [])}
+    old_flat = {k: v for k, v in _flatten(comparable(old.inputs)).items() if v not in (None, {}, [])}
+    new_flat = {k: v for k, v in _flatten(comparable(new.inputs)).items() if v not in (None, {}, [])}
     ignored = set(new.ignore_changes)
     changed: set[str] = set()
     kept: set[str] = set()

@@ -63,6 +63,18 @@ REPLACEMENTS: dict[str, ReplaceRule] = {
     "aws:apigateway/usagePlan:UsagePlan": ReplaceRule(("region",)),
     # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/api_gateway_usage_plan_key
     "aws:apigateway/usagePlanKey:UsagePlanKey": ReplaceRule(("keyId", "keyType", "usagePlanId", "region")),
+    # --- The AWS rotator's own (ai_keys.rotation.deploy.aws)
+    # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/cloudwatch_log_group
+    # (name, name_prefix and log_group_class are ForceNew; retention, kms_key_id and tags update in place)
+    "aws:cloudwatch/logGroup:LogGroup": ReplaceRule(("name", "namePrefix", "logGroupClass", "region")),
+    # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_role
+    # (name, name_prefix and path are ForceNew; the trust policy, description and tags update in place)
+    "aws:iam/role:Role": ReplaceRule(("name", "namePrefix", "path")),
+    # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_role_policy (name, role)
+    "aws:iam/rolePolicy:RolePolicy": ReplaceRule(("name", "namePrefix", "role")),
+    # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lambda_function
+    # (function_name and package_type are ForceNew; code, environment and settings update in place)
+    "aws:lambda/function:Function": ReplaceRule(("name", "packageType", "region")),
     # --- Azure (azure-native: path parameters and `location` force a replacement,
     # https://www.pulumi.com/registry/packages/azure-native/ "replaceOnChanges" in each resource's schema)
     # https://www.pulumi.com/registry/packages/azure-native/api-docs/keyvault/vault/
@@ -78,6 +90,13 @@ REPLACEMENTS: dict[str, ReplaceRule] = {
     "azure-native:eventgrid:EventSubscription": ReplaceRule(("scope", "eventSubscriptionName")),
     # https://www.pulumi.com/registry/packages/azure-native/api-docs/monitor/diagnosticsetting/
     "azure-native:monitor:DiagnosticSetting": ReplaceRule(("resourceUri", "name")),
+    # https://www.pulumi.com/registry/packages/azure-native/api-docs/storage/storageaccount/ (and blobcontainer, blob)
+    "azure-native:storage:StorageAccount": ReplaceRule(("resourceGroupName", "accountName", "location")),
+    "azure-native:storage:BlobContainer": ReplaceRule(("resourceGroupName", "accountName", "containerName")),
+    "azure-native:storage:Blob": ReplaceRule(("resourceGroupName", "accountName", "containerName", "blobName", "type", "source")),
+    # https://www.pulumi.com/registry/packages/azure-native/api-docs/web/appserviceplan/ (and webapp)
+    "azure-native:web:AppServicePlan": ReplaceRule(("resourceGroupName", "name", "location")),
+    "azure-native:web:WebApp": ReplaceRule(("resourceGroupName", "name", "location")),
     # --- Google Cloud (pulumi-gcp, from magic-modules)
     # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/project_service_identity
     "gcp:projects/serviceIdentity:ServiceIdentity": ReplaceRule(("service", "project")),
@@ -94,6 +113,17 @@ REPLACEMENTS: dict[str, ReplaceRule] = {
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": ReplaceRule(_EVERYTHING),
     # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/pubsub_topic (name, project)
     "gcp:pubsub/topic:Topic": ReplaceRule(("name", "project")),
+    # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/storage_bucket
+    # (name, project and location are ForceNew)
+    "gcp:storage/bucket:Bucket": ReplaceRule(("name", "project", "location")),
+    # .../storage_bucket_object (name, bucket, and the content: source, content, detect_md5hash are ForceNew)
+    "gcp:storage/bucketObject:BucketObject": ReplaceRule(("name", "bucket", "source", "content", "detectMd5hash")),
+    # .../cloudfunctions2_function (name, location, project and kms_key_name are ForceNew)
+    "gcp:cloudfunctionsv2/function:Function": ReplaceRule(("name", "location", "project", "kmsKeyName")),
+    # the _iam_member resources are immutable
+    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": ReplaceRule(_EVERYTHING),
+    "gcp:projects/iAMMember:IAMMember": ReplaceRule(_EVERYTHING),
+    "gcp:serviceaccount/iAMMember:IAMMember": ReplaceRule(_EVERYTHING),
     # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/pubsub_topic_iam
     "gcp:pubsub/topicIAMMember:TopicIAMMember": ReplaceRule(_EVERYTHING),
     # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/secret_manager_secret
@@ -128,6 +158,19 @@ REPLACEMENTS: dict[str, ReplaceRule] = {
     # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_service_specific_credential
     # (service_name, user_name and credential_age_days are ForceNew; status updates in place)
     "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": ReplaceRule(("serviceName", "userName", "credentialAgeDays")),
+    # --- What the delivery blocks create (ai_keys.delivery)
+    # pulumi-kubernetes provider/pkg/provider: forceNewProperties replaces an object whose .metadata.name or
+    # .metadata.namespace changes (no other field for these kinds); Diff deletes first only when both stay the same,
+    # so a rename or a move to another namespace creates the new object before deleting the old one.
+    "kubernetes:core/v1:ServiceAccount": ReplaceRule(("metadata.name", "metadata.namespace")),
+    "kubernetes:external-secrets.io/v1:SecretStore": ReplaceRule(("metadata.name", "metadata.namespace")),
+    "kubernetes:external-secrets.io/v1:ExternalSecret": ReplaceRule(("metadata.name", "metadata.namespace")),
+    "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass": ReplaceRule(("metadata.name", "metadata.namespace")),
+    # (examples/kubernetes's pods) a Deployment is also replaced on a new .spec.selector
+    "kubernetes:apps/v1:Deployment": ReplaceRule(("metadata.name", "metadata.namespace", "spec.selector")),
+    # pulumi-pulumiservice provider/pkg/resources/environment.go: Diff replaces on organization, project and name; a
+    # new yaml is an update (a new revision of the same environment).
+    "pulumiservice:index:Environment": ReplaceRule(("organization", "project", "name")),
     # https://registry.terraform.io/providers/hashicorp/time/latest/docs/resources/sleep
     # (create_duration, destroy_duration and triggers are all ForceNew)
     "time:index/sleep:Sleep": ReplaceRule(_EVERYTHING),

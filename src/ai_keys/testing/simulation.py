@@ -45,6 +45,12 @@ GCP_IAM_PROPAGATION = timedelta(minutes=2)
 DEPLOY_START_DELAY = timedelta(minutes=1)
 """Time between two deploys of a scenario (no two run in the same second, as no two real ones do)."""
 AWS_ACCOUNT, AWS_REGION, GCP_PROJECT = "123456789012", "us-east-1", "mock-project"
+LAMBDA_UNRESERVED_MINIMUM = 100
+"""Lambda keeps at least this many executions unreserved (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html)."""
+BUCKET_SOFT_DELETE = timedelta(days=7)
+"""Cloud Storage's default soft delete retention (https://cloud.google.com/storage/docs/soft-delete)."""
+STORAGE_ACCOUNT_RECOVERY = timedelta(days=14)
+"""How long a deleted storage account can be recovered (https://learn.microsoft.com/azure/storage/common/storage-account-recover)."""
 
 
 class CloudRefusedError(AssertionError):
@@ -116,6 +122,8 @@ class Cloud:
     """How long a Google IAM grant takes to take effect (7 minutes is within what Google documents too)."""
     keys_in_use: bool = True
     """Whether stored keys serve traffic (a Google API key then counts as used in the last 7 days)."""
+    aws_lambda_concurrency: int = 1000
+    """The account's Lambda concurrency limit in the Region (1,000 by default; a new account may have 10)."""
     objects: list[CloudObject] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)
     removed_outside_grants: list[Grant] = field(default_factory=list)
@@ -269,6 +277,10 @@ class _Rules:
             # Only a digest of the value is kept: the simulation never holds or shows a key.
             digest = hashlib.sha256(_text(step.inputs["value"]).encode()).hexdigest()
             return ("aws", AWS_ACCOUNT, _region(step), "api-key-value", digest), "aws.apigateway-key.value-unique"
+        if t == "aws:lambda/function:Function":
+            return ("aws", AWS_ACCOUNT, _region(step), "function", _name(step, "name", serial)), "aws.lambda-function.name-unique"
+        if t == "aws:iam/role:Role":
+            return ("aws", AWS_ACCOUNT, "role", _name(step, "name", serial).lower()), "aws.iam-role.name-unique"
         if t == "aws:lambda/permission:Permission":
             statement = _name(step, "statementId", serial)
             return ("aws", _text(step.inputs.get("function")), "statement", statement), "aws.lambda-permission.statement-unique"
@@ -286,6 +298,21 @@ class _Rules:
             return ("gcp", ring, "crypto-key", _name(step, "name", serial)), "gcp.kms.never-deleted"
         if t == "gcp:pubsub/topic:Topic":
             return ("gcp", _project(step), "topic", _name(step, "name", serial)), "gcp.topic.name-unique"
+        if t == "gcp:cloudfunctionsv2/function:Function":
+            location = _text(step.inputs.get("location"))
+            return (
+                "gcp",
+                _project(step),
+                location,
+                "function",
+                _name(step, "name", serial),
+            ), "gcp.cloud-function.name-unique"
+        if t == "gcp:storage/bucket:Bucket":
+            return ("gcp", "bucket", _name(step, "name", serial).lower()), "gcp.bucket.name-unique"
+        if t == "azure-native:storage:StorageAccount":
+            return ("azure", "storage-account", _name(step, "accountName", serial)), "azure.storage-account.name-unique"
+        if t == "azure-native:web:WebApp":
+            return ("azure", "site", _name(step, "name", serial).lower()), "azure.function-app.name-unique"
         if t == "azure-native:keyvault:Vault":
             return ("azure", "vault", _name(step, "vaultName", serial).lower()), "azure.vault.name-unique"
         if t == "azure-native:keyvault:Secret":
@@ -311,8 +338,9 @@ class _Rules:
     def physical(self, ref: str) -> str:
         """The physical id behind a mock id: the newest object created under that id."""
         for obj in reversed(self.cloud.objects):
-            if ref in obj.ids:
-                return "/".join(obj.key) or ref
+            # An object with no unique key (a grant) is never what another one names: its id may echo a name.
+            if ref in obj.ids and obj.key:
+                return "/".join(obj.key)
         return ref
 
     # -- create
@@ -333,6 +361,8 @@ class _Rules:
         ids = tuple(str(v) for v in refs if v)
         obj = c._add(t, key, inputs, step.stack, ids)
         self.after_create_or_update(step, obj)
+        if t == "gcp:secretmanager/secretVersion:SecretVersion":
+            self._version_added(step)
         return obj
 
     def update(self, step: _Step, obj: CloudObject) -> None:
@@ -360,6 +390,22 @@ class _Rules:
             c.check("aws.service-specific-credential.limit", len(held) < 2, name=user)
         if t == "aws:apigateway/usagePlanKey:UsagePlanKey":
             self._one_plan_per_stage(step)
+        if t == "aws:lambda/function:Function":
+            self._lambda_function(step)
+        if t == "aws:iam/role:Role" and isinstance(inputs.get("name"), str):
+            name = inputs["name"]
+            c.check("aws.iam-role.name-rule", re.fullmatch(r"[\w+=,.@-]{1,64}", name) is not None, name=name)
+        if t == "gcp:cloudfunctionsv2/function:Function" and isinstance(inputs.get("name"), str):
+            name = inputs["name"]
+            ok = re.fullmatch(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?", name) is not None
+            c.check("gcp.cloud-function.name-rule", ok, name=name)
+        if t == "azure-native:storage:StorageAccount" and isinstance(inputs.get("accountName"), str):
+            name = inputs["accountName"]
+            c.check("azure.storage-account.name-rule", re.fullmatch(r"[a-z0-9]{3,24}", name) is not None, name=name)
+        if t == "azure-native:web:WebApp" and isinstance(inputs.get("name"), str):
+            name = inputs["name"]
+            ok = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,58}[A-Za-z0-9]", name) is not None
+            c.check("azure.function-app.name-rule", ok, name=name)
         if t == "gcp:secretmanager/secret:Secret":
             self._agent_can_use(step)
         if t in _GRANT_TYPES:
@@ -425,6 +471,12 @@ class _Rules:
             c.check("gcp.secret.deletion-protection", not obj.inputs.get("deletionProtection"))
         if t in ("gcp:kms/keyRing:KeyRing", "gcp:kms/cryptoKey:CryptoKey"):
             self._hold(obj, None)
+            return
+        if t == "gcp:storage/bucket:Bucket":
+            self._hold(obj, BUCKET_SOFT_DELETE)
+            return
+        if t == "azure-native:storage:StorageAccount":
+            self._hold(obj, STORAGE_ACCOUNT_RECOVERY)
             return
         if t == "aws:secretsmanager/secret:Secret":
             window = obj.inputs.get("recoveryWindowInDays")
@@ -523,6 +575,68 @@ class _Rules:
             age = max(c.now - g.effective_at + c.gcp_iam_propagation for g in made)
             c.check("gcp.iam.propagation", any(g.effective_at <= c.now for g in made), age=age, **details)
 
+    def _lambda_function(self, step: _Step) -> None:
+        c, inputs = self.cloud, step.inputs
+        name = inputs.get("name")
+        if isinstance(name, str):  # an auto-name is cut to fit by the provider
+            c.check("aws.lambda-function.name-rule", re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name) is not None, name=name)
+        reserved = inputs.get("reservedConcurrentExecutions")
+        if not isinstance(reserved, (int, float)) or reserved < 0:  # -1 (the default): no reservation
+            return
+        region = _region(step)
+        others = sum(
+            int(o.inputs.get("reservedConcurrentExecutions") or 0)
+            for o in c.live(step.resource.type)
+            if step.resource.id not in o.ids
+            and _text(o.inputs.get("region") or AWS_REGION) == region
+            and int(o.inputs.get("reservedConcurrentExecutions") or 0) > 0
+        )
+        unreserved = c.aws_lambda_concurrency - others - int(reserved)
+        c.check("aws.lambda.unreserved-concurrency", unreserved >= LAMBDA_UNRESERVED_MINIMUM, name=_text(name))
+
+    def _version_added(self, step: _Step) -> None:
+        """Secret Manager publishes ``SECRET_VERSION_ADD`` to the secret's topics: each function triggered by one of
+        them runs now, and fails unless its grants, and its trigger's right to invoke it, have propagated."""
+        c = self.cloud
+        secret_ref = _text(step.inputs.get("secret"))
+        secret = next((o for o in c.live("gcp:secretmanager/secret:Secret") if secret_ref in o.ids), None)
+        if secret is None:
+            return
+        topics = {self.physical(_text(topic.get("name"))) for topic in secret.inputs.get("topics") or []}
+        resource = "/".join(secret.key) or secret_ref
+        for function in c.live("gcp:cloudfunctionsv2/function:Function"):
+            trigger = function.inputs.get("eventTrigger") or {}
+            if self.physical(_text(trigger.get("pubsubTopic"))) not in topics:
+                continue
+            runner = f"serviceAccount:{_text((function.inputs.get('serviceConfig') or {}).get('serviceAccountEmail'))}"
+            caller = f"serviceAccount:{_text(trigger.get('serviceAccountEmail'))}"
+            needs = [
+                (resource, (SECRET_ACCESSOR,), runner),
+                (resource, (VERSION_MANAGER, VERSION_ADDER), runner),
+                ("/".join(function.key), (RUN_INVOKER,), caller),
+            ]
+            for where, roles, member in needs:
+                self._granted_in_time(where, roles, member)
+
+    def _granted_in_time(self, resource: str, roles: tuple[str, ...], member: str) -> None:
+        c = self.cloud
+        email = member.split(":", 1)[-1]
+        account = next((o for o in c.live("gcp:serviceaccount/account:Account") if email in o.ids), None)
+        made = [
+            g
+            for g in c.grants
+            if g.resource == resource
+            and g.role in roles
+            and g.member == member
+            # A grant to an account deleted and made again under the same id was to another principal.
+            and (account is None or g.effective_at - c.gcp_iam_propagation >= account.created_at)
+        ]
+        details = {"name": email, "role": roles[0], "resource": resource}
+        if not made:
+            c.check("gcp.function.grants-not-yet", False, age="never", **details)
+        age = max(c.now - g.effective_at + c.gcp_iam_propagation for g in made)
+        c.check("gcp.function.grants-not-yet", any(g.effective_at <= c.now for g in made), age=age, **details)
+
     def _bind(self, step: _Step) -> None:
         c, inputs = self.cloud, step.inputs
         secret, role = self.physical(_text(inputs.get("secretId"))), _text(inputs.get("role"))
@@ -559,6 +673,8 @@ def _kms_keys(replication: Mapping[str, Any]) -> list[Any]:
 
 
 _HELD_RULES = {
+    "gcp:storage/bucket:Bucket": "gcp.bucket.name-held-after-delete",
+    "azure-native:storage:StorageAccount": "azure.storage-account.name-held-after-delete",
     "aws:secretsmanager/secret:Secret": "aws.secret.name-held-after-delete",
     "gcp:projects/apiKey:ApiKey": "gcp.api-key.id-held-after-delete",
     "gcp:kms/keyRing:KeyRing": "gcp.kms.never-deleted",
@@ -570,7 +686,14 @@ _GRANT_TYPES = {
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "cryptoKeyId",
     "gcp:pubsub/topicIAMMember:TopicIAMMember": "topic",
     "gcp:secretmanager/secretIamMember:SecretIamMember": "secretId",
+    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": "name",
+    "gcp:projects/iAMMember:IAMMember": "project",
+    "gcp:serviceaccount/iAMMember:IAMMember": "serviceAccountId",
 }
+"""Additive grant types, and the input naming what each grants on."""
+SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
+VERSION_MANAGER, VERSION_ADDER = "roles/secretmanager.secretVersionManager", "roles/secretmanager.secretVersionAdder"
+RUN_INVOKER = "roles/run.invoker"
 
 
 # ---------------------------------------------------------------------------------------------- scenarios

@@ -13,6 +13,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
+from ...rotation import PLACEHOLDER, RotatorNeeds
 from ...rules import KeySpec, checked_value
 from ...rules.deploy_time import at_deploy
 from .._inputs import str_input
@@ -24,12 +25,22 @@ from .rules import KEY_VALUE_MAX, VALUE_FIELD, ApiGatewayOptions, check_key_valu
 KEY_TYPE = "API_KEY"  # the only key type a usage plan accepts
 
 
-def create(name: str, spec: KeySpec, parent: pulumi.Resource, value: "Optional[pulumi.Output[str]]" = None) -> BackendResult:
+def create(
+    name: str,
+    spec: KeySpec,
+    parent: pulumi.Resource,
+    value: "Optional[pulumi.Output[str]]" = None,
+    *,
+    rotator: Optional[RotatorNeeds] = None,
+) -> BackendResult:
     """Create the API key, its usage plan (unless an existing one is named) and the plan key. API Gateway makes the
     key (or takes ``spec.value``, the ``issuer.aws_api_gateway.value`` the user brought), so no issued ``value`` comes
-    here."""
-    del value
+    here. With a managed rotation the rotator makes every key: only the plan, and the copy in Secrets Manager with
+    the rotator beside it (this store is its own issuer, so it says what the rotator needs: ``rotator`` is None)."""
+    del value, rotator
     options = options_of(spec)
+    if spec.rotation is not None and spec.rotation.managed:
+        return _rotated(name, spec, options, parent)
     api_key = _api_key(name, spec, options, parent)
     plan_id: pulumi.Output[str] = (
         create_usage_plan(name, options.usage_plan, spec.tags, parent).id
@@ -83,3 +94,28 @@ def _api_key(name: str, spec: KeySpec, options: ApiGatewayOptions, parent: pulum
         # With rotation on, the rotator owns the key: a changed config value must not replace it.
         opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["value"] if rotating else None),
     )
+
+
+def _rotated(name: str, spec: KeySpec, options: ApiGatewayOptions, parent: pulumi.Resource) -> BackendResult:
+    """The usage plan, and the copy in Secrets Manager holding the placeholder until the rotator's first key, with
+    the rotator beside it: it makes each key in this plan, probing the plan's first stage until the key works."""
+    from ...issuers import aws_api_gateway as issuer
+
+    plan = options.usage_plan
+    if plan is None or not plan.api_stages or options.secrets_manager is None:
+        raise ValueError("a rotated API Gateway key has a plan made here, with stages, and a copy")  # the rules say so
+    plan_id = create_usage_plan(name, plan, spec.tags, parent).id
+    invoke = pulumi.InvokeOutputOptions(parent=parent)
+    region = aws.get_region_output(opts=invoke).region
+    partition = aws.get_partition_output(opts=invoke)
+    first = plan.api_stages[0]
+    probe_path = options.probe_path
+    url = pulumi.Output.all(first.api_id, first.stage, region, partition.dns_suffix).apply(
+        lambda a: issuer.probe_url(str(a[0]), str(a[1]), str(a[2]), str(a[3]), probe_path)
+    )
+    scope = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    needs = issuer.rotator_needs(plan_id, url, issuer.key_prefix(name, scope), partition.partition, region)
+    stored = secrets_manager.create(
+        name, spec, parent, pulumi.Output.secret(PLACEHOLDER), options=options.secrets_manager, rotator=needs
+    )
+    return dataclasses.replace(stored, usage_plan_id=plan_id)

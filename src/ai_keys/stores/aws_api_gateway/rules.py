@@ -27,7 +27,7 @@ BLOCK = "api_gateway"
 """Where the issuer's translation puts the block in this store's args (never a field users write)."""
 PATH = "issuer.aws_api_gateway"
 """Where users write the block: every refusal names its fields under this path."""
-BLOCK_FIELDS = ("enabled", "customer_id", "usage_plan_id", "usage_plan", "value")
+BLOCK_FIELDS = ("enabled", "customer_id", "usage_plan_id", "usage_plan", "value", "probe_path")
 PLAN_FIELDS = ("name", "description", "throttle", "quota", "api_stages")
 THROTTLE_FIELDS = ("rate_limit", "burst_limit")
 QUOTA_FIELDS = ("limit", "period", "offset")
@@ -47,6 +47,10 @@ ID_PATTERN = r"[A-Za-z0-9]{1,128}"
 STAGE_PATTERN = r"[A-Za-z0-9_-]{1,128}"
 # "/{resource path}/{HTTP method}", e.g. "/completions/POST", "/v1/{model}/GET" or "/*/*" for every method.
 METHOD_PATH_PATTERN = r"/(\S*/)?(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY|\*)"
+# A URL path (RFC 3986 pchar and '/', with percent-encoding), appended to a stage's invoke URL.
+PROBE_PATH_PATTERN = r"/([A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*"
+PROBE_PATH_RULE = "a path on the stage starting with '/', e.g. '/' or '/v1/models' (letters, digits, -._~!$&'()*+,;=:@/ and %XX)"
+DEFAULT_PROBE_PATH = "/"
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 
 KEEP_A_COPY = "set backend: aws-secrets-manager to keep a copy of the key in Secrets Manager"
@@ -56,7 +60,7 @@ VALUE_FIELD = f"{PATH}.value"
 def _refusals(keep_a_copy: str) -> dict[str, str]:
     return {
         "readers": f"{keep_a_copy}; readers may then read that copy (an API key has no read policy)",
-        "rotation": f"{keep_a_copy}; its rotation Lambda must then also issue the new API key",
+        "rotation": f"{keep_a_copy}; the component then deploys a rotator beside it that issues each new API key",
         "encryption": f"{keep_a_copy}, which is then encrypted with that key (API Gateway has no customer keys)",
         "replica_regions": f"{keep_a_copy}, which is then replicated (API keys are regional)",
         "recovery_window_days": f"{keep_a_copy}; the window then applies to that copy (API keys have no recovery)",
@@ -120,6 +124,9 @@ class ApiGatewayOptions:
     secrets_manager: Optional[AwsSecretsManagerOptions]
     value: Optional[Any] = dataclasses.field(default=None, repr=False)  # never shown, even in a debugger's repr
     """The key value the user brought (``issuer.aws_api_gateway.value``), or None for one AWS generates."""
+    probe_path: str = DEFAULT_PROBE_PATH
+    """With a managed rotation: the path on the plan's first stage the rotator calls with a new key until the
+    gateway accepts it."""
 
     @property
     def store_in_secrets_manager(self) -> bool:
@@ -341,6 +348,7 @@ def validate(common: CommonSpec, args: Mapping[str, Any], *, stored: bool = Fals
         else None
     )
     plan_id, plan = _plan_choice(block, path)
+    probe_path = _managed_rotation(common, block, path, plan_id, plan)
     secrets_manager: Optional[AwsSecretsManagerOptions] = None
     if stored:
         window = check_secrets_manager_fields(common)
@@ -354,4 +362,40 @@ def validate(common: CommonSpec, args: Mapping[str, Any], *, stored: bool = Fals
         usage_plan=plan,
         secrets_manager=secrets_manager,
         value=value,
+        probe_path=probe_path,
     )
+
+
+def _managed_rotation(
+    common: CommonSpec, block: Mapping[str, Any], path: str, plan_id: Optional[Any], plan: Optional[UsagePlanSpec]
+) -> str:
+    """The probe path; with a managed rotation, a plan whose first stage the rotator can probe new keys on."""
+    managed = common.rotation is not None and common.rotation.managed
+    raw = block.get("probe_path")
+    if raw is not None and not managed:
+        raise SecureApiKeyError(
+            f"{path}.probe_path",
+            "only applies to a rotated key: the rotator probes each new key on it",
+            "leave it out, or add rotation.every_days (with backend: aws-secrets-manager, and no value)",
+        )
+    probe_path = (
+        check.text(f"{path}.probe_path", raw, pattern=PROBE_PATH_PATTERN, max_len=1024, allowed=PROBE_PATH_RULE)
+        if raw is not None
+        else DEFAULT_PROBE_PATH
+    )
+    if not managed:
+        return probe_path
+    if plan_id is not None:
+        raise SecureApiKeyError(
+            f"{path}.usage_plan_id",
+            "cannot be combined with rotation: the rotator probes each new key on a stage of the plan, and the stages of "
+            "an existing plan are not known here",
+            f"{path}.usage_plan (a plan the component creates, with its api_stages), or leave rotation out",
+        )
+    if plan is None or not plan.api_stages:
+        raise SecureApiKeyError(
+            f"{path}.usage_plan.api_stages",
+            "is required with rotation: the rotator probes each new key on the plan's first stage before storing it",
+            "at least one stage, e.g. [{'api_id': api.id, 'stage': 'prod'}]",
+        )
+    return probe_path

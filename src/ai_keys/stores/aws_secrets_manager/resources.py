@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ...errors import SecureApiKeyError
+from ...rotation import RotatorNeeds
 from ...rules import KeySpec, checked_value
 from ...rules.deploy_time import at_deploy
 from ..result import BackendResult
@@ -24,11 +25,14 @@ def create(
     spec: KeySpec,
     parent: pulumi.Resource,
     value: "Optional[pulumi.Output[str]]" = None,
+    *,
+    rotator: Optional[RotatorNeeds] = None,
     options: Optional[AwsSecretsManagerOptions] = None,
 ) -> BackendResult:
     """Store ``spec.value`` (or the issued key, ``value``) in a Secrets Manager secret, with its first version and
     everything ``spec`` asks for around it. ``options`` defaults to this store's options in ``spec``; the API Gateway
-    store passes its own when it keeps a copy here."""
+    store passes its own when it keeps a copy here. With a managed rotation, ``rotator`` is what the issuer asks of
+    the rotator deployed beside the secret (:func:`ai_keys.rotation.deploy.aws.deploy_rotator`)."""
     if value is None:
         value = checked_value(spec.value, max_bytes=MAX_VALUE_BYTES)
     options = options if options is not None else options_of(spec)
@@ -93,7 +97,9 @@ def create(
     )
     if spec.readers:
         _grant_readers(name, spec, secret, primary_key, replica_keys, primary_region, parent)
-    if rotating:
+    if rotator is not None:
+        _managed_rotation(name, spec, options, rotator, secret, version, primary_key, parent)
+    elif rotating:
         _rotation(name, spec, secret, version, parent)
     return BackendResult(
         secret_id=secret.arn,
@@ -220,4 +226,37 @@ def _rotation(
         ),
         rotate_immediately=rotation.rotate_immediately,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[invoke, version]),
+    )
+
+
+def _managed_rotation(
+    name: str,
+    spec: KeySpec,
+    options: AwsSecretsManagerOptions,
+    rotator: RotatorNeeds,
+    secret: aws.secretsmanager.Secret,
+    version: aws.secretsmanager.SecretVersion,
+    primary_key: Optional[_kms.RegionalKey],
+    parent: pulumi.Resource,
+) -> None:
+    """The rotator the component deploys (an issued key with ``rotation``), beside the secret and its first
+    version."""
+    from ...rotation.deploy.aws import deploy_rotator
+
+    rotation = spec.rotation
+    if rotation is None or not rotation.managed or rotation.every_days is None:
+        raise ValueError("a rotator is deployed for a managed rotation only")  # build_spec pairs them
+    deploy_rotator(
+        name,
+        rotator=rotator,
+        every_days=rotation.every_days,
+        secret=secret,
+        first_version=version,
+        secret_name=secret.name,
+        kms_key=primary_key.key_arn if primary_key is not None else None,
+        kms_key_created=primary_key is not None and primary_key.created,
+        recovery_window_days=options.recovery_window_days,
+        protect=spec.store_protected,
+        tags=spec.tags,
+        parent=parent,
     )

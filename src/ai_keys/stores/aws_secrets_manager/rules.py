@@ -137,7 +137,7 @@ def check_reader_arns(common: CommonSpec) -> None:
 
 def _check_rotation(common: CommonSpec) -> None:
     rotation = common.rotation
-    if rotation is None:
+    if rotation is None or rotation.managed:  # a managed rotation was judged whole by ai_keys.rules.rotation
         return
     refuse_rotation_fields(
         common,
@@ -148,12 +148,7 @@ def _check_rotation(common: CommonSpec) -> None:
             "gcp_topic_id": "rotation.aws_lambda_arn",
         },
     )
-    if rotation.aws_lambda_arn is None:
-        raise SecureApiKeyError(
-            "rotation.aws_lambda_arn",
-            "is required: Secrets Manager rotates a secret by invoking a Lambda function",
-            "the ARN of your rotation Lambda",
-        )
+    # Without rotation.aws_lambda_arn the rotation was refused already (ai_keys.rules.rotation), saying why.
     rate_hours: Optional[int] = None
     if rotation.schedule_expression is not None:
         match = _SCHEDULE.fullmatch(rotation.schedule_expression)
@@ -252,12 +247,12 @@ def _check_encryption(common: CommonSpec) -> None:
     for field, key, replica_region in _brought_keys(encryption):
         if isinstance(key, str):  # an Output gets the same rules once it resolves: see encryption_checked_at_deploy
             _key_reference(field, replica_region, key)
-    if common.readers:
-        if not encryption.create_key:
-            refuse_unnamed_output_readers(common, "each reader gets a KMS grant of its own on the key you bring")
+    if common.readers and not encryption.create_key:
+        refuse_unnamed_output_readers(common, "each reader gets a KMS grant of its own on the key you bring")
+    if _key_granted(common):
         for field, key, _ in _brought_keys(encryption):
             if isinstance(key, str):
-                _granted_key(field, key)
+                _granted_key(field, key, _grantees(common))
     if encryption.key_rotation_days is not None and not 90 <= encryption.key_rotation_days <= 2560:
         raise SecureApiKeyError(
             "encryption.key_rotation_days",
@@ -290,20 +285,29 @@ def _key_reference(field: str, replica_region: Optional[str], key: Any) -> str:
     return text
 
 
-def _granted_key(field: str, key: str) -> str:
+def _key_granted(common: CommonSpec) -> bool:
+    """Whether a key the user brings gets KMS grants: one per reader, and one for a managed rotation's rotator."""
+    return bool(common.readers) or (common.rotation is not None and common.rotation.managed)
+
+
+def _grantees(common: CommonSpec) -> str:
+    return "readers are given" if common.readers else "the rotator the component deploys gets a grant on it"
+
+
+def _granted_key(field: str, key: str, grantees: str = "readers are given") -> str:
     # Readers of a key the user brings get KMS grants, and CreateGrant takes a key id or key ARN, never an alias.
     if _ALIAS.fullmatch(key):
         raise SecureApiKeyError(
             field,
-            "is a key alias, but readers are given: their KMS grants need the key itself",
-            "the key's id or ARN (an alias works only without readers)",
+            f"is a key alias, but {grantees}: KMS grants need the key itself",
+            "the key's id or ARN (an alias works only without readers or a managed rotation)",
         )
     return key
 
 
-def _key_at_deploy(field: str, replica_region: Optional[str], granted: bool, key: Any) -> str:
+def _key_at_deploy(field: str, replica_region: Optional[str], grantees: Optional[str], key: Any) -> str:
     text = _key_reference(field, replica_region, key)
-    return _granted_key(field, text) if granted else text
+    return _granted_key(field, text, grantees) if grantees is not None else text
 
 
 def encryption_checked_at_deploy(common: CommonSpec) -> Optional[EncryptionSpec]:
@@ -312,7 +316,7 @@ def encryption_checked_at_deploy(common: CommonSpec) -> Optional[EncryptionSpec]
     encryption = common.encryption
     if encryption is None or encryption.create_key:
         return encryption
-    granted = bool(common.readers)
+    granted = _grantees(common) if _key_granted(common) else None
 
     def checked(field: str, key: Any, replica_region: Optional[str]) -> Any:
         if key is None or isinstance(key, str):

@@ -32,6 +32,15 @@ def secret_name(component: str, project: str, stack: str) -> str:
     return f"{base}-{_digest('secret', project, stack, component)[:_SUFFIX]}"
 
 
+ADMIN_KEY_SUFFIX = "-admin-key"
+
+
+def admin_key_secret_name(secret: str) -> str:
+    """``<secret>-admin-key``: where a managed rotator's admin key is kept, beside the key it rotates (a secret name
+    too long for the suffix is cut first: names are at most 127 characters)."""
+    return f"{secret[: SECRET_NAME_MAX - len(ADMIN_KEY_SUFFIX)].rstrip('-')}{ADMIN_KEY_SUFFIX}"
+
+
 def vault_name(component: str, project: str, stack: str, subscription_id: str, resource_group: str, created_at: str) -> str:
     """``<component, lower-case, <= 15>-<8 hex>``: a valid, globally unique DNS label (vault names are global)
     that stays the same on every run of the stack. ``created_at`` (kept in the state) makes it unique per

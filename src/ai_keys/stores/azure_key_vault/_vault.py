@@ -62,6 +62,16 @@ def resolve(
     )
 
 
+def uri(vault: VaultRef, parent: pulumi.Resource) -> "pulumi.Output[str]":
+    """``https://NAME.vault.azure.net/`` as Azure returns it (right for sovereign clouds too)."""
+    if vault.vault is not None:
+        return vault.vault.properties.vault_uri
+    found = azure_native.keyvault.get_vault_output(
+        resource_group_name=vault.resource_group_name, vault_name=vault.name, opts=pulumi.InvokeOutputOptions(parent=parent)
+    )
+    return found.properties.vault_uri
+
+
 def rbac_checked(vault: VaultRef, parent: pulumi.Resource) -> "Optional[pulumi.Output[bool]]":
     """For a vault brought by the user: ``True`` once the vault is known to authorize data access through
     Azure RBAC; None for a vault created here (always RBAC). A vault on access policies ignores role

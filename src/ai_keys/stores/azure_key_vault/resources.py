@@ -1,6 +1,7 @@
 """The ``azure-key-vault`` store's resources: a Key Vault secret (in an existing vault or one created here), readers
 granted "Key Vault Secrets User" on this secret only, and rotation as an expiry plus an Event Grid
-``SecretNearExpiry`` subscription.
+``SecretNearExpiry`` subscription, to your handler or to the managed rotator deployed here for an issued key
+(:mod:`ai_keys.rotation.deploy.azure`).
 
 Secrecy: azure-native marks nothing secret on ``keyvault.Secret``, so the value goes in as a Pulumi secret
 and ``properties`` (which carries it) is an additional secret output. The uniform outputs that are not the
@@ -9,15 +10,21 @@ returns (``Output.unsecret`` on those two fields only, which are right for sover
 URL assembled from the vault name), ``secret_id`` from the resource id.
 """
 
-from typing import Any, Optional
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
 import pulumi_azure_native as azure_native
 
+from ...rotation import RotatorNeeds
 from ...rules import KeySpec, RotationSpec, checked_value
 from ..result import BackendResult
-from . import _names, _rotation, _vault
+from . import _grants, _names, _rotation, _vault
 from .rules import DESCRIPTION_TAG, MAX_VALUE_BYTES, AzureKeyVaultOptions, options_of
+
+if TYPE_CHECKING:
+    from ...rotation.deploy import azure as rotator_deploy
 
 SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6"
 """Built-in role "Key Vault Secrets User": read secret contents, nothing else."""
@@ -25,7 +32,14 @@ SECRETS_OFFICER_ROLE_ID = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
 """Built-in role "Key Vault Secrets Officer": manage secrets (write new versions), for the rotation handler."""
 
 
-def create(name: str, spec: KeySpec, parent: pulumi.Resource, value: "Optional[pulumi.Output[str]]" = None) -> BackendResult:
+def create(
+    name: str,
+    spec: KeySpec,
+    parent: pulumi.Resource,
+    value: "Optional[pulumi.Output[str]]" = None,
+    *,
+    rotator: "Optional[RotatorNeeds]" = None,
+) -> BackendResult:
     """Store ``spec.value`` as a Key Vault secret."""
     options = options_of(spec)
     if value is None:
@@ -33,20 +47,40 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource, value: "Optional[p
     client = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent))
     vault = _vault.resolve(name, options, client, spec.tags, parent)
     secret_name = spec.name if spec.name is not None else _names.secret_name(name, pulumi.get_project(), pulumi.get_stack())
+    handler = spec.rotation.azure_rotator_principal_id if spec.rotation is not None else None
+    # A vault brought by the user must honour role assignments before any is made in it.
+    granting = bool(spec.readers) or handler is not None or rotator is not None
+    rbac = _vault.rbac_checked(vault, parent) if granting else None
+    managed = _managed_rotator(name, spec, vault, secret_name, rotator, rbac, client, parent) if rotator is not None else None
     near_expiry = (
-        _rotation.near_expiry_subscription(name, spec.rotation, vault.id, secret_name, parent)
+        _rotation.near_expiry_subscription(
+            name,
+            spec.rotation,
+            vault.id,
+            secret_name,
+            parent,
+            rotator_function_id=managed.rotator.function_id if managed else None,
+            new_versions=bool(rotator and rotator.first_key_by_rotator),
+            after=managed.rotator.started if managed else (),
+        )
         if spec.rotation is not None
         else None
     )
-    secret = _secret(name, spec, options, vault, secret_name, value, near_expiry, parent)
-    rotator = spec.rotation.azure_rotator_principal_id if spec.rotation is not None else None
-    if spec.readers or rotator is not None:
-        scope = _grant_scope(secret, _vault.rbac_checked(vault, parent))
+    secret = _secret(name, spec, options, vault, secret_name, value, near_expiry, parent, after=managed.admin if managed else ())
+    if granting:
+        scope = _grant_scope(secret, rbac)
         if spec.readers:
             _grant_readers(name, spec, options, scope, client, parent)
-        if rotator is not None:
+        if handler is not None:
             # The rotation handler's identity may write new versions of this secret, and nothing else in the vault.
-            _role_assignment(f"{name}-rotator", rotator, "ServicePrincipal", SECRETS_OFFICER_ROLE_ID, scope, client, parent)
+            _role_assignment(f"{name}-rotator", handler, "ServicePrincipal", SECRETS_OFFICER_ROLE_ID, scope, client, parent)
+        if managed is not None:
+            # So may the managed rotator's: this secret only (its first run may come before this grant holds; Event
+            # Grid delivers the event again until it does).
+            principal = managed.rotator.principal_id
+            _role_assignment(
+                f"{name}-rotator-secret-officer", principal, "ServicePrincipal", SECRETS_OFFICER_ROLE_ID, scope, client, parent
+            )
     properties = secret.properties
     return BackendResult(
         secret_id=secret.id,
@@ -54,6 +88,70 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource, value: "Optional[p
         version_id=pulumi.Output.unsecret(properties.apply(lambda p: _version_of(p.secret_uri_with_version))),
         value=value,
     )
+
+
+@dataclass(frozen=True)
+class _Managed:
+    rotator: "rotator_deploy.AzureRotator"
+    admin: list[pulumi.Resource]
+    """The admin key's secret and its grant, when the issuer has an admin key."""
+
+
+def _managed_rotator(
+    name: str,
+    spec: KeySpec,
+    vault: _vault.VaultRef,
+    secret_name: str,
+    needs: RotatorNeeds,
+    rbac: "Optional[pulumi.Output[bool]]",
+    client: "pulumi.Output[azure_native.authorization.GetClientConfigResult]",
+    parent: pulumi.Resource,
+) -> _Managed:
+    """The managed rotator (:mod:`ai_keys.rotation.deploy.azure`) and, for an issuer with an admin key, that key in a
+    secret of its own beside this one, readable by the rotator only."""
+    from ...rotation.deploy import azure as deploy
+
+    if spec.rotation is None or spec.rotation.every_days is None:  # the rules pair a rotator with every_days
+        raise ValueError("a managed rotator needs rotation.every_days")
+    vault_uri = _vault.uri(vault, parent)
+    admin_name = _names.admin_key_secret_name(secret_name)
+
+    def grant(resource_name: str, principal: "pulumi.Input[str]", role: str, scope: "pulumi.Input[str]") -> pulumi.Resource:
+        return _grants.role_assignment(resource_name, principal, "ServicePrincipal", role, scope, client, parent)
+
+    rotator = deploy.deploy_rotator(
+        name,
+        rotator=needs,
+        every_days=spec.rotation.every_days,
+        resource_group_name=vault.resource_group_name,
+        location=None,
+        secret_uri=pulumi.Output.concat(vault_uri, "secrets/", secret_name),
+        admin_key_ref=pulumi.Output.concat(vault_uri, "secrets/", admin_name) if needs.admin_key is not None else None,
+        tags=spec.tags,
+        client=client,
+        grant=grant,
+        parent=parent,
+    )
+    admin: list[pulumi.Resource] = []
+    if needs.admin_key is not None:
+        secret = azure_native.keyvault.Secret(
+            f"{name}-admin-key",
+            resource_group_name=vault.resource_group_name,
+            vault_name=vault.name,
+            secret_name=admin_name,
+            properties=azure_native.keyvault.SecretPropertiesArgs(value=pulumi.Output.secret(needs.admin_key)),
+            tags=dict(spec.tags) or None,
+            opts=pulumi.ResourceOptions(
+                parent=parent,
+                additional_secret_outputs=["properties"],
+                protect=True if spec.store_protected else None,
+                retain_on_delete=True if vault.vault is not None else None,
+            ),
+        )
+        # Read by the rotator only (Key Vault Secrets User on this one secret).
+        reader = grant(f"{name}-admin-key-reader", rotator.principal_id, SECRETS_USER_ROLE_ID, _grant_scope(secret, rbac))
+        admin = [secret, reader]
+    return _Managed(rotator, admin)
 
 
 def _secret(
@@ -65,6 +163,8 @@ def _secret(
     value: "pulumi.Output[str]",
     near_expiry: Optional[azure_native.eventgrid.EventSubscription],
     parent: pulumi.Resource,
+    *,
+    after: "Sequence[pulumi.Resource]" = (),
 ) -> azure_native.keyvault.Secret:
     tags: dict[str, Any] = dict(spec.tags)
     if spec.description is not None:
@@ -88,8 +188,9 @@ def _secret(
             # `properties` carries the value; the SDK does not mark it, so the engine must.
             additional_secret_outputs=["properties"],
             ignore_changes=_rotation_ignores(spec.rotation),
-            # Key Vault announces expiry only for versions written after the subscription exists.
-            depends_on=[near_expiry] if near_expiry is not None else None,
+            # Key Vault announces expiry (and new versions) only for versions written after the subscription exists;
+            # a managed rotator also reads its admin key, which must be there for its first run.
+            depends_on=[*([near_expiry] if near_expiry is not None else []), *after] or None,
             # A replacement would seed the new secret with the state's initial value and expiry once a rotator
             # has written another: with rotation on, the secret is protected whatever deletion_protection says.
             protect=True if spec.store_protected else None,
@@ -147,22 +248,7 @@ def _role_assignment(
     client: "pulumi.Output[azure_native.authorization.GetClientConfigResult]",
     parent: pulumi.Resource,
 ) -> None:
-    role_definition_id = pulumi.Output.concat(
-        "/subscriptions/", client.subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role_id
-    )
-    assignment_name = pulumi.Output.all(scope, principal).apply(
-        lambda a: _names.role_assignment_name(str(a[0]), str(a[1]), role_id)
-    )
-    azure_native.authorization.RoleAssignment(
-        resource_name,
-        principal_id=principal,
-        principal_type=principal_type,
-        role_definition_id=role_definition_id,
-        scope=scope,  # this secret only, not the vault
-        role_assignment_name=assignment_name,
-        # The Azure name is derived, so a replacement must free it before creating the new one.
-        opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
-    )
+    _grants.role_assignment(resource_name, principal, principal_type, role_id, scope, client, parent)  # this secret only
 
 
 def _version_of(uri_with_version: str) -> str:

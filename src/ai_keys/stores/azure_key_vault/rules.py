@@ -82,6 +82,8 @@ DESCRIPTION_TAG = "description"
 """Key Vault secrets have no description field: ``description`` becomes this tag on the secret."""
 NEAR_EXPIRY_NOTICE_DAYS = 30
 """Key Vault publishes ``SecretNearExpiry`` this many days before a version expires."""
+MANAGED_SECRET_NAME_MAX = 127 - len("-admin-key")
+"""The longest ``name`` with a managed rotator, which may keep an admin key in ``<name>-admin-key``."""
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 _RFC3339_RULE = "an RFC 3339 time with a UTC offset, e.g. 2027-01-01T00:00:00Z"
 
@@ -197,6 +199,13 @@ def _check_names(common: CommonSpec) -> None:
         check.text(
             "name", common.name, pattern=SECRET_NAME_PATTERN, max_len=127, allowed="1-127 characters of a-z, A-Z, 0-9 and '-'"
         )
+        if common.rotation is not None and common.rotation.managed and len(common.name) > MANAGED_SECRET_NAME_MAX:
+            raise SecureApiKeyError(
+                "name",
+                f"is {len(common.name)} characters: a managed rotator may keep an admin key beside the key, in a secret "
+                "named <name>-admin-key, and Key Vault secret names are at most 127 characters",
+                f"a name of at most {MANAGED_SECRET_NAME_MAX} characters",
+            )
     refuse_unnamed_output_readers(common, "each reader gets a role assignment of its own")
     for index, reader in enumerate(common.readers):
         if check.is_known_str(reader):
@@ -437,10 +446,22 @@ def _check_rotator_reach(common: CommonSpec, vault: "Optional[AzureVaultOptions]
     """A rotation handler writes through the data plane, which a created vault's firewall guards: Azure
     Functions and webhooks are not trusted services that may bypass it, so they need a rule of their own."""
     rotator = common.rotation.azure_rotator_principal_id if common.rotation is not None else None
-    if rotator is None or vault is None:
+    if vault is None:
         return
     network = vault.network
-    if network.default_action == "Deny" and not network.ip_rules and not network.subnet_ids:
+    denies_all = network.default_action == "Deny" and not network.ip_rules and not network.subnet_ids
+    if common.rotation is not None and common.rotation.managed and network.default_action == "Deny":
+        # The managed rotator runs on Flex Consumption with no fixed outbound address and no virtual network.
+        raise SecureApiKeyError(
+            "azure.create_vault.network.default_action",
+            "would keep the managed rotator out: its Function App (Flex Consumption) has no fixed outbound address "
+            "and no virtual network, and Azure Functions are not among the trusted services the firewall lets in",
+            "default_action: Allow (data access stays limited by Azure RBAC to this secret's readers and the "
+            "rotator), or a vault of your own the rotator can reach (azure.vault_id or azure.vault_name)",
+        )
+    if rotator is None:
+        return
+    if denies_all:
         raise SecureApiKeyError(
             "rotation.azure_rotator_principal_id",
             "could never write a new version: the created vault's firewall denies every address by default and "
@@ -476,12 +497,23 @@ def validate(common: CommonSpec, args: Mapping[str, Any]) -> AzureKeyVaultOption
         check.input_str("azure.vault_id", vault_id, allowed=VAULT_ID_RULE)
     expires = rfc3339_to_epoch("azure.expires", block["expires"]) if block.get("expires") is not None else None
     not_before = rfc3339_to_epoch("azure.not_before", block["not_before"]) if block.get("not_before") is not None else None
+    managed = common.rotation is not None and common.rotation.managed
+    if expires is not None and managed:
+        raise SecureApiKeyError(
+            "azure.expires",
+            "is set by the managed rotator: each version it writes expires rotation.every_days + "
+            f"{NEAR_EXPIRY_NOTICE_DAYS} days after it is written, so SecretNearExpiry comes every_days later",
+            "leave azure.expires out",
+        )
     if expires is not None:
         _check_expiry(common, expires)
     if expires is None and common.rotation is not None and common.rotation.every_days is not None:
         # Written once: with rotation on, the secret's properties are ignored after creation, so a later run
-        # (with a later clock) does not move the expiry; the rotator sets the next one.
-        expires = int(utc_now().timestamp()) + common.rotation.every_days * 86_400
+        # (with a later clock) does not move the expiry; the rotator sets the next one. A managed rotator's
+        # versions expire every_days + the notice window out, so SecretNearExpiry (the notice window before the
+        # expiry) comes every_days after each write; the first version follows the same rule.
+        days = common.rotation.every_days + (NEAR_EXPIRY_NOTICE_DAYS if managed else 0)
+        expires = int(utc_now().timestamp()) + days * 86_400
     if expires is not None and not_before is not None and not_before >= expires:
         raise SecureApiKeyError(
             "azure.not_before",

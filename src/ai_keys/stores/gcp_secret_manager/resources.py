@@ -1,14 +1,16 @@
 """The ``gcp-secret-manager`` store's resources: Secret + SecretVersion, automatic or user-managed replication,
-Cloud KMS keys per location (CMEK), rotation notices via Pub/Sub, and readers on this secret only."""
+Cloud KMS keys per location (CMEK), rotation notices via Pub/Sub (and, for an issued key, the managed rotator that
+receives them: :mod:`ai_keys.rotation.deploy.gcp`), and readers on this secret only."""
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumiverse_time as time
 
+from ...rotation import RotatorNeeds
 from ...rules import KeySpec, checked_value
 from ..result import BackendResult
 from . import _kms, _rotation
@@ -18,7 +20,14 @@ SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
 SECRET_MANAGER_SERVICE = "secretmanager.googleapis.com"
 
 
-def create(name: str, spec: KeySpec, parent: pulumi.Resource, value: "Optional[pulumi.Output[str]]" = None) -> BackendResult:
+def create(
+    name: str,
+    spec: KeySpec,
+    parent: pulumi.Resource,
+    value: "Optional[pulumi.Output[str]]" = None,
+    *,
+    rotator: "Optional[RotatorNeeds]" = None,
+) -> BackendResult:
     """Store ``spec.value`` in a Secret Manager secret."""
     options = options_of(spec)
     if value is None:
@@ -68,14 +77,16 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource, value: "Optional[p
             protect=True if spec.store_protected else None,
         ),
     )
-    version = _version(name, spec, secret, value, parent)
+    if rotator is not None:
+        if notices is None or spec.rotation is None or spec.rotation.every_days is None:
+            raise ValueError("a managed rotator needs rotation.every_days")  # the rules pair them before this runs
+        version = _with_rotator(name, spec, options, secret, value, notices, rotator, spec.rotation.every_days, parent)
+    else:
+        version = _version(name, spec, secret, value, parent)
+        if spec.readers:
+            _readers(name, spec, options, secret, parent)
     if options.audit_data_access:
         _audit_data_access(name, options.project, parent)
-    if spec.readers:
-        if options.readers_authoritative:
-            _bind_readers(name, spec, secret, options.project, parent)
-        else:
-            _grant_readers(name, spec, secret, options.project, parent)
     primary = (options.locations or (GLOBAL,))[0]  # the key of the first location the secret lives in
     kms_key_id: Optional[pulumi.Output[str]] = key_ids[primary] if key_ids else None
     return BackendResult(
@@ -85,6 +96,58 @@ def create(name: str, spec: KeySpec, parent: pulumi.Resource, value: "Optional[p
         value=value,
         kms_key_id=kms_key_id,
     )
+
+
+def _readers(
+    name: str,
+    spec: KeySpec,
+    options: GcpSecretManagerOptions,
+    secret: gcp.secretmanager.Secret,
+    parent: pulumi.Resource,
+    *,
+    also: "Optional[pulumi.Output[str]]" = None,
+) -> Optional[gcp.secretmanager.SecretIamBinding]:
+    """The readers' grants: additive by default, one authoritative binding (which also names ``also``) on request."""
+    if options.readers_authoritative:
+        return _bind_readers(name, spec, secret, options.project, parent, also=also)
+    _grant_readers(name, spec, secret, options.project, parent)
+    return None
+
+
+def _with_rotator(
+    name: str,
+    spec: KeySpec,
+    options: GcpSecretManagerOptions,
+    secret: gcp.secretmanager.Secret,
+    value: "pulumi.Output[str]",
+    notices: _rotation.RotationNotices,
+    needs: RotatorNeeds,
+    every_days: int,
+    parent: pulumi.Resource,
+) -> gcp.secretmanager.SecretVersion:
+    """The managed rotator of ``secret``, then the first version: Secret Manager publishes ``SECRET_VERSION_ADD`` for
+    it to the rotation topic, which is the rotator's first run, so it waits until the rotator can act."""
+    from ...rotation.deploy import gcp as rotator_deploy
+
+    by_binding = options.readers_authoritative and bool(spec.readers)
+    rotator = rotator_deploy.deploy_rotator(
+        name,
+        rotator=needs,
+        every_days=every_days,
+        project=options.project,
+        secret=secret,
+        topic_id=notices.topic_id,
+        labels=options.labels,
+        parent=parent,
+        accessor_by_binding=by_binding,
+    )
+    if spec.readers:
+        # An authoritative binding of the accessor role names the rotator too, or it would take its access away.
+        binding = _readers(name, spec, options, secret, parent, also=rotator.member if by_binding else None)
+        if binding is not None:
+            rotator.grants["accessor"] = binding
+    ready = rotator_deploy.wait_for_grants(name, rotator, options.iam_propagation_seconds, parent)
+    return _version(name, spec, secret, value, parent, after=ready)
 
 
 def _reader_grant_name(name: str, spec: KeySpec, index: int) -> str:
@@ -121,19 +184,27 @@ def _grant_readers(name: str, spec: KeySpec, secret: gcp.secretmanager.Secret, p
         )
 
 
-def _bind_readers(name: str, spec: KeySpec, secret: gcp.secretmanager.Secret, project: Any, parent: pulumi.Resource) -> None:
+def _bind_readers(
+    name: str,
+    spec: KeySpec,
+    secret: gcp.secretmanager.Secret,
+    project: Any,
+    parent: pulumi.Resource,
+    *,
+    also: "Optional[pulumi.Output[str]]" = None,
+) -> gcp.secretmanager.SecretIamBinding:
     """``gcp.readers_authoritative``: one authoritative binding of the accessor role on this secret.
 
-    Each create or update sets the role's members to exactly ``readers``, removing every other principal granted
-    that role on this secret (without a condition) by anyone; deleting it removes the role from the secret
-    altogether, for every member. Its logical name is the one earlier versions gave their binding, so a stack that
-    opts in keeps that binding as it is.
+    Each create or update sets the role's members to exactly ``readers`` (and ``also``, the managed rotator),
+    removing every other principal granted that role on this secret (without a condition) by anyone; deleting it
+    removes the role from the secret altogether, for every member. Its logical name is the one earlier versions gave
+    their binding, so a stack that opts in keeps that binding as it is.
     """
-    gcp.secretmanager.SecretIamBinding(
+    return gcp.secretmanager.SecretIamBinding(
         f"{name}-readers",
         secret_id=secret.id,
         role=SECRET_ACCESSOR,
-        members=list(spec.readers),
+        members=[*spec.readers, *([also] if also is not None else [])],
         project=project,
         opts=pulumi.ResourceOptions(parent=parent),
     )
@@ -217,7 +288,13 @@ def _annotations(spec: KeySpec, options: GcpSecretManagerOptions) -> "Optional[d
 
 
 def _version(
-    name: str, spec: KeySpec, secret: gcp.secretmanager.Secret, value: "pulumi.Output[str]", parent: pulumi.Resource
+    name: str,
+    spec: KeySpec,
+    secret: gcp.secretmanager.Secret,
+    value: "pulumi.Output[str]",
+    parent: pulumi.Resource,
+    *,
+    after: "Sequence[pulumi.Resource]" = (),
 ) -> gcp.secretmanager.SecretVersion:
     rotating = spec.rotation is not None
     return gcp.secretmanager.SecretVersion(
@@ -228,7 +305,11 @@ def _version(
         deletion_policy="DISABLE" if spec.deletion_protection else "DELETE",
         # With rotation on, the rotator owns the value and the versions' states: never write the config value
         # back, and never re-enable this first version after the rotator has disabled it.
-        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["secret_data", "enabled"] if rotating else None),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            ignore_changes=["secret_data", "enabled"] if rotating else None,
+            depends_on=list(after) or None,
+        ),
     )
 
 

@@ -3,7 +3,8 @@
 Each store and each issuer holds the mock outputs of the types it creates (``MOCK_OUTPUTS``) and of the invokes
 only it makes (``MOCK_CALLS``); this package merges their tables, through the two registries. The cloud modules
 (``aws``, ``azure``, ``gcp``, ``time``) hold what is the cloud's own: its account or project, the invokes every
-program makes, the helpers the tables share, and the types no store or issuer owns. Each has
+program makes, the helpers the tables share, and the types no store or issuer owns; ``kubernetes`` and
+``pulumiservice`` hold those of the delivery blocks (:mod:`ai_keys.delivery`). Each has
 ``outputs(type_, name, inputs, states_by_id)`` returning ``(id, state)`` or ``None`` for types it does not know,
 and ``call(token, args)`` returning a dict or ``None``.
 """
@@ -11,12 +12,19 @@ and ``call(token, args)`` returning a dict or ``None``.
 from typing import Any, Optional
 
 from ... import issuers, stores
-from . import aws, azure, gcp, time
+from . import aws, azure, gcp, kubernetes, pulumiservice, time
 from ._ids import stable_id
 
 __all__ = ["fill_call", "fill_outputs"]
 
-_CLOUDS = {"aws": aws, "azure-native": azure, "gcp": gcp, "time": time}
+_CLOUDS = {
+    "aws": aws,
+    "azure-native": azure,
+    "gcp": gcp,
+    "time": time,
+    "kubernetes": kubernetes,
+    "pulumiservice": pulumiservice,
+}
 _ISSUER_OUTPUTS, _ISSUER_CALLS = issuers.mock_tables()
 _STORE_OUTPUTS, _STORE_CALLS = stores.mock_tables()
 

@@ -1,6 +1,7 @@
 """The AWS mock cloud: its account and region, the invokes every AWS program makes, the helpers the stores' mock
-outputs use, and the outputs of AWS types no store or issuer owns (the examples' roles and APIs, and a generic id
-and ARN for any other type). Each store's and issuer's own types are in its mock table."""
+outputs use, and the outputs of AWS types no store or issuer owns (the examples' roles and APIs, the rotator's
+function, role, policy and log group, and a generic id and ARN for any other type). Each store's and issuer's own
+types are in its mock table."""
 
 from typing import Any, Callable, Optional
 
@@ -66,9 +67,47 @@ def _rest_api(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State
     }
 
 
+def _iam_role_policy(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State]:
+    # An inline policy's id is "<role name>:<policy name>".
+    policy_name = autonamed(name, inputs)
+    return f"{plain(inputs.get('role', ''))}:{policy_name}", {**inputs, "name": policy_name}
+
+
+def _log_group(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State]:
+    group = autonamed(name, inputs)
+    # The provider trims the ":*" CloudWatch Logs puts at the end of a log group's ARN.
+    return group, {
+        **inputs,
+        "name": group,
+        "arn": f"arn:aws:logs:{region_of(inputs)}:{ACCOUNT_ID}:log-group:{group}",
+        "tagsAll": inputs.get("tags", {}),
+    }
+
+
+def _lambda_function(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State]:
+    function = autonamed(name, inputs)
+    region = region_of(inputs)
+    arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function}"
+    return function, {
+        **inputs,
+        "name": function,
+        "arn": arn,
+        "qualifiedArn": f"{arn}:$LATEST",
+        "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+        "version": "$LATEST",
+        "sourceCodeHash": stable_alnum("code", name, length=43) + "=",
+        "lastModified": "2025-01-01T00:00:00.000+0000",
+        "tagsAll": inputs.get("tags", {}),
+    }
+
+
 _FILLERS: dict[str, Filler] = {
     "aws:apigateway/restApi:RestApi": _rest_api,
     "aws:iam/role:Role": _iam_role,
+    # The rotator's own (ai_keys.rotation.deploy.aws); its secrets, rotation and permission are the store's types.
+    "aws:iam/rolePolicy:RolePolicy": _iam_role_policy,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:lambda/function:Function": _lambda_function,
 }
 
 

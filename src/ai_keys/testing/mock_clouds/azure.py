@@ -1,6 +1,7 @@
 """The Azure mock cloud: its subscription, tenant and deployer, the invokes programs make (the client config, an
-existing vault), the helpers the stores' mock outputs use, and the outputs of the types no store or issuer owns (the
-examples' resource groups and identities). Each store's and issuer's own types are in its mock table."""
+existing vault), the helpers the stores' mock outputs use, and the outputs of the types no store or issuer owns: the
+examples' resource groups and identities, and the managed rotator's storage account, containers, package blob, plan
+and Function App. Each store's and issuer's own types are in its mock table."""
 
 from typing import Any, Callable, Optional
 
@@ -81,9 +82,88 @@ def _user_assigned_identity(name: str, inputs: State, states: dict[str, State]) 
     }
 
 
+def _storage_account(name: str, inputs: State, states: dict[str, State]) -> tuple[str, State]:
+    group = str(plain(inputs.get("resourceGroupName", "")))
+    account = autonamed(name, inputs, "accountName").lower()
+    endpoints = {kind: f"https://{account}.{kind}.core.windows.net/" for kind in ("blob", "queue", "table", "file", "dfs", "web")}
+    return f"{group_id(group)}/providers/Microsoft.Storage/storageAccounts/{account}", {
+        **inputs,
+        "name": account,
+        "location": plain(inputs.get("location")) or location_of_group(group, states),
+        "type": "Microsoft.Storage/storageAccounts",
+        "primaryEndpoints": endpoints,
+        "primaryLocation": plain(inputs.get("location")) or location_of_group(group, states),
+        "provisioningState": "Succeeded",
+        "statusOfPrimary": "available",
+        "creationTime": "2026-01-01T00:00:00.0000000Z",
+        "azureApiVersion": "2024-01-01",
+    }
+
+
+def _blob_container(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State]:
+    group, account = str(plain(inputs.get("resourceGroupName", ""))), str(plain(inputs.get("accountName", "")))
+    container = autonamed(name, inputs, "containerName", top_level=False)
+    account_id = f"{group_id(group)}/providers/Microsoft.Storage/storageAccounts/{account}"
+    return f"{account_id}/blobServices/default/containers/{container}", {
+        **inputs,
+        "name": container,
+        "type": "Microsoft.Storage/storageAccounts/blobServices/containers",
+        "etag": '"0x8DE000000000000"',
+        "lastModifiedTime": "2026-01-01T00:00:00Z",
+        "azureApiVersion": "2024-01-01",
+    }
+
+
+def _blob(name: str, inputs: State, _: dict[str, State]) -> tuple[str, State]:
+    account, container = str(plain(inputs.get("accountName", ""))), str(plain(inputs.get("containerName", "")))
+    blob = autonamed(name, inputs, "blobName", top_level=False)
+    url = f"https://{account}.blob.core.windows.net/{container}/{blob}"
+    return url, {**inputs, "name": blob, "url": url, "contentMd5": inputs.get("contentMd5") or "", "metadata": {}}
+
+
+def _app_service_plan(name: str, inputs: State, states: dict[str, State]) -> tuple[str, State]:
+    group = str(plain(inputs.get("resourceGroupName", "")))
+    plan = autonamed(name, inputs, "name")
+    return f"{group_id(group)}/providers/Microsoft.Web/serverfarms/{plan}", {
+        **inputs,
+        "name": plan,
+        "location": plain(inputs.get("location")) or location_of_group(group, states),
+        "type": "Microsoft.Web/serverfarms",
+        "provisioningState": "Succeeded",
+        "status": "Ready",
+        "azureApiVersion": "2024-11-01",
+    }
+
+
+def _web_app(name: str, inputs: State, states: dict[str, State]) -> tuple[str, State]:
+    group = str(plain(inputs.get("resourceGroupName", "")))
+    app = autonamed(name, inputs, "name")
+    identity = dict(inputs.get("identity") or {})
+    if "SystemAssigned" in str(identity.get("type", "")):
+        identity.update({"principalId": stable_uuid("app-principal", group, app), "tenantId": TENANT_ID})
+    host = f"{app}.azurewebsites.net"
+    return f"{group_id(group)}/providers/Microsoft.Web/sites/{app}", {
+        **inputs,
+        "name": app,
+        "location": plain(inputs.get("location")) or location_of_group(group, states),
+        "type": "Microsoft.Web/sites",
+        "identity": identity or None,
+        "defaultHostName": host,
+        "enabledHostNames": [host, f"{app}.scm.azurewebsites.net"],
+        "state": "Running",
+        "usageState": "Normal",
+        "azureApiVersion": "2024-11-01",
+    }
+
+
 _FILLERS: dict[str, Filler] = {
     "azure-native:managedidentity:UserAssignedIdentity": _user_assigned_identity,
     "azure-native:resources:ResourceGroup": _resource_group,
+    "azure-native:storage:StorageAccount": _storage_account,
+    "azure-native:storage:BlobContainer": _blob_container,
+    "azure-native:storage:Blob": _blob,
+    "azure-native:web:AppServicePlan": _app_service_plan,
+    "azure-native:web:WebApp": _web_app,
 }
 
 
