@@ -41,6 +41,25 @@ def _gemini(**options: Any) -> dict[str, Any]:
     return _issuer("gemini", **{"project": "my-project-123", **options})
 
 
+def _gcp_api_key(**options: Any) -> dict[str, Any]:
+    service = "inference-0abc.apigateway.my-project-123.cloud.goog"
+    return _issuer("gcp_api_key", **{"project": "my-project-123", "service": service, **options})
+
+
+def _apigee(**options: Any) -> dict[str, Any]:
+    block = {"org_id": "organizations/my-project-123", "developer_email": "ops@acme.example", "app_name": "acme"}
+    return _issuer("apigee", **{**block, "product_name": "free", **options})
+
+
+def _apim(**options: Any) -> dict[str, Any]:
+    product = {"name": "inference-free", "token_limit": {"tokens_per_minute": 5000}}
+    return _issuer("azure_api_management", **{"service_name": "apim-ai", "resource_group_name": "rg-ai", "product": product, **options})
+
+
+def _apim_product(**product: Any) -> dict[str, Any]:
+    return _apim(product={"name": "inference-free", "token_limit": {"tokens_per_minute": 5000}, **product})
+
+
 def _openai(**options: Any) -> dict[str, Any]:
     """An OpenAI key, which only a managed rotation makes."""
     block = {"project_id": "proj_abc123", "admin_key": "admin-key-from-config", **options}
@@ -585,6 +604,16 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         "azure.create_vault.audit.storage_account_id",
     ),
     # Issuers: every field, kept in any store.
+    ("gcp_api_key: project id with capitals", AWS_SM, _gcp_api_key(project="My-Project-123"), "issuer.gcp_api_key.project"),
+    (
+        "gcp_api_key: the Gemini API",
+        AWS_SM,
+        _gcp_api_key(service="generativelanguage.googleapis.com"),
+        "issuer.gcp_api_key.service",
+    ),
+    ("apigee: org without its prefix", AWS_SM, _apigee(org_id="my-project-123"), "issuer.apigee.org_id"),
+    ("apigee: developer email in capitals", AWS_SM, _apigee(developer_email="Ops@Acme.example"), "issuer.apigee.developer_email"),
+    ("apigee: product name starting with a digit", AWS_SM, _apigee(product_name="1st-tier"), "issuer.apigee.product_name"),
     ("gemini: project id with capitals", AWS_SM, _gemini(project="My-Project-123"), "issuer.gemini.project"),
     ("gemini: project id too short", AWS_SM, _gemini(project="proj"), "issuer.gemini.project"),
     (
@@ -670,6 +699,45 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         AWS_SM,
         _issuer("azure_ai_services", account_name="my-aoai", resource_group_name="rg-ai", key="key3"),
         "issuer.azure_ai_services.key",
+    ),
+    ("apim: service name with a dot", AZURE, _apim(service_name="apim.ai"), "issuer.azure_api_management.service_name"),
+    ("apim: resource group ending in a period", AWS_SM, _apim(resource_group_name="rg-ai."), "issuer.azure_api_management.resource_group_name"),
+    (
+        "apim: existing product id with a colon",
+        GCP,
+        _apim(product=None, product_id="free:tier"),
+        "issuer.azure_api_management.product_id",
+    ),
+    ("apim: product and product_id", AZURE, _apim(product_id="free"), "issuer.azure_api_management.product"),
+    (
+        "apim: tokens per minute of zero",
+        AZURE,
+        _apim_product(token_limit={"tokens_per_minute": 0}),
+        "issuer.azure_api_management.product.token_limit.tokens_per_minute",
+    ),
+    (
+        "apim: token quota with no period",
+        AWS_SM,
+        _apim_product(token_limit={"token_quota": 1000}),
+        "issuer.azure_api_management.product.token_limit.token_quota_period",
+    ),
+    (
+        "apim: rate limit window over 300 seconds",
+        GCP,
+        _apim_product(rate_limit={"calls": 60, "renewal_period_seconds": 301}),
+        "issuer.azure_api_management.product.rate_limit.renewal_period_seconds",
+    ),
+    (
+        "apim: quota window under 300 seconds",
+        AZURE,
+        _apim_product(quota={"calls": 1000, "renewal_period_seconds": 60}),
+        "issuer.azure_api_management.product.quota.renewal_period_seconds",
+    ),
+    (
+        "apim: metric namespace that is a policy expression",
+        AZURE,
+        _apim(emit_token_metric=True, metric_namespace="@(context.Request.Body)"),
+        "issuer.azure_api_management.metric_namespace",
     ),
     # The kubernetes block (ESO / Secrets Store CSI)
     ("k8s: block not a mapping", AWS_SM, {"kubernetes": "inference/openai"}, "kubernetes"),

@@ -15,7 +15,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from ai_keys import SecureApiKey
-from ai_keys.issuers import ISSUERS, azure_ai_services
+from ai_keys.issuers import ISSUERS, azure_ai_services, managed_rotation
 from ai_keys.rotation import PLACEHOLDER
 from ai_keys.testing import MockEngine, unwrap_secrets
 
@@ -222,7 +222,61 @@ def test_the_rotation_scan_covers_every_issuer_and_each_of_its_stores() -> None:
         ("openai", "aws"),
         ("openai", "azure"),
     }
-    assert {issuer for issuer, _ in pairs} == set(ISSUERS)
+    assert {issuer for issuer, _ in pairs} == {name for name in ISSUERS if managed_rotation(name).stores}  # type: ignore[union-attr]
+
+
+# --- Client keys of your own API (gcp_api_key, apigee): no rotator, so every store, the key as the canary.
+
+CLIENT_KEYS: dict[str, dict[str, Any]] = {
+    "gcp_api_key": {"gcp_api_key": {"project": "mock-project", "service": "inference-0abc.apigateway.mock-project.cloud.goog"}},
+    "apigee": {
+        "apigee": {
+            "org_id": "organizations/mock-project",
+            "developer": {"email": "ops@acme.example", "first_name": "Acme", "last_name": "Ops", "user_name": "acme"},
+            "app_name": "assistant",
+            "product": {
+                "name": "free",
+                "environments": ["prod"],
+                "proxies": ["inference"],
+                "quota": 1000,
+                "quota_interval": 1,
+                "quota_time_unit": "day",
+            },
+        }
+    },
+}
+CLIENT_STORES: dict[str, dict[str, Any]] = {
+    AWS_SM: {"readers": [ROLE_ARN]},
+    GCP: {"gcp": {"project": "mock-project"}, "readers": [GCP_MEMBER]},
+    AZURE: {**VAULT, "readers": [AZURE_PRINCIPAL]},
+}
+CLIENT_CASES = [(issuer, store) for issuer in CLIENT_KEYS for store in CLIENT_STORES]
+
+
+@pytest.mark.parametrize(("issuer", "store"), CLIENT_CASES, ids=[f"{i}/{s}" for i, s in CLIENT_CASES])
+def test_a_client_key_leaks_nowhere_on_any_store(
+    engine: MockEngine, issuer: str, store: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    def program() -> None:
+        key = SecureApiKey("assistant", {"backend": store, "issuer": CLIENT_KEYS[issuer], **CLIENT_STORES[store]})  # type: ignore[arg-type]
+        pulumi.export("secret_ref", key.secret_ref)
+        pulumi.export("value", key.value)
+
+    with every_logger_at_debug(caplog):
+        engine.run(program)
+    assert not engine.failed
+    issued = str(unwrap_secrets(engine.stack_outputs["value"]))
+    canaries = [issued]
+    if issuer == "apigee":  # the consumer secret, in the app's credentials, is never stored but must not leak either
+        (app,) = engine.find("gcp:apigee/developerApp:DeveloperApp")
+        canaries.append(app.outputs["credentials"][0]["consumerSecret"])
+    for canary in canaries:
+        assert len(canary) >= 39
+        assert leaks(engine, canary) == [], canary[:4]
+        assert logged_leaks(caplog.records, canary) == []
+    assert rpc.is_rpc_secret(engine.stack_outputs["value"])
+    # The key does reach the store, as a secret: proof the scan looked where it is.
+    assert any(issued in json.dumps(unwrap_secrets(r.inputs), default=str) for r in engine.resources if r.custom)
 
 
 # --- Delivery to a fleet: the kubernetes and esc blocks, on every store that has them, ESO and CSI.

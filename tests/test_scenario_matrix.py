@@ -113,6 +113,11 @@ def _cases() -> dict[str, Case]:
             {"caller": {"caller_service_account_email": "caller@my-project-123.iam.gserviceaccount.com"}},
         ),
         "gemini-key-on-aws": ({"gcp:project": "my-project-123"}, (), {}),
+        "apigee-client-key": (
+            {"gcp:project": "my-project-123", "client_member": "serviceAccount:acme@acme-project.iam.gserviceaccount.com"},
+            (),
+            {"proxy": {"apigee_proxy": "chat"}},
+        ),
         "multi-cloud": ({"openai_api_key": CANARY, "gcp:project": "my-project-123"}, ("openai_api_key",), {}),
         "kubernetes": ({"openai_api_key": CANARY}, ("openai_api_key",), {"csi": {"delivery": "csi"}}),
         "esc": ({"openai_api_key": CANARY}, ("openai_api_key",), {"organization": {"esc_organization": "ml-team"}}),

@@ -340,6 +340,147 @@ class OpenAiIssuerArgs(TypedDict):
     component and the stack)."""
 
 
+class GcpApiKeyIssuerArgs(TypedDict):
+    """A Google API key for a client of your own API on API Gateway or Cloud Endpoints, restricted to that API."""
+
+    project: pulumi.Input[str]
+    """The project the key is made in (your API's service must be enabled there)."""
+    service: pulumi.Input[str]
+    """Your API's managed service name: `NAME-HASH.apigateway.PROJECT.cloud.goog` (API Gateway) or
+    `NAME.endpoints.PROJECT.cloud.goog` (Cloud Endpoints). A Google API is refused (for Gemini: `issuer.gemini`)."""
+    methods: NotRequired[Sequence[str]]
+    """Only these methods of the service (a name, or a prefix ending in `*`). Default: every method."""
+    display_name: NotRequired[str]
+    """The key's display name (at most 63 characters)."""
+
+
+class ApigeeDeveloperArgs(TypedDict):
+    """An Apigee developer the component registers."""
+
+    email: str
+    """The developer's email, in lowercase (one developer per organization and email)."""
+    first_name: str
+    """First name (at most 64 characters)."""
+    last_name: str
+    """Last name (at most 64 characters)."""
+    user_name: str
+    """User name (at most 64 characters)."""
+
+
+class ApigeeOperationArgs(TypedDict):
+    """One resource of an API proxy the product admits."""
+
+    proxy: str
+    """The API proxy's name."""
+    resource: str
+    """The REST resource path under the proxy's base path, e.g. `/v1/chat/completions`."""
+    methods: NotRequired[Sequence[str]]
+    """HTTP methods (`GET`, `POST`, `PUT`, `PATCH`, `DELETE`, `HEAD`, `OPTIONS`). Default: every method."""
+
+
+class ApigeeProductArgs(TypedDict):
+    """An Apigee API product the component creates, with the quota each app on it gets."""
+
+    name: str
+    """The product's name: letters, digits, space and `. _ - $ %`, starting with a letter."""
+    display_name: NotRequired[str]
+    """The name shown to developers (default: `name`)."""
+    environments: Sequence[str]
+    """The environments the product is bound to (required: with none it admits every environment)."""
+    proxies: NotRequired[Sequence[str]]
+    """The API proxies the product admits, whole (this or `operations`: with neither it admits every API)."""
+    operations: NotRequired[Sequence[ApigeeOperationArgs]]
+    """Resources of proxies the product admits, instead of `proxies`."""
+    quota: NotRequired[int]
+    """Requests per app per `quota_interval` `quota_time_unit` (from 1), counted by the Quota policy of your proxy."""
+    quota_interval: NotRequired[int]
+    """The quota's window, in `quota_time_unit`s (from 1)."""
+    quota_time_unit: NotRequired[str]
+    """`minute`, `hour`, `day` or `month`."""
+
+
+class ApigeeIssuerArgs(TypedDict):
+    """An Apigee consumer key of a developer app on an API product, for a client of your own AI service."""
+
+    org_id: pulumi.Input[str]
+    """The Apigee organization, `organizations/NAME`."""
+    developer: NotRequired[ApigeeDeveloperArgs]
+    """The developer the app belongs to, registered here (or `developer_email`)."""
+    developer_email: NotRequired[pulumi.Input[str]]
+    """The email of a developer that exists (or `developer`)."""
+    app_name: str
+    """The developer app's name; the app is `<app_name>-<8 hex>`, new for each product, developer or organization."""
+    callback_url: NotRequired[str]
+    """An OAuth 2.0 redirect URL (default: none; a key-only app needs none)."""
+    product: NotRequired[ApigeeProductArgs]
+    """The API product, created here with its quota (or `product_name`)."""
+    product_name: NotRequired[pulumi.Input[str]]
+    """The name of an API product that exists (or `product`)."""
+
+
+class ApimTokenLimitArgs(TypedDict):
+    """The token budget of each subscription (`llm-token-limit`, counted per subscription id): a rate, a quota,
+    or both."""
+
+    tokens_per_minute: NotRequired[int]
+    """Prompt and completion tokens per minute (from 1); over it, calls get 429 Too Many Requests."""
+    token_quota: NotRequired[int]
+    """Tokens per `token_quota_period` (from 1); over it, calls get 403 Forbidden until the period resets."""
+    token_quota_period: NotRequired[str]
+    """`Hourly`, `Daily`, `Weekly`, `Monthly` or `Yearly` (with `token_quota`): fixed windows in UTC."""
+    estimate_prompt_tokens: NotRequired[bool]
+    """Estimate a prompt's tokens before it reaches the model, so a call over the limit is refused before it costs
+    anything (default true; false counts from the model's reported usage only)."""
+
+
+class ApimCallLimitArgs(TypedDict):
+    """A number of calls per window, per subscription (`rate-limit-by-key` or `quota-by-key`)."""
+
+    calls: int
+    """Calls allowed per window (from 1)."""
+    renewal_period_seconds: int
+    """The window in seconds: 1-300 for `rate_limit` (a sliding window); 0 (never renews) or at least 300 for
+    `quota`."""
+
+
+class ApimProductArgs(TypedDict):
+    """An API Management product the component creates, with a policy generated from these limits."""
+
+    name: str
+    """The product id (1-256 of letters, digits, `-`, `_` and `.`, starting with a letter or digit)."""
+    display_name: NotRequired[str]
+    """The name shown in the portal (1-300 characters; default: `name`)."""
+    api_ids: NotRequired[Sequence[str]]
+    """Ids of APIs of the service the product admits, e.g. your LLM API (default: none; add them yourself)."""
+    token_limit: ApimTokenLimitArgs
+    """The token budget per subscription."""
+    rate_limit: NotRequired[ApimCallLimitArgs]
+    """Calls per subscription per sliding window of up to 300 seconds; over it, 429."""
+    quota: NotRequired[ApimCallLimitArgs]
+    """Calls per subscription per renewal period; over it, 403. Not available on the v2 tiers."""
+
+
+class ApimIssuerArgs(TypedDict):
+    """An Azure API Management subscription key for a client of your own AI service, on a product whose policy
+    holds the token budget."""
+
+    service_name: pulumi.Input[str]
+    """The API Management service's name."""
+    resource_group_name: pulumi.Input[str]
+    """The service's resource group."""
+    product: NotRequired[ApimProductArgs]
+    """The product, created here with its generated policy (or `product_id`)."""
+    product_id: NotRequired[pulumi.Input[str]]
+    """The id of a product that exists, whose own policy sets the limits (or `product`)."""
+    emit_token_metric: NotRequired[bool]
+    """Send each subscription's token counts to Application Insights (`llm-emit-token-metric`, one `Subscription
+    ID` dimension; default false). With `product` only."""
+    metric_namespace: NotRequired[str]
+    """The custom metric namespace (1-256 characters; default `API Management`)."""
+    subscription_display_name: NotRequired[str]
+    """The subscription's display name (1-100 characters; default: the component's name)."""
+
+
 class IssuerArgs(TypedDict):
     """Where the key comes from, when a service mints it: exactly one of these."""
 
@@ -353,6 +494,12 @@ class IssuerArgs(TypedDict):
     """A key of an Azure OpenAI / AI Services account."""
     openai: NotRequired[OpenAiIssuerArgs]
     """An OpenAI API key, made by the rotator (with `rotation`)."""
+    gcp_api_key: NotRequired[GcpApiKeyIssuerArgs]
+    """A Google API key restricted to your API on API Gateway or Cloud Endpoints, for a client of it."""
+    apigee: NotRequired[ApigeeIssuerArgs]
+    """An Apigee consumer key on an API product with a quota, for a client of your AI service."""
+    azure_api_management: NotRequired[ApimIssuerArgs]
+    """An Azure API Management subscription key on a product with a token budget, for a client of your AI service."""
 
 
 class KubernetesIdentityArgs(TypedDict):

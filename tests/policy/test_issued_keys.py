@@ -66,6 +66,16 @@ ISSUED: dict[str, Issued] = {
         KeyKind.AZURE_AI_KEY,
     ),
     "aws_api_gateway": Issued({"issuer": {"aws_api_gateway": PLAN}}, "API_GATEWAY_KEY", KeyKind.AWS_API_GATEWAY_KEY),
+    "gcp_api_key": Issued(
+        {
+            "backend": "aws-secrets-manager",
+            "issuer": {
+                "gcp_api_key": {"project": "my-project-123", "service": "inference-0abc.apigateway.my-project-123.cloud.goog"}
+            },
+        },
+        "INFERENCE_API_KEY",
+        KeyKind.GOOGLE_API_KEY,
+    ),
     # Made by the rotator, never at deploy time: the key is the one OpenAI's admin API answers with (a stand-in's).
     "openai": Issued(
         {"backend": "aws-secrets-manager", "issuer": {"openai": OPENAI}, "rotation": {"every_days": 30}},
@@ -122,8 +132,38 @@ PLACEMENTS: list[Placement] = [
 PLACEMENT_IDS = [f"{i}-{t.split(':', 1)[1]}" for i, (t, _) in enumerate(PLACEMENTS)]
 
 
+NO_VENDOR_FORM = {
+    "apigee": "an Apigee consumer key is letters and digits with no prefix: a shape rule for it would flag 0.4% of "
+    "the corpus's innocent values (docs/issuers/google-client-keys.md); the entropy rule covers it",
+}
+"""Issuers whose keys have no form a vendor rule could claim, and why."""
+APIGEE = {
+    "backend": "aws-secrets-manager",
+    "issuer": {
+        "apigee": {
+            "org_id": "organizations/my-project-123",
+            "developer_email": "ops@acme.example",
+            "app_name": "acme",
+            "product_name": "free",
+        }
+    },
+}
+
+
 def test_every_issuer_is_covered():
-    assert set(ISSUED) == set(ISSUERS)
+    assert set(ISSUED) | set(NO_VENDOR_FORM) == set(ISSUERS)
+    assert not set(ISSUED) & set(NO_VENDOR_FORM)
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS[:3], ids=PLACEMENT_IDS[:3])
+def test_a_plaintext_apigee_key_is_left_to_the_entropy_rule(run_resource_policy, placement):
+    with mock_pulumi() as engine:
+        key = str(resolve_output(engine.run(lambda: SecureApiKey("ai", APIGEE)).value).value)  # type: ignore[arg-type]
+    resource_type, build = placement
+    assert run_resource_policy(no_plaintext_api_keys, resource_type, build("APIGEE_KEY", key), config=VENDOR_RULES_ONLY) == []
+    violations = run_resource_policy(no_plaintext_api_keys, resource_type, build("APIGEE_KEY", key))
+    assert len(violations) == 1, [v.message for v in violations]
+    assert key[4:16] not in violations[0].message
 
 
 def test_every_supported_type_is_a_placement():

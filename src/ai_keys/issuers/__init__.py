@@ -97,6 +97,9 @@ ISSUERS: dict[str, str] = {
     "bedrock": "bedrock",
     "azure_ai_services": "azure_ai_services",
     "openai": "openai",
+    "gcp_api_key": "gcp_api_key",
+    "apigee": "apigee",
+    "azure_api_management": "azure_api_management",
 }
 """Issuer name (the key of the ``issuer`` block) -> module in this package."""
 

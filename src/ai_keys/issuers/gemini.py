@@ -14,7 +14,6 @@ days, restorable with ``gcloud services api-keys undelete``.
 """
 
 import functools
-import hashlib
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
@@ -29,6 +28,15 @@ from ..rules import RotationSpec
 from ..rules import _checks as check
 from ..rules.deploy_time import at_deploy
 from . import IssuedKey, ManagedRotation
+from ._google_api_keys import (
+    DELETION_POLICY,
+    KEY_NAME_MAX,
+    PROJECT_PATTERN,
+    issued_moment,
+    mock_api_key,
+    stack_scope,
+    unique_name,
+)
 
 EXTRA, SDK = "gcp", "pulumi_gcp"
 ROTATION = ManagedRotation(stores=("gcp-secret-manager",))
@@ -45,7 +53,6 @@ FIELDS = (
     "android_apps",
     "ios_bundle_ids",
 )
-PROJECT_PATTERN = r"[a-z][a-z0-9-]{4,28}[a-z0-9]"
 _SA_EMAIL = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]@(?P<project>[a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com")
 SA_EMAIL_RULE = "a service account email, NAME@PROJECT.iam.gserviceaccount.com"
 SAME_PROJECT_RULE = "a service account of the key's own project (a key can only be bound to one of them)"
@@ -63,7 +70,6 @@ IOS_BUNDLE_ID_RULE = "an iOS bundle id: letters, digits, '-' and '.' only, in re
 # What may reach ipaddress: digits, hex and ':' or '.', and a prefix length in digits (no netmask, no IPv6 zone).
 _IP_SHAPE = r"[0-9A-Fa-f:.]+(/\d{1,3})?"
 IP_RULE = "an IPv4 or IPv6 address or CIDR range, e.g. 203.0.113.7, 203.0.113.0/24 or 2001:db8::/32"
-KEY_NAME_MAX = 63
 ACCOUNT_ID_MAX = 30
 
 
@@ -210,14 +216,8 @@ def _android(path: str, raw: Any) -> AndroidApp:
     )
 
 
-def _unique_name(component: str, scope: str, issued_at: str, max_len: int) -> str:
-    """``<component as [a-z][a-z0-9-]*>-<8 hex>``, at most ``max_len``. The hex digest covers the Pulumi project and
-    stack (``scope``) and the moment the key was issued, so two stacks never compute the same name, and neither
-    does a re-issue or a destroy followed by an up: Google holds a deleted key's id for 30 days."""
-    base = re.sub(r"[^a-z0-9-]+", "-", component.lower()).strip("-")
-    base = re.sub(r"^[^a-z]+", "", base)[: max_len - 9].rstrip("-") or "gemini"
-    digest = hashlib.sha256("\x00".join((scope, component, issued_at)).encode()).hexdigest()[:8]
-    return f"{base}-{digest}"
+def _unique_name(component: str, scope: str, issued: str, max_len: int) -> str:
+    return unique_name(component, scope, issued, max_len, "gemini")
 
 
 def key_name(component: str, scope: str, issued_at: str) -> str:
@@ -242,18 +242,17 @@ def issue(
     what the rotator needs to make the keys (the first one included), and the issue's timestamp its prefix is
     derived from."""
     import pulumi_gcp as gcp
-    import pulumiverse_time as time
 
-    scope = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-    # When the key was issued, kept in the state: a new issue (another project or service account) gets a new
-    # timestamp, hence new names, so the new key is made before the old one is deleted.
-    issued = time.Static(
-        f"{name}-gemini-issued",
-        triggers={"project": options.project, "service_account_email": options.service_account_email or ""},
-        opts=pulumi.ResourceOptions(parent=parent),
+    scope = stack_scope()
+    # A new issue (another project or service account) gets a new timestamp, hence new names.
+    issued = issued_moment(
+        name,
+        "gemini-issued",
+        {"project": options.project, "service_account_email": options.service_account_email or ""},
+        parent,
     )
     if rotation is not None and rotation.managed:
-        prefix = issued.rfc3339.apply(lambda at: key_prefix(name, scope, at))
+        prefix = issued.apply(lambda at: key_prefix(name, scope, at))
         return IssuedKey(
             value=pulumi.Output.secret(PLACEHOLDER),
             # The rotator makes every key in this project, named with this prefix: together they say which keys.
@@ -264,7 +263,7 @@ def issue(
     if email is None:
         email = gcp.serviceaccount.Account(
             f"{name}-gemini-caller",
-            account_id=issued.rfc3339.apply(lambda at: account_id(name, scope, at)),
+            account_id=issued.apply(lambda at: account_id(name, scope, at)),
             project=options.project,
             display_name=f"Calls the Gemini API with the {name} key",
             description="Bound to one Gemini API key; holds no roles.",
@@ -298,15 +297,12 @@ def issue(
     )
     key = gcp.projects.ApiKey(
         f"{name}-gemini-key",
-        name=issued.rfc3339.apply(lambda at: key_name(name, scope, at)),
+        name=issued.apply(lambda at: key_name(name, scope, at)),
         project=options.project,
         display_name=options.display_name or f"Gemini key {name}"[:63],
         restrictions=restrictions,
         service_account_email=email,
-        # The provider's default, DELETE, fails when the key served traffic in the last 7 days, which a stored key
-        # always has: FORCE deletes the replaced key once its successor is stored. Google keeps it soft-deleted for
-        # 30 days (`gcloud services api-keys undelete`).
-        deletion_policy="FORCE",
+        deletion_policy=DELETION_POLICY,
         # keyString is marked secret by the SDK, and the value is wrapped again below so no path un-marks it.
         opts=pulumi.ResourceOptions(parent=parent),
     )
@@ -332,21 +328,7 @@ def rotator_needs(project: Any, prefix: Any) -> RotatorNeeds:
     )
 
 
-def _mock_api_key(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    from ..testing.mock_clouds._ids import stable_alnum, stable_uuid
-
-    project = inputs.get("project") or "mock-project"
-    resource = f"projects/{project}/locations/global/keys/{inputs.get('name')}"
-    return resource, {
-        **inputs,
-        # A key bound to a service account is an "authorization key": "AQ." and about 50 URL-safe characters
-        # (https://ai.google.dev/gemini-api/docs/api-key), not the older "AIza" form.
-        "keyString": "AQ.Ab" + stable_alnum("gemini", name, length=48),
-        "uid": stable_uuid("gemini-uid", name),
-    }
-
-
 MOCK_OUTPUTS: Mapping[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
-    "gcp:projects/apiKey:ApiKey": _mock_api_key,
+    "gcp:projects/apiKey:ApiKey": mock_api_key,
 }
 MOCK_CALLS: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}

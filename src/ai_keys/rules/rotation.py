@@ -43,6 +43,9 @@ class ManagedRotation:
     """``backend`` -> why that store of the issuer's cloud cannot hold a rotated key after all."""
     required: bool = False
     """The key exists only through the rotator: the issuer is refused without ``rotation``."""
+    unmanaged: str = ""
+    """With no :attr:`stores`: why no rotator makes this issuer's keys, and how to make a new key by hand (the
+    refusal of ``rotation`` says it)."""
 
 
 MANAGED_MAX_DAYS = 365
@@ -124,6 +127,8 @@ def _same_cloud(issuer: str, support: ManagedRotation, store: StoreName) -> None
     """Managed rotation pairs an issuer with a store of its own cloud only."""
     an = "an" if issuer[0] in "aeiou" else "a"
     kept = f"{an} {issuer} key kept in backend {store.value}"
+    if not support.stores:
+        raise SecureApiKeyError("rotation", f"cannot be managed for {an} {issuer} key: {support.unmanaged}", "leave rotation out")
     if store.value in support.refused:
         raise SecureApiKeyError(
             "rotation",

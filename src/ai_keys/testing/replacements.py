@@ -97,6 +97,13 @@ REPLACEMENTS: dict[str, ReplaceRule] = {
     # https://www.pulumi.com/registry/packages/azure-native/api-docs/web/appserviceplan/ (and webapp)
     "azure-native:web:AppServicePlan": ReplaceRule(("resourceGroupName", "name", "location")),
     "azure-native:web:WebApp": ReplaceRule(("resourceGroupName", "name", "location")),
+    # https://www.pulumi.com/registry/packages/azure-native/api-docs/apimanagement/product/ (and productapi,
+    # productpolicy, subscription: their path parameters; a subscription's scope updates in place there, but the
+    # azure_api_management issuer adds it with replace_on_changes)
+    "azure-native:apimanagement:Product": ReplaceRule(("resourceGroupName", "serviceName", "productId")),
+    "azure-native:apimanagement:ProductApi": ReplaceRule(("resourceGroupName", "serviceName", "productId", "apiId")),
+    "azure-native:apimanagement:ProductPolicy": ReplaceRule(("resourceGroupName", "serviceName", "productId", "policyId")),
+    "azure-native:apimanagement:Subscription": ReplaceRule(("resourceGroupName", "serviceName", "sid")),
     # --- Google Cloud (pulumi-gcp, from magic-modules)
     # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/project_service_identity
     "gcp:projects/serviceIdentity:ServiceIdentity": ReplaceRule(("service", "project")),
@@ -149,6 +156,16 @@ REPLACEMENTS: dict[str, ReplaceRule] = {
     # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/apikeys_key
     # (name, project and service_account_email are ForceNew; display_name and restrictions update in place)
     "gcp:projects/apiKey:ApiKey": ReplaceRule(("name", "project", "serviceAccountEmail")),
+    # magic-modules mmv1/products/apigee/Developer.yaml (orgId and email are immutable; names update in place)
+    "gcp:apigee/developer:Developer": ReplaceRule(("orgId", "email")),
+    # .../ApiProduct.yaml (orgId and name are immutable; quota, environments, proxies and operations update in place)
+    "gcp:apigee/apiProduct:ApiProduct": ReplaceRule(("orgId", "name")),
+    # .../DeveloperApp.yaml (orgId, developerEmail, appFamily, keyExpiresIn and status are immutable) and pulumi-gcp
+    # apigee.DeveloperApp (consumer_key and consumer_secret force a new app); name and apiProducts update in place
+    # there, but the apigee issuer adds them with replace_on_changes
+    "gcp:apigee/developerApp:DeveloperApp": ReplaceRule(
+        ("orgId", "developerEmail", "appFamily", "keyExpiresIn", "status", "consumerKey", "consumerSecret")
+    ),
     # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/google_service_account
     "gcp:serviceaccount/account:Account": ReplaceRule(("accountId", "project")),
     # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_user (name and path update in place)

@@ -1113,8 +1113,14 @@ class _AzureRig(_Rig):
             """Sends ``https://ai-keys-drill.vault.azure.net/...`` to the stand-in (after the SDK's https check)."""
 
             def send(self, request: Any, **kwargs: Any) -> Any:
-                request.url = request.url.replace(VAULT, local, 1)
-                return super().send(request, **kwargs)
+                # The request goes back to https once sent: Key Vault's challenge policy sends the same request again,
+                # with the token, after the 401 challenge, and its https check must still see the vault's URL.
+                original = request.url
+                request.url = original.replace(VAULT, local, 1)
+                try:
+                    return super().send(request, **kwargs)
+                finally:
+                    request.url = original
 
         def azure(vault_url: str) -> Any:
             return SecretClient(vault_url, credential, transport=LocalVault(), retry_total=0)

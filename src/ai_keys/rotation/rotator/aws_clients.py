@@ -23,6 +23,7 @@ THROTTLED = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsExce
 # AWS_ENDPOINT_URL_<NAME>: the service id, upper case, spaces as underscores (boto3's "service-specific endpoints").
 _ENV_NAMES = {"secretsmanager": "SECRETS_MANAGER", "apigateway": "API_GATEWAY", "iam": "IAM"}
 _clients: dict[tuple[str, Optional[str], Optional[str], int], Any] = {}
+_session: list[Any] = []
 _lock = threading.Lock()
 
 
@@ -43,7 +44,11 @@ def _make(service: str, settings: Settings, retries: dict[str, Any]) -> Any:
                 kwargs["endpoint_url"] = endpoint
             if settings.aws_region:
                 kwargs["region_name"] = settings.aws_region
-            made = _clients[cache_key] = boto3.session.Session().client(service, **kwargs)
+            # One session for every client: its loader reads each service model and the endpoint data once
+            # (a session per client read them again for each, most of a cold start's time).
+            if not _session:
+                _session.append(boto3.session.Session())
+            made = _clients[cache_key] = _session[0].client(service, **kwargs)
         return made
 
 

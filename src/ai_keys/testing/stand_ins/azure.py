@@ -33,6 +33,9 @@ ARM = "https://management.azure.com"
 _SECRET_NAME = re.compile(r"[0-9a-zA-Z-]{1,127}")
 MAX_TAGS = 15
 MAX_TAG_CHARS = 512
+KEYVAULT_DATED_API_VERSIONS = ("2016-10-01", "2025-07-01", "2026-04-01")
+"""Key Vault's api-versions named by date (azure-keyvault-secrets 4.12 sends 2026-04-01 by default); the others are
+``7.x``."""
 
 
 def _azure_error(status: int, code: str, message: str, inner: Optional[str] = None) -> Reply:
@@ -174,7 +177,8 @@ class SecretVersion:
 
 
 class KeyVaultStandIn(StandIn):
-    """Key Vault's secrets API (7.x) on 127.0.0.1; tokens checked against ``identity`` when given."""
+    """Key Vault's secrets API (7.x and :data:`KEYVAULT_DATED_API_VERSIONS`) on 127.0.0.1; tokens checked against
+    ``identity`` when given."""
 
     def __init__(
         self,
@@ -235,15 +239,23 @@ class KeyVaultStandIn(StandIn):
     def dispatch(self, request: Request) -> Reply:
         """The secrets API."""
         token = request.bearer()
+        challenge = (
+            'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", '
+            f'resource="{KEYVAULT}"'
+        )
         if token is None:
-            challenge = (
-                'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", '
-                f'resource="{KEYVAULT}"'
-            )
             return Reply(401, {"error": {"code": "Unauthorized", "message": "AKV10000"}}, {"WWW-Authenticate": challenge})
         if self.identity is not None and not self.identity.valid(token, KEYVAULT):
-            return _azure_error(401, "Unauthorized", "AKV10032: Invalid issuer.")
-        if not (request.param("api-version") or "").startswith("7."):
+            # The challenge again (RFC 6750 section 3: a 401 for a token that does not grant access carries it): the
+            # SDK's challenge policy then gets a new token and sends the request once more, which is how a client
+            # whose token expired in flight recovers.
+            return Reply(
+                401,
+                {"error": {"code": "Unauthorized", "message": "AKV10032: Invalid issuer."}},
+                {"WWW-Authenticate": challenge + ', error="invalid_token"'},
+            )
+        api_version = request.param("api-version") or ""
+        if not (api_version.startswith("7.") or api_version in KEYVAULT_DATED_API_VERSIONS):
             return _azure_error(400, "BadParameter", "The api-version parameter is missing or invalid.")
         parts = [p for p in request.path.split("/") if p]
         if not parts or parts[0] != "secrets" or len(parts) not in (2, 3):
