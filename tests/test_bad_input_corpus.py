@@ -53,7 +53,8 @@ def _apigee(**options: Any) -> dict[str, Any]:
 
 def _apim(**options: Any) -> dict[str, Any]:
     product = {"name": "inference-free", "token_limit": {"tokens_per_minute": 5000}}
-    return _issuer("azure_api_management", **{"service_name": "apim-ai", "resource_group_name": "rg-ai", "product": product, **options})
+    block = {"service_name": "apim-ai", "resource_group_name": "rg-ai", "product": product}
+    return _issuer("azure_api_management", **{**block, **options})
 
 
 def _apim_product(**product: Any) -> dict[str, Any]:
@@ -701,7 +702,12 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         "issuer.azure_ai_services.key",
     ),
     ("apim: service name with a dot", AZURE, _apim(service_name="apim.ai"), "issuer.azure_api_management.service_name"),
-    ("apim: resource group ending in a period", AWS_SM, _apim(resource_group_name="rg-ai."), "issuer.azure_api_management.resource_group_name"),
+    (
+        "apim: resource group ending in a period",
+        AWS_SM,
+        _apim(resource_group_name="rg-ai."),
+        "issuer.azure_api_management.resource_group_name",
+    ),
     (
         "apim: existing product id with a colon",
         GCP,

@@ -225,7 +225,7 @@ def test_the_rotation_scan_covers_every_issuer_and_each_of_its_stores() -> None:
     assert {issuer for issuer, _ in pairs} == {name for name in ISSUERS if managed_rotation(name).stores}  # type: ignore[union-attr]
 
 
-# --- Client keys of your own API (gcp_api_key, apigee): no rotator, so every store, the key as the canary.
+# --- Client keys of your own API (gcp_api_key, apigee, azure_api_management): no rotator, so every store, the key as the canary.
 
 CLIENT_KEYS: dict[str, dict[str, Any]] = {
     "gcp_api_key": {"gcp_api_key": {"project": "mock-project", "service": "inference-0abc.apigateway.mock-project.cloud.goog"}},
@@ -242,6 +242,18 @@ CLIENT_KEYS: dict[str, dict[str, Any]] = {
                 "quota_interval": 1,
                 "quota_time_unit": "day",
             },
+        }
+    },
+    "azure_api_management": {
+        "azure_api_management": {
+            "service_name": "apim-ai",
+            "resource_group_name": "rg-ai",
+            "product": {
+                "name": "free",
+                "token_limit": {"tokens_per_minute": 5000, "token_quota": 1_000_000, "token_quota_period": "Monthly"},
+                "rate_limit": {"calls": 60, "renewal_period_seconds": 60},
+            },
+            "emit_token_metric": True,
         }
     },
 }
@@ -270,8 +282,12 @@ def test_a_client_key_leaks_nowhere_on_any_store(
     if issuer == "apigee":  # the consumer secret, in the app's credentials, is never stored but must not leak either
         (app,) = engine.find("gcp:apigee/developerApp:DeveloperApp")
         canaries.append(app.outputs["credentials"][0]["consumerSecret"])
+    if issuer == "azure_api_management":  # the secondary key, in the subscription's outputs, is never stored either
+        (subscription,) = engine.find("azure-native:apimanagement:Subscription")
+        canaries.append(subscription.outputs["secondaryKey"])
+        assert subscription.outputs["primaryKey"] == issued  # the subscription's outputs hold the stored key too
     for canary in canaries:
-        assert len(canary) >= 39
+        assert len(canary) >= 32
         assert leaks(engine, canary) == [], canary[:4]
         assert logged_leaks(caplog.records, canary) == []
     assert rpc.is_rpc_secret(engine.stack_outputs["value"])

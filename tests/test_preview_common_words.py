@@ -64,7 +64,7 @@ def with_words(arguments: list[str], word: str) -> list[str]:
 def test_the_words_and_the_examples_are_all_there() -> None:
     assert len(COMMON_WORDS) == len(set(COMMON_WORDS)) == 50
     assert sorted(example_commands()) == python_examples()
-    assert len(python_examples()) == 11
+    assert len(python_examples()) == 13
 
 
 @pytest.mark.parametrize("example", python_examples())

@@ -163,7 +163,7 @@ def test_every_example_is_in_the_table_with_a_check_that_fits_its_runtime() -> N
 def test_every_preview_command_in_the_table_runs(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     previews = {name: c for name, c in example_rows().items() if c.startswith("python -m ai_keys preview ")}
-    assert len(previews) == 12
+    assert len(previews) == 13
     for name, command in previews.items():
         assert main(shlex.split(command)[3:]) == 0, (name, capsys.readouterr().err)
         assert "offline preview" in capsys.readouterr().out
@@ -259,7 +259,7 @@ def _ai_keys_lines(example: Path) -> tuple[str, str]:
 
 def test_every_python_example_installs_ai_keys_from_its_checkout_and_says_what_to_use_once_published() -> None:
     examples = python_examples()
-    assert len(examples) == 12
+    assert len(examples) == 13
     extras = set(re.findall(r"^([\w-]+) = \[", (ROOT / "pyproject.toml").read_text(encoding="utf-8"), flags=re.M))
     for example in examples:
         checkout, published = _ai_keys_lines(example)

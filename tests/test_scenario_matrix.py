@@ -118,6 +118,15 @@ def _cases() -> dict[str, Case]:
             (),
             {"proxy": {"apigee_proxy": "chat"}},
         ),
+        "azure-apim-client-key": (
+            {
+                "apim_service": "apim-ai",
+                "apim_resource_group": "rg-ai",
+                "client_principal_id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+            },
+            (),
+            {"api": {"llm_api_id": "anthropic"}},
+        ),
         "multi-cloud": ({"openai_api_key": CANARY, "gcp:project": "my-project-123"}, ("openai_api_key",), {}),
         "kubernetes": ({"openai_api_key": CANARY}, ("openai_api_key",), {"csi": {"delivery": "csi"}}),
         "esc": ({"openai_api_key": CANARY}, ("openai_api_key",), {"organization": {"esc_organization": "ml-team"}}),

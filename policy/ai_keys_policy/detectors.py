@@ -8,7 +8,8 @@ Three kinds of detection live here:
 
 * **Name-based vendor rules** (:func:`find_key_by_name`) recognise keys that have no fixed prefix
   (Azure OpenAI / AI services, Mistral, Cohere, legacy Together AI keys, AWS secret access keys, AWS
-  API Gateway keys) from their shape and the name they are stored under.
+  API Gateway keys, Azure API Management subscription keys) from their shape and the name they are stored
+  under.
 
 * **Entropy detection** (:func:`looks_high_entropy`) flags random-looking tokens of no known
   vendor. The policies apply it to value slots only (environment variables, settings, data keys,
@@ -115,6 +116,10 @@ def find_key_by_name(name: str, value: str, *, azure_ai_context: bool = False) -
                                      or exactly ``secretKey``/``secret_key``
     AWS API Gateway key              20-128 letters/digits; ``apigateway`` or ``apigw`` and a credential
                                      word (``API_GATEWAY_KEY``, ``apigwApiKey``)
+    Azure API Management key         32 hex digits (what API Management generates); a word starting
+                                     with ``apim`` or the words ``api management``, and a credential word
+                                     (``APIM_SUBSCRIPTION_KEY``, ``Ocp-Apim-Subscription-Key``, the header
+                                     clients send it in)
     ================================ ===================================================================
 
     A name that says its value is public (:func:`ai_keys_policy.names.says_public`) never matches.
@@ -124,7 +129,9 @@ def find_key_by_name(name: str, value: str, *, azure_ai_context: bool = False) -
     kind: KeyKind | None = None
     if len(value) == 32:
         azure = azure_ai_context or mentions(name, "azure", "openai", "cognitive")
-        if _AZURE_AI_RE.fullmatch(value) and azure and says_secret(name):
+        if _AZURE_AI_RE.fullmatch(value) and _names_apim(name) and says_secret(name):
+            kind = KeyKind.AZURE_APIM_KEY  # before Azure AI: AZURE_APIM_KEY names API Management, not an account
+        elif _AZURE_AI_RE.fullmatch(value) and azure and says_secret(name):
             kind = KeyKind.AZURE_AI_KEY
         elif _ALNUM_32_RE.fullmatch(value) and mentions(name, "mistral"):
             kind = KeyKind.MISTRAL
@@ -141,6 +148,13 @@ def find_key_by_name(name: str, value: str, *, azure_ai_context: bool = False) -
     if kind is None and _API_GATEWAY_RE.fullmatch(value) and mentions(name, "apigateway", "apigw") and says_secret(name):
         kind = KeyKind.AWS_API_GATEWAY_KEY
     return Match(kind, "") if kind is not None else None
+
+
+def _names_apim(name: str) -> bool:
+    """Whether ``name`` speaks of Azure API Management: a word starting with ``apim`` (``APIM_KEY``,
+    ``Ocp-Apim-Subscription-Key``) or the words ``api management``; ``capimage`` or ``rapid_image`` do not."""
+    words = name_words(name)
+    return any(w.startswith("apim") for w in words) or any(words[i : i + 2] == ("api", "management") for i in range(len(words)))
 
 
 @lru_cache(maxsize=65536)

@@ -76,6 +76,7 @@ class KeyKind(Enum):
     BEDROCK_API_KEY = "Amazon Bedrock API key"
     AWS_API_GATEWAY_KEY = "AWS API Gateway API key"
     AZURE_AI_KEY = "Azure OpenAI / AI services key"
+    AZURE_APIM_KEY = "Azure API Management subscription key"
     MISTRAL = "Mistral API key"
     COHERE = "Cohere API key"
     HUGGING_FACE = "Hugging Face token"

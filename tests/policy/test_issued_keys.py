@@ -76,6 +76,21 @@ ISSUED: dict[str, Issued] = {
         "INFERENCE_API_KEY",
         KeyKind.GOOGLE_API_KEY,
     ),
+    # 32 hex digits, as API Management generates them: recognised by the name it is kept under.
+    "azure_api_management": Issued(
+        {
+            "backend": "aws-secrets-manager",
+            "issuer": {
+                "azure_api_management": {
+                    "service_name": "apim-ai",
+                    "resource_group_name": "rg-ai",
+                    "product": {"name": "free", "token_limit": {"tokens_per_minute": 5000}},
+                }
+            },
+        },
+        "APIM_SUBSCRIPTION_KEY",
+        KeyKind.AZURE_APIM_KEY,
+    ),
     # Made by the rotator, never at deploy time: the key is the one OpenAI's admin API answers with (a stand-in's).
     "openai": Issued(
         {"backend": "aws-secrets-manager", "issuer": {"openai": OPENAI}, "rotation": {"every_days": 30}},

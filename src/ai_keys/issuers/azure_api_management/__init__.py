@@ -22,7 +22,7 @@ from typing import Optional
 from .. import ManagedRotation
 from .mocks import MOCK_CALLS, MOCK_OUTPUTS
 from .resources import issue
-from .rules import FIELDS, ApimOptions, check_with_rotation, validate
+from .rules import FIELDS, ApimOptions, validate
 
 __all__ = [
     "EXTRA",
@@ -32,7 +32,6 @@ __all__ = [
     "ROTATION",
     "SDK",
     "ApimOptions",
-    "check_with_rotation",
     "issue",
     "validate",
 ]

@@ -92,17 +92,13 @@ def _count(field: str, value: Optional[int], low: int = 1, high: int = COUNTER_M
 
 def check_token_limit(path: str, limit: TokenLimit) -> None:
     """The rules of ``llm-token-limit``: a rate, a quota with its period, or both."""
-    if limit.tokens_per_minute is None and limit.token_quota is None:
-        raise SecureApiKeyError(
-            path, "sets no limit", "tokens_per_minute, token_quota with token_quota_period, or both"
-        )
-    if limit.tokens_per_minute is not None:
-        _count(f"{path}.tokens_per_minute", limit.tokens_per_minute)
     if (limit.token_quota is None) != (limit.token_quota_period is None):
         missing = "token_quota_period" if limit.token_quota_period is None else "token_quota"
-        raise SecureApiKeyError(
-            f"{path}.{missing}", "is required with the other", "token_quota and token_quota_period together"
-        )
+        raise SecureApiKeyError(f"{path}.{missing}", "is required with the other", "token_quota and token_quota_period together")
+    if limit.tokens_per_minute is None and limit.token_quota is None:
+        raise SecureApiKeyError(path, "sets no limit", "tokens_per_minute, token_quota with token_quota_period, or both")
+    if limit.tokens_per_minute is not None:
+        _count(f"{path}.tokens_per_minute", limit.tokens_per_minute)
     if limit.token_quota is not None:
         _count(f"{path}.token_quota", limit.token_quota)
         if limit.token_quota_period not in TOKEN_QUOTA_PERIODS:
@@ -123,7 +119,11 @@ def check_quota(path: str, limit: CallLimit) -> None:
     """``quota-by-key``: calls from 1, a fixed window of 0 (never renews) or at least 300 seconds."""
     _count(f"{path}.calls", limit.calls)
     period = limit.renewal_period_seconds
-    if isinstance(period, bool) or not isinstance(period, int) or not (period == 0 or QUOTA_PERIOD_MIN <= period <= QUOTA_PERIOD_MAX):
+    if (
+        isinstance(period, bool)
+        or not isinstance(period, int)
+        or not (period == 0 or QUOTA_PERIOD_MIN <= period <= QUOTA_PERIOD_MAX)
+    ):
         raise SecureApiKeyError(
             f"{path}.renewal_period_seconds",
             f"is out of range (got {period!r})",

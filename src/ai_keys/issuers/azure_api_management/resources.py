@@ -60,9 +60,7 @@ def issue(
         created, policy = _product(apim, name, options, options.product, child)
         product_id = created.name
     scope = _stack_scope()
-    sid = pulumi.Output.all(options.service_name, product_id).apply(
-        lambda a: subscription_id(name, scope, str(a[0]), str(a[1]))
-    )
+    sid = pulumi.Output.all(options.service_name, product_id).apply(lambda a: subscription_id(name, scope, str(a[0]), str(a[1])))
     subscription = apim.Subscription(
         f"{name}-apim-subscription",
         sid=sid,

@@ -9,7 +9,6 @@ from typing import Any, Optional
 import pulumi
 
 from ...errors import SecureApiKeyError
-from ...rules import RotationSpec
 from ...rules import _checks as check
 from .policy import (
     COUNTER_MAX,
@@ -23,7 +22,7 @@ from .policy import (
     check_token_limit,
 )
 
-__all__ = ["FIELDS", "ApimOptions", "Product", "check_with_rotation", "validate"]
+__all__ = ["FIELDS", "ApimOptions", "Product", "validate"]
 
 FIELDS = (
     "service_name",
@@ -132,10 +131,6 @@ def validate(block: Mapping[str, Any], path: str) -> ApimOptions:
     if display is not None:
         display = check.text(f"{path}.subscription_display_name", display, max_len=SUBSCRIPTION_DISPLAY_MAX)
     return ApimOptions(service, group, product, product_id, display)
-
-
-def check_with_rotation(options: ApimOptions, rotation: Optional[RotationSpec]) -> None:
-    """Nothing to add: ``ROTATION`` refuses a managed rotation, with how to regenerate a key by hand."""
 
 
 def _not_a_resource(field: str, value: Any) -> None:
