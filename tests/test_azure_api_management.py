@@ -316,18 +316,36 @@ def test_a_backend_is_required() -> None:
     assert refused({"issuer": {"azure_api_management": block()}}).field == "backend"
 
 
-@pytest.mark.parametrize("backend", ["azure-key-vault", "aws-secrets-manager", "gcp-secret-manager"])
-def test_rotation_is_refused_saying_how_to_regenerate_by_hand(backend: str) -> None:
-    extras = {"azure-key-vault": STORE["azure"], "gcp-secret-manager": None}
+@pytest.mark.parametrize("backend", ["aws-secrets-manager", "gcp-secret-manager"])
+def test_rotation_outside_key_vault_is_refused_as_cross_cloud(backend: str) -> None:
     given: Any = {"backend": backend, "issuer": {"azure_api_management": block()}, "rotation": {"every_days": 30}}
-    if backend == "azure-key-vault":
-        given["azure"] = extras[backend]
     if backend == "gcp-secret-manager":
         given["gcp"] = {"project": "mock-project"}
     error = refused(given)
     assert error.field == "rotation"
-    assert "primary and secondary are the subscription's two live keys" in str(error).lower()
-    assert "regeneratePrimaryKey" in str(error)
+    assert "a rotator runs in the store's cloud" in str(error)
+    assert "backend azure-key-vault" in error.allowed
+
+
+def test_rotation_in_key_vault_deploys_a_rotator_for_this_subscription() -> None:
+    with mock_pulumi() as engine:
+        engine.run(
+            lambda: SecureApiKey(
+                "acme",
+                {
+                    "backend": "azure-key-vault",
+                    "azure": STORE["azure"],
+                    "issuer": {"azure_api_management": block()},
+                    "rotation": {"every_days": 30},
+                },
+            )
+        )
+        assert not engine.failed
+        (subscription,) = engine.find("azure-native:apimanagement:Subscription")
+        (app,) = engine.find("azure-native:web:WebApp")
+        got = {s["name"]: s["value"] for s in app.plain("siteConfig")["appSettings"]}
+        assert got["AIKEYS_ISSUER"] == "azure_api_management"
+        assert got["AIKEYS_APIM_SUBSCRIPTION_ID"] == subscription.id
 
 
 # --- Lifecycle

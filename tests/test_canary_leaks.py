@@ -175,6 +175,12 @@ ROTATED: dict[str, dict[str, Any]] = {
         "issuer": {"azure_ai_services": {"account_name": "my-aoai", "resource_group_name": "rg-ai"}},
         **VAULT,
     },
+    "azure_api_management/azure": {
+        "backend": AZURE,
+        "issuer": {"azure_api_management": {"service_name": "apim-ai", "resource_group_name": "rg-ai", "product_id": "free"}},
+        **VAULT,
+        "readers": [AZURE_PRINCIPAL],
+    },
     "openai/aws": {"backend": AWS_SM, "issuer": {"openai": OPENAI}, "encryption": {"create_key": True}},
     "openai/aws+brought-key": {"backend": AWS_SM, "issuer": {"openai": OPENAI}, "encryption": {"key_id": KMS_KEY_ARN}},
     "openai/azure": {"backend": AZURE, "issuer": {"openai": OPENAI}, **VAULT, "readers": [AZURE_PRINCIPAL]},
@@ -183,7 +189,8 @@ ROTATED: dict[str, dict[str, Any]] = {
 
 
 def _issued_value(case: str) -> str:
-    """The value the store writes first: the placeholder, or Azure AI Services' first key (read at deploy)."""
+    """The value the store writes first: the placeholder, or Azure AI Services' first key (read at deploy). An API
+    Management subscription's keys are read from the engine (their subscription id depends on the stack)."""
     if case.startswith("azure_ai_services"):
         return str(azure_ai_services._mock_keys({"accountName": "my-aoai"})["key1"])
     return PLACEHOLDER
@@ -203,7 +210,13 @@ def test_a_managed_rotation_leaks_neither_the_key_nor_the_admin_key(
         engine.run(program)
     assert not engine.failed
     assert engine.find("aws:secretsmanager/secretRotation:SecretRotation") or not case.endswith(("/aws", "+brought-key"))
-    for canary in (_issued_value(case), ADMIN_CANARY):
+    canaries = [_issued_value(case), ADMIN_CANARY]
+    if case.startswith("azure_api_management"):
+        # The primary key is the one stored (and rotated); the secondary, in the subscription's outputs, too.
+        (subscription,) = engine.find("azure-native:apimanagement:Subscription")
+        canaries = [subscription.outputs["primaryKey"], subscription.outputs["secondaryKey"], ADMIN_CANARY]
+        assert str(unwrap_secrets(engine.stack_outputs["value"])) == canaries[0]
+    for canary in canaries:
         assert leaks(engine, canary) == [], canary[:12]
         assert logged_leaks(caplog.records, canary) == []
     assert rpc.is_rpc_secret(engine.stack_outputs["value"])
@@ -219,6 +232,7 @@ def test_the_rotation_scan_covers_every_issuer_and_each_of_its_stores() -> None:
         ("aws_api_gateway", "aws"),
         ("gemini", "gcp"),
         ("azure_ai_services", "azure"),
+        ("azure_api_management", "azure"),
         ("openai", "aws"),
         ("openai", "azure"),
     }

@@ -7,7 +7,7 @@ environment each rotator entry reads.
   its :class:`ApiGatewayDataPlane`), ``sm_proxy`` (a proxy in front of moto that can fail ``PutSecretValue``).
 * GCP: ``drongo`` (drongo's Secret Manager over REST for the session, version times on the test's clock, faults),
   ``metadata`` (:class:`MetadataStandIn`), ``google_keys`` (:class:`GoogleApiKeysStandIn`).
-* Azure: ``identity``, ``keyvault``, ``ai_services``.
+* Azure: ``identity``, ``keyvault``, ``ai_services``, ``apim`` (an API Management subscription and its gateway).
 * ``openai_api``: :class:`OpenAIStandIn` with :data:`ADMIN_KEY`.
 * ``env_for``: the ``AIKEYS_*`` environment of one issuer and store, pointing at those.
 * ``aws_rotation``: drives Secrets Manager's four steps as Secrets Manager does.
@@ -41,6 +41,7 @@ from ai_keys.rotation.rotator.engine import PLACEHOLDER
 from ai_keys.testing.stand_ins import (
     ApiGatewayDataPlane,
     AzureAiServicesStandIn,
+    AzureApiManagementStandIn,
     Faults,
     GoogleApiKeysStandIn,
     IamStandIn,
@@ -360,6 +361,13 @@ def keyvault(clock: SimClock, identity: IdentityStandIn) -> Iterator[KeyVaultSta
 def ai_services(clock: SimClock, identity: IdentityStandIn) -> Iterator[AzureAiServicesStandIn]:
     """One AI Services account's key1/key2 over ARM."""
     with AzureAiServicesStandIn(clock=clock, identity=identity) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def apim(clock: SimClock, identity: IdentityStandIn) -> Iterator[AzureApiManagementStandIn]:
+    """One API Management subscription's primary/secondary keys over ARM, and the gateway that takes them."""
+    with AzureApiManagementStandIn(clock=clock, identity=identity) as stand_in:
         yield stand_in
 
 

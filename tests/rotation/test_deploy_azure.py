@@ -4,7 +4,7 @@ Grid subscription that calls it, and the refusals that keep it reachable."""
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Optional
 
 import pulumi
 import pytest
@@ -56,6 +56,18 @@ def ai_services_args(**extra: Any) -> dict[str, Any]:
         "backend": "azure-key-vault",
         "issuer": {"azure_ai_services": {"account_name": "my-aoai", "resource_group_name": "rg-ai"}},
         "rotation": {"every_days": 45},
+        "azure": VAULT,
+        "deletion_protection": False,
+        **extra,
+    }
+
+
+def apim_args(block: Optional[dict[str, Any]] = None, **extra: Any) -> dict[str, Any]:
+    where = block or {"product_id": "starter"}
+    return {
+        "backend": "azure-key-vault",
+        "issuer": {"azure_api_management": {"service_name": "apim-ai", "resource_group_name": "rg-ai", **where}},
+        "rotation": {"every_days": 30},
         "azure": VAULT,
         "deletion_protection": False,
         **extra,
@@ -167,6 +179,52 @@ def test_the_issuers_role_is_granted_on_its_account_only(engine: MockEngine) -> 
     assert roles["25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"] == AI_ACCOUNT  # Cognitive Services Contributor
     assert "AIKEYS_ADMIN_KEY_REF" not in settings(engine)
     assert engine.find(SECRET, "aoai-admin-key") == []
+
+
+PRODUCT = {
+    "name": "inference-free",
+    "token_limit": {"tokens_per_minute": 5000, "token_quota": 1_000_000, "token_quota_period": "Monthly"},
+}
+
+
+@pytest.mark.parametrize("block", [{"product_id": "starter"}, {"product": PRODUCT}], ids=["product_id", "product"])
+def test_an_apim_rotator_may_regenerate_this_subscriptions_keys_only(engine: MockEngine, block: dict[str, Any]) -> None:
+    engine.run(lambda: SecureApiKey("acme", apim_args(block=block)))
+    assert not engine.failed
+    subscription = engine.one("azure-native:apimanagement:Subscription")
+    assert re.fullmatch(
+        r"/subscriptions/[0-9a-f-]+/resourceGroups/rg-ai/providers/Microsoft\.ApiManagement/service/apim-ai"
+        r"/subscriptions/acme-[0-9a-f]{8}",
+        subscription.id,
+    )
+    got = settings(engine)
+    assert got["AIKEYS_ISSUER"] == "azure_api_management"
+    assert got["AIKEYS_APIM_SUBSCRIPTION_ID"] == subscription.id
+    assert "AIKEYS_PROBE_URL" not in got  # a probe would spend a client's tokens: the rotator relies on listSecrets
+    assert "AIKEYS_ADMIN_KEY_REF" not in got
+    mine = grants_of(engine, principal(engine))
+    issuer_side = {scope for role, scope in mine if role == "312a565d-c81f-4fd8-895a-4e21e48d571c"}
+    # API Management Service Contributor, on this subscription only: never the service, its products or the group.
+    assert issuer_side == {subscription.id}
+    secret = engine.one(SECRET, "acme-secret")
+    assert set(mine) - {(r, s) for r, s in mine if r == rotator_azure.BLOB_DATA_OWNER} == {
+        (SECRETS_OFFICER_ROLE_ID, secret.id),
+        ("312a565d-c81f-4fd8-895a-4e21e48d571c", subscription.id),
+    }
+    # The first key is the subscription's primary, read at deploy: the rotator hears SecretNearExpiry only.
+    assert engine.one(SUBSCRIPTION).plain("filter")["includedEventTypes"] == ["Microsoft.KeyVault.SecretNearExpiry"]
+    assert secret.plain("properties")["value"] != PLACEHOLDER
+    assert secret.is_secret("properties")
+    assert engine.find(SECRET, "acme-admin-key") == []
+
+
+def test_an_apim_key_rotated_in_another_store_is_refused_as_cross_cloud(engine: MockEngine) -> None:
+    args = {k: v for k, v in apim_args().items() if k != "azure"}
+    with pytest.raises(SecureApiKeyError) as refused:
+        engine.run(lambda: SecureApiKey("acme", {**args, "backend": "aws-secrets-manager"}))
+    assert refused.value.field == "rotation"
+    assert "standing credential" in str(refused.value)
+    assert "azure-key-vault" in refused.value.allowed
 
 
 def test_event_grid_calls_the_rotate_function_for_this_secret_and_retries_a_failed_run(engine: MockEngine) -> None:

@@ -1,7 +1,6 @@
 """``benchmarks/rotation.py``: a short run meets its targets, the recorded figures meet them, and the manual's Rotation
 figures (docs/benchmarks.md) are the recorded ones."""
 
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -11,20 +10,15 @@ import pytest
 
 from ai_keys.testing.rotation_drill import PAIRS
 
+from ..benchmark_pages import BENCHMARKS_PAGE, load_benchmark, section
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "rotation.json"
-BENCHMARKS_PAGE = ROOT / "docs" / "benchmarks.md"
 
 
 @pytest.fixture(scope="module")
 def rotation() -> Any:
-    """The benchmark, loaded from its file (``benchmarks/`` is not a package)."""
-    spec = importlib.util.spec_from_file_location("ai_keys_rotation_benchmark", ROOT / "benchmarks" / "rotation.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("rotation")
 
 
 @pytest.fixture(scope="module")
@@ -32,22 +26,6 @@ def recorded() -> dict[str, Any]:
     """benchmarks/results/rotation.json."""
     document: dict[str, Any] = json.loads(RESULTS.read_text(encoding="utf-8"))
     return document
-
-
-def section(path: Path, title: str) -> str:
-    """The text of ``path`` from the heading ``title`` to the next heading (a ``#`` in a fenced block is not one)."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    fenced, start = False, None
-    for index, line in enumerate(lines):
-        if line.lstrip().startswith("```"):
-            fenced = not fenced
-        elif not fenced and line.startswith("#"):
-            if start is not None:
-                return "".join(lines[start:index])
-            if line.rstrip("\n").lstrip("#") == f" {title}":
-                start = index + 1
-    assert start is not None, f"{path.name} has no section {title!r}"
-    return "".join(lines[start:])
 
 
 def test_a_short_run_prints_every_figure_and_meets_the_targets(rotation: Any, capsys: pytest.CaptureFixture[str]) -> None:

@@ -48,7 +48,8 @@ ORDER = {
     ("openai", "aws"): 2,
     ("gemini", "gcp"): 3,
     ("azure_ai_services", "azure"): 4,
-    ("openai", "azure"): 5,
+    ("azure_api_management", "azure"): 5,
+    ("openai", "azure"): 6,
 }
 
 Drills = dict[tuple[str, str, bool], "concurrent.futures.Future[DrillReport]"]

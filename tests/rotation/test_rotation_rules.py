@@ -25,6 +25,7 @@ ISSUER_BLOCKS: dict[str, dict[str, Any]] = {
     "aws_api_gateway": {"usage_plan": PLAN},
     "gemini": {"project": "my-project-123"},
     "azure_ai_services": {"account_name": "my-aoai", "resource_group_name": "rg-ai"},
+    "azure_api_management": {"service_name": "apim-ai", "resource_group_name": "rg-ai", "product_id": "starter"},
     "openai": {"project_id": "proj_abc123", "admin_key": "admin-key-from-config"},
 }
 STORE_ARGS: dict[str, dict[str, Any]] = {
@@ -37,6 +38,7 @@ SAME_CLOUD = {
     ("aws_api_gateway", AWS),
     ("gemini", GCP),
     ("azure_ai_services", AZURE),
+    ("azure_api_management", AZURE),
     ("openai", AWS),
     ("openai", AZURE),
 }

@@ -1,5 +1,6 @@
-"""The Azure entry against the Key Vault, ARM (AI Services keys), managed identity and OpenAI stand-ins, fed the
-Event Grid events the vault publishes (SecretNearExpiry 30 days before a version expires, SecretNewVersionCreated)."""
+"""The Azure entry against the Key Vault, ARM (AI Services keys, API Management subscription keys), managed
+identity and OpenAI stand-ins, fed the Event Grid events the vault publishes (SecretNearExpiry 30 days before a
+version expires, SecretNewVersionCreated)."""
 
 import threading
 from datetime import timedelta
@@ -8,11 +9,12 @@ from typing import Any, Callable, Optional
 import pytest
 
 from ai_keys.rotation.rotator import azure_function
-from ai_keys.rotation.rotator.engine import PLACEHOLDER, STEPS
+from ai_keys.rotation.rotator.engine import PLACEHOLDER, STEPS, RetryLater
 from ai_keys.rotation.rotator.http import HttpError
 from ai_keys.rotation.rotator.store_azure import KEY_ID_TAG
 from ai_keys.testing.stand_ins import (
     AzureAiServicesStandIn,
+    AzureApiManagementStandIn,
     IdentityStandIn,
     KeyVaultStandIn,
     OpenAIStandIn,
@@ -354,3 +356,220 @@ def test_a_missed_notice_is_made_up_by_the_check_and_the_late_notice_then_does_n
     assert check(openai_key) == "rotated"
     assert openai_key.deliver(stale) == "ignored"  # the notice was for the version the check replaced
     assert openai_api.keys.max_live == 2
+
+
+# --- Azure API Management: the subscription's primary and secondary keys
+
+
+@pytest.fixture
+def apim_key(
+    keyvault: KeyVaultStandIn,
+    apim: AzureApiManagementStandIn,
+    identity: IdentityStandIn,
+    clock: SimClock,
+    env_for: Callable[..., dict[str, str]],
+) -> Rotated:
+    """An API Management key in the vault as the deploy leaves it: the primary, expiring a period and 30 days on."""
+    name = "apim-key"
+    keyvault.set_secret(name, apim.slots["primary"], exp=clock() + (PERIOD + NEAR).total_seconds())
+    environment = azure_env(
+        env_for,
+        "azure_api_management",
+        name,
+        keyvault,
+        identity,
+        AIKEYS_APIM_SUBSCRIPTION_ID=apim.subscription_id,
+        AIKEYS_ENDPOINT_ARM=apim.url,
+        AIKEYS_PROBE_URL=apim.url + "/v1/models",
+    )
+    return Rotated(name, keyvault, clock, environment)
+
+
+def test_apim_120_rotations_alternate_primary_and_secondary(
+    apim_key: Rotated, apim: AzureApiManagementStandIn, clock: SimClock
+) -> None:
+    slots: list[str] = []
+    for _ in range(120):
+        assert apim_key.near_expiry() == "rotated"
+        assert apim_key.new_version() == "not-placeholder"  # the rotator's own write
+        current, previous = apim_key.keyvault.versions(apim_key.name)[-1], apim_key.keyvault.versions(apim_key.name)[-2]
+        assert apim.keys.is_live(current.value)
+        assert apim.keys.is_live(previous.value), "clients on the previous key keep working until the next rotation"
+        assert current.exp == int(clock() + (PERIOD + NEAR).total_seconds())
+        slots.append(current.tags[KEY_ID_TAG])
+        assert apim.keys.live_count == 2
+    assert slots[:4] == ["secondary", "primary", "secondary", "primary"]
+    assert apim.regenerated == {"primary": 60, "secondary": 60}
+    assert apim.keys.max_live == 2
+    assert len(apim_key.keyvault.versions(apim_key.name)) == 121
+    # Each run probed its new key through the gateway, in the subscription key header.
+    probes = [c for c in apim.app.calls if c.path == "/v1/models"]
+    assert len(probes) == 120
+    assert all(c.status == 200 for c in probes)
+    assert apim.errors == []
+
+
+def test_apim_a_stale_near_expiry_notice_is_ignored(apim_key: Rotated, apim: AzureApiManagementStandIn) -> None:
+    first = apim_key.keyvault.versions(apim_key.name)[-1].version
+    assert apim_key.near_expiry() == "rotated"
+    assert apim_key.deliver(apim_key.event(azure_function.NEAR_EXPIRY, version=first)) == "ignored"
+    assert apim_key.deliver(apim_key.event(azure_function.NEAR_EXPIRY)) == "not-due"  # the same notice twice
+    assert apim.regenerated == {"primary": 0, "secondary": 1}
+
+
+def test_apim_concurrent_deliveries_rotate_once(apim_key: Rotated, apim: AzureApiManagementStandIn) -> None:
+    exp = apim_key.keyvault.versions(apim_key.name)[-1].exp
+    assert exp is not None
+    apim_key.clock.advance(exp - NEAR.total_seconds() - apim_key.clock())
+    event = apim_key.event(azure_function.NEAR_EXPIRY)
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(apim_key.deliver(event))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["not-due", "rotated"]
+    assert apim.regenerated == {"primary": 0, "secondary": 1}
+
+
+@pytest.mark.parametrize("step", ["read", "mint", "probe", "write"])
+def test_apim_crash_between_steps_converges(
+    step: str, apim_key: Rotated, apim: AzureApiManagementStandIn, clock: SimClock
+) -> None:
+    for _ in range(3):
+        apim_key.near_expiry()
+    before = apim_key.values()[-1]
+
+    def crash(name: str) -> None:
+        if name == step:
+            raise CrashError(name)
+
+    with pytest.raises(CrashError):
+        apim_key.near_expiry(on_step=crash)
+    assert apim_key.values()[-1] == before
+    assert apim.keys.is_live(before)  # the current key was never touched
+    clock.advance(timedelta(hours=1))
+    assert apim_key.deliver(apim_key.event(azure_function.NEAR_EXPIRY)) == "rotated"  # Event Grid redelivers
+    assert apim.keys.is_live(apim_key.values()[-1])
+    assert apim.keys.is_live(before)
+    assert apim_key.values()[-2] == before
+    assert apim.keys.max_live == 2
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+@pytest.mark.parametrize("call", ["/regenerate", "/listSecrets"])
+def test_apim_arm_errors_are_retried_within_the_run(
+    status: int, call: str, apim_key: Rotated, apim: AzureApiManagementStandIn, clock: SimClock
+) -> None:
+    apim.faults.fail_next(2, status, match=call, retry_after=3)
+    assert apim_key.near_expiry() == "rotated"
+    assert apim.faults.injected == 2
+    assert apim.regenerated["secondary"] == 1  # each retried regenerate left one new key, the one stored
+    assert apim.keys.is_live(apim_key.values()[-1])
+    if status == 429:
+        assert [round(s) for s in clock.slept].count(3) == 2
+
+
+def test_apim_a_failed_vault_write_loses_no_key(apim_key: Rotated, apim: AzureApiManagementStandIn, clock: SimClock) -> None:
+    apim_key.near_expiry()
+    before = apim_key.values()[-1]
+    apim_key.keyvault.faults.fail_next(5, 500, match="PUT /secrets")  # every attempt of the run
+    with pytest.raises(HttpError, match="500"):
+        apim_key.near_expiry()
+    assert apim_key.values()[-1] == before
+    assert apim.keys.is_live(before)
+    clock.advance(timedelta(minutes=30))
+    assert apim_key.deliver(apim_key.event(azure_function.NEAR_EXPIRY)) == "rotated"
+    assert apim.keys.is_live(apim_key.values()[-1])
+    assert apim_key.values()[-2] == before
+    assert apim.keys.max_live == 2
+
+
+def test_apim_a_key_the_gateway_refuses_is_not_stored(apim_key: Rotated, apim: AzureApiManagementStandIn) -> None:
+    before = apim_key.values()[-1]
+    apim.faults.fail_next(11, 401, match="GET /v1/models")  # every probe of the run
+    with pytest.raises(RetryLater, match="not accepted after 11 probes"):
+        apim_key.near_expiry()
+    assert apim_key.values()[-1] == before
+    assert apim.keys.is_live(before)
+    assert apim_key.deliver(apim_key.event(azure_function.NEAR_EXPIRY)) == "rotated"
+    assert apim_key.values()[-2] == before
+
+
+def test_apim_a_stored_value_of_neither_key_regenerates_the_primary(
+    keyvault: KeyVaultStandIn, apim_key: Rotated, apim: AzureApiManagementStandIn, clock: SimClock
+) -> None:
+    # A key regenerated by hand: the stored value is neither key any more, and carries no tag.
+    keyvault.set_secret(apim_key.name, "0" * 32, exp=clock() + (PERIOD + NEAR).total_seconds())
+    assert apim_key.near_expiry() == "rotated"
+    current = apim_key.keyvault.versions(apim_key.name)[-1]
+    assert current.tags[KEY_ID_TAG] == "primary"
+    assert current.value == apim.slots["primary"]
+    assert apim.regenerated == {"primary": 1, "secondary": 0}
+
+
+def test_apim_daily_check_rotates_a_version_without_expiry_and_never_runs_ahead(
+    keyvault: KeyVaultStandIn, apim: AzureApiManagementStandIn, apim_key: Rotated, clock: SimClock
+) -> None:
+    keyvault.set_secret(apim_key.name, apim.slots["primary"], exp=None)  # written before rotation was on
+    clock.advance(timedelta(days=400).total_seconds())
+    assert check(apim_key) == "rotated"
+    current = apim_key.keyvault.versions(apim_key.name)[-1]
+    assert current.exp == int(clock() + (PERIOD + NEAR).total_seconds())
+    assert (current.tags[KEY_ID_TAG], current.value) == ("secondary", apim.slots["secondary"])
+    days = []
+    for day in range(1, 2 * EVERY_DAYS + 1):
+        clock.advance(timedelta(days=1).total_seconds())
+        if check(apim_key) == "rotated":
+            days.append(day)
+    assert days == [EVERY_DAYS, 2 * EVERY_DAYS]
+    assert apim.keys.max_live == 2
+
+
+def test_apim_a_regenerated_key_listsecrets_leaves_out_stops_the_run() -> None:
+    from ai_keys.rotation.rotator.http import Response
+    from ai_keys.rotation.rotator.vendor_azure_api_management import AzureApiManagementVendor
+
+    class Http:
+        def request(self, method: str, url: str, **kwargs: Any) -> Response:
+            return Response(200, {}, {"primaryKey": "k" * 32} if url.endswith("/listSecrets") else None)
+
+    vendor = AzureApiManagementVendor("/subscriptions/s/x", lambda: "token", Http())  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="no secondary key after regenerating it"):
+        vendor.mint("primary")
+    assert vendor.mint("secondary").key_id == "primary"
+
+
+def test_apim_a_new_subscription_gets_its_key_stored_at_the_next_daily_check(
+    keyvault: KeyVaultStandIn, apim_key: Rotated, identity: IdentityStandIn, clock: SimClock
+) -> None:
+    """A product move makes a new subscription; the store keeps what the rotator wrote (the old subscription's key,
+    deleted with it): the check stores the new subscription's key at once, not a period later."""
+    assert apim_key.near_expiry() == "rotated"
+    assert check(apim_key) == "not-due"  # a live key a day old: nothing to do
+    moved = AzureApiManagementStandIn(AzureApiManagementStandIn.SUBSCRIPTION + "-moved", clock=clock, identity=identity)
+    with moved:
+        apim_key.env |= {"AIKEYS_APIM_SUBSCRIPTION_ID": moved.subscription_id, "AIKEYS_ENDPOINT_ARM": moved.url}
+        apim_key.env |= {"AIKEYS_PROBE_URL": moved.url + "/v1/models"}
+        clock.advance(timedelta(days=1))
+        assert check(apim_key) == "rotated"
+        current = keyvault.versions(apim_key.name)[-1]
+        assert moved.keys.is_live(current.value)
+        # The old version was tagged "secondary": the other key, the primary, is the one regenerated and stored.
+        assert (current.tags[KEY_ID_TAG], moved.regenerated) == ("primary", {"primary": 1, "secondary": 0})
+        clock.advance(timedelta(days=1))
+        assert check(apim_key) == "not-due"
+        assert moved.keys.max_live == 2
+
+
+def test_ai_services_a_key_regenerated_by_hand_is_replaced_at_the_next_daily_check(
+    ai_key: Rotated, ai_services: AzureAiServicesStandIn, clock: SimClock
+) -> None:
+    assert ai_key.near_expiry() == "rotated"
+    stored = ai_key.values()[-1]
+    with ai_services.lock:
+        ai_services._regenerate("key2")  # someone regenerated the current key in the portal
+    assert not ai_services.keys.is_live(stored)
+    clock.advance(timedelta(days=1))
+    assert check(ai_key) == "rotated"
+    assert ai_services.keys.is_live(ai_key.values()[-1])

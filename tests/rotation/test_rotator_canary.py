@@ -14,6 +14,7 @@ from ai_keys.rotation.rotator.engine import PLACEHOLDER
 from ai_keys.rotation.rotator.settings import Settings
 from ai_keys.testing.stand_ins import (
     AzureAiServicesStandIn,
+    AzureApiManagementStandIn,
     GoogleApiKeysStandIn,
     IamStandIn,
     IdentityStandIn,
@@ -96,6 +97,7 @@ def test_no_value_in_any_log_record_or_repr(
     identity: IdentityStandIn,
     keyvault: KeyVaultStandIn,
     ai_services: AzureAiServicesStandIn,
+    apim: AzureApiManagementStandIn,
     clock: SimClock,
     env_for: Callable[..., dict[str, str]],
     aws_rotation: Callable[[str, dict[str, str]], AwsRotation],
@@ -169,6 +171,7 @@ def test_no_value_in_any_log_record_or_repr(
 
     # Azure: AI Services keys, and an OpenAI key with its admin key, in Key Vault (written as the deploy does).
     keyvault.set_secret("ai-key", ai_services.slots["key1"], exp=clock() + 60 * 86400)
+    keyvault.set_secret("apim-key", apim.slots["primary"], exp=clock() + 60 * 86400)
     keyvault.set_secret("oa-key", PLACEHOLDER, exp=clock() + 60 * 86400)
     keyvault.set_secret("oa-key-admin-key", ADMIN_KEY)
     common = {
@@ -186,6 +189,15 @@ def test_no_value_in_any_log_record_or_repr(
             **common,
         ),
         env_for(
+            "azure_api_management",
+            "azure",
+            f"{VAULT}/secrets/apim-key",
+            AIKEYS_APIM_SUBSCRIPTION_ID=apim.subscription_id,
+            AIKEYS_ENDPOINT_ARM=apim.url,
+            AIKEYS_PROBE_URL=apim.url + "/v1/models",
+            **common,
+        ),
+        env_for(
             "openai",
             "azure",
             f"{VAULT}/secrets/oa-key",
@@ -198,7 +210,7 @@ def test_no_value_in_any_log_record_or_repr(
     ]
     # The events as the vault publishes them: a new version now (the placeholder), then each version's
     # near-expiry notice a period after it was written (30 days before it expires).
-    schedule = [[(azure_envs[1], azure_function.NEW_VERSION)]] + [
+    schedule = [[(azure_envs[2], azure_function.NEW_VERSION)]] + [
         [(environment, azure_function.NEAR_EXPIRY) for environment in azure_envs] for _ in range(2)
     ]
     for moment in schedule:
@@ -212,11 +224,12 @@ def test_no_value_in_any_log_record_or_repr(
         shown += [settings, *vars(assemble.build(settings, now=lambda: datetime.now(timezone.utc))).values()]
 
     secrets = {ADMIN_KEY, identity.header}
-    for ledger in (iam.keys, gateway.data_plane.keys, openai_api.keys, google_keys.keys, ai_services.keys):
+    for ledger in (iam.keys, gateway.data_plane.keys, openai_api.keys, google_keys.keys, ai_services.keys, apim.keys):
         secrets |= set(ledger.ever_valid())
     # admin key + identity header, Bedrock 3, API Gateway 3, OpenAI 3 on AWS + 3 on Azure, Gemini 4, and the AI
-    # Services account's two first keys + 2 regenerated: every rotation above made a key.
-    assert len(secrets) == 2 + 3 + 3 + 6 + 4 + 4
+    # Services account's and the API Management subscription's two first keys + 2 regenerated each: every rotation
+    # above made a key.
+    assert len(secrets) == 2 + 3 + 3 + 6 + 4 + 4 + 4
     forms = secrets | {base64.b64encode(s.encode()).decode() for s in secrets}
     texts = kept.texts
     # The canary looked where a leak would be: botocore's bodies at DEBUG, with key fields in them (now hidden).

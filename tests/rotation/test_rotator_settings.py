@@ -15,6 +15,10 @@ COMPLETE = {
     ("aws_api_gateway", "aws", ARN): {"AIKEYS_USAGE_PLAN_ID": "abc123", "AIKEYS_PROBE_URL": "https://x.execute-api/prod/"},
     ("gemini", "gcp", GCP): {"AIKEYS_PROJECT": "p"},
     ("azure_ai_services", "azure", AZURE): {"AIKEYS_ACCOUNT_ID": "/subscriptions/s/resourceGroups/r/providers/x/accounts/a"},
+    ("azure_api_management", "azure", AZURE): {
+        "AIKEYS_APIM_SUBSCRIPTION_ID": "/subscriptions/s/resourceGroups/r/providers/Microsoft.ApiManagement/service/apim"
+        "/subscriptions/client-1"
+    },
     ("openai", "aws", ARN): {"AIKEYS_OPENAI_PROJECT": "proj_1", "AIKEYS_ADMIN_KEY_REF": ARN + "-admin"},
     ("openai", "azure", AZURE): {"AIKEYS_OPENAI_PROJECT": "proj_1", "AIKEYS_ADMIN_KEY_REF": AZURE + "-admin-key"},
 }
@@ -117,3 +121,27 @@ def test_key_vault_override_keeps_path_and_query() -> None:
         == "http://127.0.0.1:7/secrets/key-1/versions?api-version=7.4&$skiptoken=25"
     )
     assert Settings.from_env(environment("azure_ai_services", "azure", AZURE)).keyvault_url(AZURE) == AZURE
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "/subscriptions/s/resourceGroups/r/providers/Microsoft.ApiManagement/service/apim",  # the service, not a key
+        "/subscriptions/s/resourceGroups/r/providers/Microsoft.CognitiveServices/accounts/a/subscriptions/c",
+        "/subscriptions/s/resourceGroups/r/providers/Microsoft.ApiManagement/service/apim/subscriptions/c/extra",
+        "apim/client-1",
+    ],
+)
+def test_an_api_management_subscription_id_must_name_one_subscription(ref: str) -> None:
+    env = {**environment("azure_api_management", "azure", AZURE), "AIKEYS_APIM_SUBSCRIPTION_ID": ref}
+    with pytest.raises(SettingsError, match=r"AIKEYS_APIM_SUBSCRIPTION_ID is .*Microsoft\.ApiManagement/service/SERVICE"):
+        Settings.from_env(env)
+
+
+def test_an_api_management_key_rotates_in_azure_only() -> None:
+    env = {**environment("azure_api_management", "azure", AZURE), "AIKEYS_STORE": "aws", "AIKEYS_SECRET": ARN}
+    with pytest.raises(SettingsError, match="an azure_api_management key rotates in azure"):
+        Settings.from_env(env)
+    settings = Settings.from_env(environment("azure_api_management", "azure", AZURE))
+    assert settings.apim_subscription_id is not None
+    assert settings.apim_subscription_id.endswith("/subscriptions/client-1")

@@ -14,6 +14,7 @@ from botocore.config import Config
 
 from ai_keys.testing.stand_ins import (
     AzureAiServicesStandIn,
+    AzureApiManagementStandIn,
     GoogleApiKeysStandIn,
     IamStandIn,
     IdentityStandIn,
@@ -243,6 +244,43 @@ def test_ai_services_regenerate_revokes_the_slot(ai_services: AzureAiServicesSta
     assert client.models.list().data == []
     assert call("GET", ai_services.url + "/v1/models", headers={"api-key": keys["key2"]})[0] == 401
     assert ai_services.keys.max_live == 2
+
+
+def test_apim_regenerate_revokes_the_key_and_the_gateway_takes_its_own_header_only(
+    apim: AzureApiManagementStandIn, identity: IdentityStandIn
+) -> None:
+    token = call(
+        "GET",
+        f"{identity.endpoint}?resource=https://management.azure.com&api-version=2019-08-01",
+        headers={"X-IDENTITY-HEADER": identity.header},
+    )[1]["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    subscription = apim.url + apim.subscription_id
+    keys = call("POST", f"{subscription}/listSecrets?api-version=2024-05-01", None, auth)[1]
+    assert set(keys) == {"primaryKey", "secondaryKey"}
+    assert call("POST", f"{subscription}/listSecrets?api-version=1999-01-01", None, auth)[0] == 400
+    assert call("POST", f"{subscription}/listSecrets?api-version=2024-05-01")[0] == 401  # no token
+    assert call("POST", f"{subscription}/regenerateTertiaryKey?api-version=2024-05-01", None, auth)[0] == 404
+    assert call("POST", f"{subscription}/regenerateSecondaryKey?api-version=2024-05-01", None, auth)[:2] == (204, None)
+    fresh = call("POST", f"{subscription}/listSecrets?api-version=2024-05-01", None, auth)[1]
+    assert fresh["primaryKey"] == keys["primaryKey"]
+    assert fresh["secondaryKey"] != keys["secondaryKey"]
+    assert not apim.keys.is_live(keys["secondaryKey"])
+    assert (apim.keys.live_count, apim.keys.max_live) == (2, 2)
+    # The gateway: the subscription key header or query parameter, nothing else.
+    new = fresh["secondaryKey"]
+    assert call("GET", apim.url + "/echo", headers={"Ocp-Apim-Subscription-Key": new})[0] == 200
+    assert call("GET", apim.url + f"/echo?subscription-key={new}")[0] == 200
+    assert call("GET", apim.url + "/v1/models", headers={"Ocp-Apim-Subscription-Key": new})[0] == 200
+    status, body, _ = call("GET", apim.url + "/v1/models", headers={"Ocp-Apim-Subscription-Key": keys["secondaryKey"]})
+    assert (status, body) == (401, AzureApiManagementStandIn.REFUSAL)
+    for header in ("Authorization", "api-key", "x-api-key"):
+        value = f"Bearer {new}" if header == "Authorization" else new
+        assert call("GET", apim.url + "/v1/models", headers={header: value})[0] == 401, header
+    client = openai.OpenAI(
+        api_key="unused", base_url=apim.url + "/v1", max_retries=0, default_headers={"Ocp-Apim-Subscription-Key": new}
+    )
+    assert client.models.list().data == []
 
 
 def test_gateway_accepts_a_key_only_after_the_delay(aws: Any, gateway: Gateway, clock: SimClock) -> None:

@@ -1,7 +1,6 @@
 """``benchmarks/fleet.py``: its counts are the closed forms, its recorded figures are what it gives, and the manual's
 Fleet figures (docs/benchmarks.md) are the recorded ones."""
 
-import importlib.util
 import json
 import math
 import re
@@ -10,41 +9,21 @@ from typing import Any, Dict
 
 import pytest
 
+from ..benchmark_pages import BENCHMARKS_PAGE, load_benchmark, section
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "fleet.json"
-BENCHMARKS_PAGE = ROOT / "docs" / "benchmarks.md"
 
 
 @pytest.fixture(scope="module")
 def fleet() -> Any:
-    spec = importlib.util.spec_from_file_location("ai_keys_fleet_benchmark", ROOT / "benchmarks" / "fleet.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("fleet")
 
 
 @pytest.fixture(scope="module")
 def recorded() -> Dict[str, Any]:
     document: Dict[str, Any] = json.loads(RESULTS.read_text(encoding="utf-8"))
     return document
-
-
-def section(path: Path, title: str) -> str:
-    """The text of ``path`` from the heading ``title`` to the next heading (a ``#`` in a fenced block is not one)."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    fenced, start = False, None
-    for index, line in enumerate(lines):
-        if line.lstrip().startswith("```"):
-            fenced = not fenced
-        elif not fenced and line.startswith("#"):
-            if start is not None:
-                return "".join(lines[start:index])
-            if line.rstrip("\n").lstrip("#") == f" {title}":
-                start = index + 1
-    assert start is not None, f"{path.name} has no section {title!r}"
-    return "".join(lines[start:])
 
 
 def test_a_hundred_replicas_give_the_closed_forms(fleet: Any) -> None:

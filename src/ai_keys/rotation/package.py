@@ -18,6 +18,7 @@ code does: upgrading the library redeploys the function, and nothing else does.
 
 import atexit
 import contextlib
+import hashlib
 import sys
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     else:
         from importlib.abc import Traversable
 
-__all__ = ["ENTRIES", "PACKAGE", "Cloud", "archive", "entry_texts", "package_files"]
+__all__ = ["ENTRIES", "PACKAGE", "Cloud", "archive", "archive_digest", "entry_texts", "package_files"]
 
 Cloud = Literal["aws", "gcp", "azure"]
 PACKAGE = "aikeys_rotator"
@@ -107,3 +108,20 @@ def archive(cloud: Cloud) -> pulumi.AssetArchive:
     }
     assets.update({path: pulumi.FileAsset(str(source)) for path, source in package_files()})
     return pulumi.AssetArchive(dict(sorted(assets.items())))
+
+
+def archive_digest(archive: pulumi.AssetArchive) -> str:
+    """A digest of every file in ``archive`` (names and contents): the same library ships the same digest."""
+    sha = hashlib.sha256()
+    for name in sorted(archive.assets):
+        asset = archive.assets[name]
+        sha.update(name.encode() + b"\x00")
+        if isinstance(asset, pulumi.FileAsset):
+            with open(str(asset.path), "rb") as handle:
+                sha.update(handle.read())
+        elif isinstance(asset, pulumi.StringAsset):
+            sha.update(str(asset.text).encode())
+        else:  # pragma: no cover - archive() builds file and string assets only
+            raise TypeError(f"unexpected asset {type(asset).__name__} for {name}")
+        sha.update(b"\x00")
+    return sha.hexdigest()

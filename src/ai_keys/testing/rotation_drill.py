@@ -2,7 +2,8 @@
 
 :func:`run_drill` sets up, all on 127.0.0.1, the store's emulator (moto for AWS Secrets Manager and API Gateway,
 drongo for Google Secret Manager, :class:`~ai_keys.testing.stand_ins.KeyVaultStandIn` for Azure Key Vault) and the
-vendor's stand-in, writes what the deploy writes (the placeholder, or key1 for Azure AI Services), and runs the first
+vendor's stand-in, writes what the deploy writes (the placeholder, key1 for Azure AI Services, the primary key for an
+API Management subscription), and runs the first
 rotation through the rotator's real entry point, driven as the cloud drives it:
 
 * AWS: ``aws_lambda.handler`` for each of Secrets Manager's four steps, after what ``RotateSecret`` does first (a
@@ -19,7 +20,9 @@ each with ``base_url`` on the vendor's stand-in) send requests in their own thre
 reads the key through :mod:`ai_keys.runtime`, with its own :class:`~ai_keys.runtime.KeyCache` whose client factory
 points at the emulator: openai through :func:`~ai_keys.runtime.key_provider` and
 :func:`~ai_keys.runtime.auth_refresh_hook`, anthropic through :func:`~ai_keys.runtime.anthropic_credentials` (and the
-same hook, for API Gateway's 403).
+same hook, for API Gateway's 403). In front of API Management the key goes in ``Ocp-Apim-Subscription-Key``, the
+gateway's own header: an httpx request hook moves the key each SDK put in ``Authorization`` (or ``x-api-key``) there,
+after the SDK's own auth, and the refresh hook reads the refused key from that header.
 
 **The cache rule.** A rotation revokes the key two rotations old. A client never holds that key, and so needs no
 retry, if it reads the store again between a rotation's write and the next rotation's revoke: the cache's TTL plus
@@ -70,6 +73,7 @@ from ..rotation.rotator.engine import PLACEHOLDER
 from .stand_ins import (
     ApiGatewayDataPlane,
     AzureAiServicesStandIn,
+    AzureApiManagementStandIn,
     Faults,
     GoogleApiKeysStandIn,
     IamStandIn,
@@ -97,6 +101,7 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("aws_api_gateway", "aws"),
     ("gemini", "gcp"),
     ("azure_ai_services", "azure"),
+    ("azure_api_management", "azure"),
     ("openai", "aws"),
     ("openai", "azure"),
 )
@@ -531,6 +536,8 @@ class _Rig:
         self.extra_secrets: set[str] = set()
         self.vendor: Any = None
         self.ref = ""
+        self.key_header: Optional[str] = None
+        """The header the vendor reads the key from, when not the SDKs' own (API Management's)."""
 
     # What each cloud implements.
     def first(self) -> str:
@@ -973,7 +980,8 @@ class _IdentityCredential:
 
 
 class _AzureRig(_Rig):
-    """A Key Vault secret (the vault, identity and ARM stand-ins); Azure AI Services key1/key2 or OpenAI."""
+    """A Key Vault secret (the vault, identity and ARM stand-ins); Azure AI Services key1/key2, an API Management
+    subscription's primary/secondary, or OpenAI."""
 
     cloud = "azure"
 
@@ -1003,6 +1011,16 @@ class _AzureRig(_Rig):
                 "AIKEYS_ACCOUNT_ID": services.account_id,
                 "AIKEYS_ENDPOINT_ARM": services.url,
                 "AIKEYS_PROBE_URL": services.url + "/v1/models",
+            }
+        elif issuer == "azure_api_management":
+            apim = self.stack.enter_context(AzureApiManagementStandIn(clock=clock, identity=identity))
+            self.vendor = apim
+            self.key_header = AzureApiManagementStandIn.KEY_HEADER
+            vault.set_secret(self.name, apim.slots["primary"], exp=exp)  # the primary, read at deploy, is the first key
+            self.env |= {
+                "AIKEYS_APIM_SUBSCRIPTION_ID": apim.subscription_id,
+                "AIKEYS_ENDPOINT_ARM": apim.url,
+                "AIKEYS_PROBE_URL": apim.url + "/v1/models",
             }
         else:
             admin_key = "sk-admin-drill-" + uuid.uuid4().hex
@@ -1048,7 +1066,8 @@ class _AzureRig(_Rig):
         """SecretNewVersionCreated for the deploy's version."""
         from ..rotation.rotator import azure_function
 
-        expected = ("not-placeholder",) if self.issuer == "azure_ai_services" else ("rotated",)
+        read_at_deploy = self.issuer in ("azure_ai_services", "azure_api_management")
+        expected = ("not-placeholder",) if read_at_deploy else ("rotated",)
         return _expect(self._deliver(self._event(azure_function.NEW_VERSION)), expected)
 
     def rotate(self, on_step: OnStep = None) -> str:
@@ -1095,8 +1114,11 @@ class _AzureRig(_Rig):
         self.vault.faults.clear()
 
     def vendor_fault(self, status: int) -> None:
-        """ARM's regenerateKey, or OpenAI's service account."""
-        match = "regenerateKey" if self.issuer == "azure_ai_services" else "POST /v1/organization"
+        """ARM's regenerateKey (AI Services) or regenerate{Primary,Secondary}Key (API Management), or OpenAI's service
+        account."""
+        match = {"azure_ai_services": "regenerateKey", "azure_api_management": "/regenerate"}.get(
+            self.issuer, "POST /v1/organization"
+        )
         self.vendor.faults.fail_next(1, status, retry_after=2.0 if status == 429 else None, match=match)
 
     def client_factory(self) -> Any:
@@ -1172,6 +1194,21 @@ def _message(client: Any) -> Callable[[], Any]:
     return lambda: client.messages.create(model="drill", max_tokens=1, messages=[{"role": "user", "content": "ping"}])
 
 
+def _key_into(header: str) -> Callable[[Any], None]:
+    """An httpx request hook: the key the SDK sent (``Authorization: Bearer``, ``x-api-key``) goes in ``header``
+    instead, as a gateway reading its own header (API Management's ``Ocp-Apim-Subscription-Key``) wants it."""
+
+    def hook(request: Any) -> None:
+        auth = request.headers.pop("authorization", None)
+        key = request.headers.pop("x-api-key", None)
+        if auth is not None and auth.lower().startswith("bearer "):
+            key = auth[7:].strip()
+        if key:
+            request.headers[header] = key
+
+    return hook
+
+
 class _App:
     """The app: ``count`` clients in their own threads, half openai, half anthropic, each with its own cache."""
 
@@ -1193,14 +1230,19 @@ class _App:
         for n in range(count):
             name = f"c{n}"
             cache = KeyCache(ttl_seconds=ttl, client_factory=factory)
-            hook = auth_refresh_hook(ref, cache=cache)
+            hooks: dict[str, list[Callable[[Any], None]]] = {}
+            if rig.key_header is None:
+                hooks["response"] = [auth_refresh_hook(ref, cache=cache)]
+            else:
+                hooks["request"] = [_key_into(rig.key_header)]
+                hooks["response"] = [auth_refresh_hook(ref, cache=cache, header=rig.key_header)]
             if n % 2 == 0:
                 client: Any = openai.OpenAI(
                     api_key=key_provider(ref, cache=cache),
                     base_url=url + "/v1",
                     default_headers={"x-client": name},
                     timeout=10.0,
-                    http_client=openai.DefaultHttpxClient(event_hooks={"response": [hook]}),
+                    http_client=openai.DefaultHttpxClient(event_hooks=hooks),
                 )
                 self.calls[name] = _chat(client)
             else:
@@ -1209,7 +1251,7 @@ class _App:
                     base_url=url,
                     default_headers={"x-client": name},
                     timeout=10.0,
-                    http_client=anthropic.DefaultHttpxClient(event_hooks={"response": [hook]}),
+                    http_client=anthropic.DefaultHttpxClient(event_hooks=hooks),
                 )
                 self.calls[name] = _message(client)
         self.threads = [

@@ -1,5 +1,6 @@
 """The resources of ``issuer.azure_api_management``: the product with its policy (unless an existing product is
-named), the subscription on it, and its primary key read through ``listSubscriptionSecrets`` as a secret."""
+named), the subscription on it, and its primary key read through ``listSubscriptionSecrets`` as a secret; with a
+managed rotation, what the rotator needs to regenerate that subscription's keys (:func:`rotator_needs`)."""
 
 import hashlib
 import re
@@ -8,12 +9,13 @@ from typing import Any, Optional
 
 import pulumi
 
+from ...rotation import RotatorNeeds
 from ...rules import RotationSpec
 from .. import IssuedKey
 from .policy import render
 from .rules import ApimOptions, Product
 
-__all__ = ["POLICY_FORMAT", "issue", "product_scope", "subscription_id"]
+__all__ = ["API_MANAGEMENT_SERVICE_CONTRIBUTOR", "POLICY_FORMAT", "issue", "product_scope", "rotator_needs", "subscription_id"]
 
 POLICY_FORMAT = "xml"
 """``PolicyContentFormat.XML``, the SDK's default: the value is an inline XML document. ``rawxml`` exists for
@@ -21,6 +23,16 @@ documents that are not well-formed XML (policy expressions with raw ``<`` or ``&
 SUBSCRIPTION_SECRET_OUTPUTS = ["primaryKey", "secondaryKey"]
 """The subscription's key outputs, which azure-native does not mark secret (``apimanagement.Subscription``)."""
 SID_MAX = 80
+API_MANAGEMENT_SERVICE_CONTRIBUTOR = "312a565d-c81f-4fd8-895a-4e21e48d571c"
+"""Built-in role "API Management Service Contributor" (learn.microsoft.com/azure/role-based-access-control/built-in-roles/
+integration; actions ``Microsoft.ApiManagement/service/*``), assigned on the one subscription resource
+(``.../service/{svc}/subscriptions/{sid}``), where it covers that subscription alone: its ``listSecrets``,
+``regeneratePrimaryKey`` and ``regenerateSecondaryKey`` actions, and its read, write and delete. It is the only
+built-in role holding ``Microsoft.ApiManagement/service/subscriptions/*/action``: the Service Operator and Reader
+roles hold ``service/*/read`` only, and the workspace roles act on ``service/workspaces/...`` (a workspace's
+subscriptions, not the service's). A custom role with the three actions alone would be narrower, but its name is
+unique in the tenant and it asks the deployer for ``Microsoft.Authorization/roleDefinitions/write`` too; so the
+built-in role, scoped to this subscription."""
 
 
 def product_scope(product_id: str) -> str:
@@ -91,7 +103,21 @@ def issue(
     )
     # Secret before anything else touches it: azure-native returns the keys as plain outputs.
     value: pulumi.Output[str] = pulumi.Output.secret(secrets.apply(lambda result: str(result.primary_key)))
-    return IssuedKey(value=value, issued_key_id=subscription.id.apply(lambda sub: f"{sub}#primary"))
+    issued_key_id = subscription.id.apply(lambda sub: f"{sub}#primary")
+    if rotation is None or not rotation.managed:
+        return IssuedKey(value=value, issued_key_id=issued_key_id)
+    return IssuedKey(value=value, issued_key_id=issued_key_id, rotator=rotator_needs(subscription.id))
+
+
+def rotator_needs(subscription_arm_id: Any) -> RotatorNeeds:
+    """The rotator's settings and grant: read and regenerate this subscription's two keys (the first key is the
+    primary read at deploy, so the rotator does not make it)."""
+    return RotatorNeeds(
+        issuer="azure_api_management",
+        env={"AIKEYS_APIM_SUBSCRIPTION_ID": subscription_arm_id},
+        azure_role_assignments=[(subscription_arm_id, API_MANAGEMENT_SERVICE_CONTRIBUTOR)],
+        first_key_by_rotator=False,
+    )
 
 
 def _product(

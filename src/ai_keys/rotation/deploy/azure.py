@@ -24,6 +24,7 @@ import pulumi_azure_native as azure_native
 import pulumiverse_time as time
 
 from .. import RotatorNeeds
+from ..package import archive_digest
 
 __all__ = [
     "BLOB_DATA_OWNER",
@@ -76,23 +77,6 @@ def app_name(subscription: str, resource_group: str, project: str, stack: str, c
     base = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]+", "-", component.lower())).strip("-")[:30].rstrip("-")
     suffix = _digest("app", subscription.lower(), resource_group.lower(), project, stack, component)[:12]
     return f"aikeys-rot-{base}-{suffix}" if base else f"aikeys-rot-{suffix}"
-
-
-def archive_digest(archive: pulumi.AssetArchive) -> str:
-    """A digest of every file in ``archive`` (names and contents): the same library ships the same digest."""
-    sha = hashlib.sha256()
-    for name in sorted(archive.assets):
-        asset = archive.assets[name]
-        sha.update(name.encode() + b"\x00")
-        if isinstance(asset, pulumi.FileAsset):
-            with open(str(asset.path), "rb") as handle:
-                sha.update(handle.read())
-        elif isinstance(asset, pulumi.StringAsset):
-            sha.update(str(asset.text).encode())
-        else:  # pragma: no cover - package.archive builds file and string assets only
-            raise TypeError(f"unexpected asset {type(asset).__name__} for {name}")
-        sha.update(b"\x00")
-    return sha.hexdigest()
 
 
 class Grant(Protocol):

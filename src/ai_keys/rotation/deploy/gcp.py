@@ -23,6 +23,7 @@ import pulumi_gcp as gcp
 import pulumiverse_time as time
 
 from .. import RotatorNeeds
+from ..package import archive_digest
 
 __all__ = [
     "DEFAULT_REGION",
@@ -88,23 +89,6 @@ def bucket_name(gcp_project: str, project: str, stack: str, component: str, crea
     """``aikeys-rotator-<20 hex>``: bucket names are global, and a deleted bucket's name stays taken while it is
     soft-deleted, so the name also covers when the bucket was made: a destroy then up asks for a new one."""
     return f"aikeys-rotator-{_digest('bucket', gcp_project, project, stack, component, created_at)[:20]}"
-
-
-def archive_digest(archive: pulumi.AssetArchive) -> str:
-    """A digest of every file in ``archive`` (names and contents): the same library ships the same digest."""
-    sha = hashlib.sha256()
-    for name in sorted(archive.assets):
-        asset = archive.assets[name]
-        sha.update(name.encode() + b"\x00")
-        if isinstance(asset, pulumi.FileAsset):
-            with open(str(asset.path), "rb") as handle:
-                sha.update(handle.read())
-        elif isinstance(asset, pulumi.StringAsset):
-            sha.update(str(asset.text).encode())
-        else:  # pragma: no cover - package.archive builds FileAssets only
-            raise TypeError(f"unexpected asset {type(asset).__name__} for {name}")
-        sha.update(b"\x00")
-    return sha.hexdigest()
 
 
 @dataclass(frozen=True)

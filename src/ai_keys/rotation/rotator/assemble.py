@@ -15,6 +15,7 @@ from .store_gcp import GcpStore
 from .tokens import AzureIdentity, GcpMetadata
 from .vendor_aws_api_gateway import ApiGatewayVendor
 from .vendor_azure_ai_services import AzureAiServicesVendor
+from .vendor_azure_api_management import AzureApiManagementVendor
 from .vendor_bedrock import BedrockVendor
 from .vendor_gemini import GeminiVendor
 from .vendor_openai import OpenAIVendor
@@ -96,6 +97,8 @@ def _vendor(
         return GeminiVendor.from_settings(settings, gcp_token, http, sleep)
     if settings.issuer == "azure_ai_services":
         return AzureAiServicesVendor.from_settings(settings, arm_token, http)
+    if settings.issuer == "azure_api_management":
+        return AzureApiManagementVendor.from_settings(settings, arm_token, http)
     ref = settings.admin_key_ref
     assert ref is not None
     if isinstance(store, GcpStore):  # refused at deploy: a GCP version carries no key id, and OpenAI shows a key once

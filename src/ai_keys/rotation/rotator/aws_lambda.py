@@ -13,16 +13,15 @@ version or none at all.
 """
 
 import logging
-import os
 import re
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Callable, Optional
 
-from . import engine, logsafe
+from . import engine
 from .assemble import build
-from .settings import Settings
+from .begin import begin
 from .store_aws import AwsStore, TokenError
 
 __all__ = ["STEPS", "UnknownStepError", "handler"]
@@ -53,12 +52,9 @@ def handler(
     on_step: Optional[Callable[[str], None]] = None,
 ) -> dict[str, Any]:
     """Run one rotation step. ``env``, ``now``, ``sleep`` and ``on_step`` are for tests (default: the real ones)."""
-    logsafe.install()
-    if log.level == logging.NOTSET:
-        log.setLevel(logging.INFO)
     step = _step_name(event.get("Step"))
     token = str(event["ClientRequestToken"])
-    settings = Settings.from_env(os.environ if env is None else env)
+    settings = begin(env)
     at = now or datetime.now(timezone.utc)
     parts = build(settings, now=lambda: at, sleep=sleep, rotation_token=event.get("RotationToken"))
     store = parts.store

@@ -12,15 +12,14 @@ retries on failure.
 """
 
 import logging
-import os
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Callable, Optional
 
-from . import engine, logsafe
+from . import engine
 from .assemble import build
-from .settings import Settings
+from .begin import begin
 from .store_gcp import GcpStore
 
 __all__ = ["main", "message_attributes"]
@@ -61,10 +60,7 @@ def main(
     on_step: Optional[Callable[[str], None]] = None,
 ) -> str:
     """Handle one Secret Manager event; returns what was done. ``env``, ``now``, ``sleep``, ``on_step``: tests."""
-    logsafe.install()
-    if log.level == logging.NOTSET:
-        log.setLevel(logging.INFO)
-    settings = Settings.from_env(os.environ if env is None else env)
+    settings = begin(env)
     attributes = message_attributes(cloud_event)
     event_type = attributes.get("eventType", "")
     secret = attributes.get("secretId")

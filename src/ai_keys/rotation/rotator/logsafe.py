@@ -21,7 +21,7 @@ HIDDEN = "<hidden>"
 
 _FIELDS = (
     "SecretString|SecretBinary|ServiceCredentialSecret|ServicePassword|value|Value|keyString|key1|key2"
-    "|access_token|admin_key|api_key"
+    "|access_token|admin_key|api_key|primaryKey|secondaryKey"
 )
 # JSON (also inside a bytes repr) and Python dict reprs: the field's value up to its closing quote, or to the end
 # when the text is cut short.

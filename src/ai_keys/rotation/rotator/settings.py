@@ -10,6 +10,9 @@ Common: ``AIKEYS_ISSUER``, ``AIKEYS_STORE`` (aws | gcp | azure), ``AIKEYS_SECRET
 * gemini: ``AIKEYS_PROJECT``, ``AIKEYS_API_TARGETS`` (comma list, default generativelanguage.googleapis.com),
   ``AIKEYS_PROBE_URL`` (optional);
 * azure_ai_services: ``AIKEYS_ACCOUNT_ID`` (the account's ARM id), ``AIKEYS_PROBE_URL`` (optional);
+* azure_api_management: ``AIKEYS_APIM_SUBSCRIPTION_ID`` (the API Management subscription's ARM id,
+  ``/subscriptions/S/resourceGroups/G/providers/Microsoft.ApiManagement/service/SVC/subscriptions/SID``),
+  ``AIKEYS_PROBE_URL`` (optional: a gateway route the key may call);
 * openai: ``AIKEYS_OPENAI_PROJECT``, ``AIKEYS_ADMIN_KEY_REF`` (the admin key's secret in the same store),
   ``AIKEYS_OPENAI_SERVICE_ACCOUNT`` (optional: a name put before the prefix of each service account).
 
@@ -26,7 +29,7 @@ from urllib.parse import urlsplit
 
 __all__ = ["DEFAULT_ENDPOINTS", "ISSUERS", "STORES", "Settings", "SettingsError"]
 
-ISSUERS = ("bedrock", "aws_api_gateway", "gemini", "azure_ai_services", "openai")
+ISSUERS = ("bedrock", "aws_api_gateway", "gemini", "azure_ai_services", "azure_api_management", "openai")
 STORES = ("aws", "gcp", "azure")
 MAX_EVERY_DAYS = 365
 MAX_CREDENTIAL_AGE_DAYS = 36_600
@@ -48,6 +51,7 @@ _PAIRS = {
     "aws_api_gateway": ("aws",),
     "gemini": ("gcp",),
     "azure_ai_services": ("azure",),
+    "azure_api_management": ("azure",),
     "openai": ("aws", "azure"),
 }
 _REQUIRED = {
@@ -55,6 +59,7 @@ _REQUIRED = {
     "aws_api_gateway": ("AIKEYS_USAGE_PLAN_ID", "AIKEYS_PROBE_URL"),
     "gemini": ("AIKEYS_PROJECT",),
     "azure_ai_services": ("AIKEYS_ACCOUNT_ID",),
+    "azure_api_management": ("AIKEYS_APIM_SUBSCRIPTION_ID",),
     "openai": ("AIKEYS_OPENAI_PROJECT", "AIKEYS_ADMIN_KEY_REF"),
 }
 
@@ -80,6 +85,7 @@ class Settings:
     project: Optional[str] = None
     api_targets: tuple[str, ...] = ("generativelanguage.googleapis.com",)
     account_id: Optional[str] = None
+    apim_subscription_id: Optional[str] = None
     openai_project: Optional[str] = None
     admin_key_ref: Optional[str] = None
     openai_service_account: Optional[str] = None
@@ -124,7 +130,8 @@ class Settings:
         if store not in STORES:
             raise SettingsError(f"AIKEYS_STORE is {store!r}: expected one of {', '.join(STORES)}")
         if store not in _PAIRS[issuer]:
-            raise SettingsError(f"AIKEYS_STORE is {store!r}: a {issuer} key rotates in {' or '.join(_PAIRS[issuer])}")
+            an = "an" if issuer[0] in "aeiou" else "a"
+            raise SettingsError(f"AIKEYS_STORE is {store!r}: {an} {issuer} key rotates in {' or '.join(_PAIRS[issuer])}")
         secret = need("AIKEYS_SECRET")
         _check_secret(store, secret)
         raw_days = need("AIKEYS_EVERY_DAYS")
@@ -137,6 +144,9 @@ class Settings:
         key_prefix = need("AIKEYS_KEY_PREFIX")
         for name in _REQUIRED[issuer]:
             need(name)
+        apim_subscription = optional("AIKEYS_APIM_SUBSCRIPTION_ID")
+        if issuer == "azure_api_management":
+            _check_apim_subscription(str(apim_subscription))
         age = _credential_age(optional("AIKEYS_CREDENTIAL_AGE_DAYS"))
         targets = tuple(t.strip() for t in (optional("AIKEYS_API_TARGETS") or "").split(",") if t.strip())
         endpoints = dict(DEFAULT_ENDPOINTS)
@@ -165,6 +175,7 @@ class Settings:
             project=optional("AIKEYS_PROJECT"),
             api_targets=targets or ("generativelanguage.googleapis.com",),
             account_id=optional("AIKEYS_ACCOUNT_ID"),
+            apim_subscription_id=apim_subscription,
             openai_project=optional("AIKEYS_OPENAI_PROJECT"),
             admin_key_ref=optional("AIKEYS_ADMIN_KEY_REF"),
             openai_service_account=optional("AIKEYS_OPENAI_SERVICE_ACCOUNT"),
@@ -186,6 +197,20 @@ def _credential_age(raw: Optional[str]) -> Optional[int]:
     if not 1 <= days <= MAX_CREDENTIAL_AGE_DAYS:
         raise SettingsError(f"AIKEYS_CREDENTIAL_AGE_DAYS is {days}: expected 1 to {MAX_CREDENTIAL_AGE_DAYS}")
     return days
+
+
+def _check_apim_subscription(ref: str) -> None:
+    """An API Management subscription's ARM id: the rotator acts on nothing else, so a malformed one stops it early."""
+    parts = [p for p in ref.split("/") if p]
+    shape = ["subscriptions", "*", "resourceGroups", "*", "providers", "Microsoft.ApiManagement", "service", "*"]
+    shape += ["subscriptions", "*"]
+    if len(parts) != len(shape) or any(
+        want != "*" and got.lower() != want.lower() for want, got in zip(shape, parts, strict=True)
+    ):
+        raise SettingsError(
+            f"AIKEYS_APIM_SUBSCRIPTION_ID is {ref!r}: expected /subscriptions/S/resourceGroups/G/providers/"
+            "Microsoft.ApiManagement/service/SERVICE/subscriptions/SID"
+        )
 
 
 def _check_secret(store: str, secret: str) -> None:

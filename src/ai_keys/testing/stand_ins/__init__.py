@@ -14,13 +14,15 @@ and its ``sleep`` to the rotator so activation delays and 30-day soft deletes pa
   the metadata server's token.
 * :class:`AzureAiServicesStandIn`, :class:`KeyVaultStandIn`, :class:`IdentityStandIn`: an AI Services account's
   key1/key2 over ARM, Key Vault's secrets, and the managed identity token endpoint.
+* :class:`AzureApiManagementStandIn`: an API Management subscription's primary/secondary keys over ARM, and the
+  gateway, which takes the key in ``Ocp-Apim-Subscription-Key`` only.
 * :class:`ApiGatewayDataPlane`: API Gateway's data plane over moto's control plane, with the activation delay.
 """
 
 from ._keys import AppCall, KeyLedger, KeyRecord, digest
 from ._server import Faults, Reply, Request, SimClock, StandIn
 from .apigateway import ApiGatewayDataPlane
-from .azure import AzureAiServicesStandIn, IdentityStandIn, KeyVaultStandIn
+from .azure import AzureAiServicesStandIn, AzureApiManagementStandIn, IdentityStandIn, KeyVaultStandIn
 from .google import GoogleApiKeysStandIn, MetadataStandIn
 from .iam import IamStandIn
 from .openai import OpenAIStandIn
@@ -29,6 +31,7 @@ __all__ = [
     "ApiGatewayDataPlane",
     "AppCall",
     "AzureAiServicesStandIn",
+    "AzureApiManagementStandIn",
     "Faults",
     "GoogleApiKeysStandIn",
     "IamStandIn",

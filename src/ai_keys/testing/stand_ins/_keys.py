@@ -120,6 +120,10 @@ class AppApi:
     reject_status: int = 401
     calls: list[AppCall] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    key_of: Optional[Callable[[Request], Optional[str]]] = None
+    """Where the key is read from (``None``: :meth:`Request.api_key`, any of the usual headers)."""
+    refusal: Optional[dict[str, object]] = None
+    """The body of a refusal (``None``: the vendor's own shape for the route)."""
 
 
 _OPENAI_401 = {
@@ -189,12 +193,14 @@ def app_reply(api: AppApi, request: Request, now: float) -> Optional[Reply]:
     )
     if route is None:
         return None
-    key = request.api_key()
+    key = request.api_key() if api.key_of is None else api.key_of(request)
     ok = key is not None and api.accepted(key)
     status = 200 if ok else (400 if route == "gemini" and api.reject_status == 401 else api.reject_status)
     with api.lock:
         api.calls.append(AppCall(request.header("x-client") or "?", digest(key or ""), request.path, status, now))
     if not ok:
+        if api.refusal is not None:
+            return json_reply(status, api.refusal)
         if status == 403 and api.reject_status == 403:
             return json_reply(403, _GATEWAY_403)
         if route == "gemini":

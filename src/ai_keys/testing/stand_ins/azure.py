@@ -1,4 +1,5 @@
-"""Azure: the managed identity token endpoint, one AI Services account's keys (ARM), and Key Vault's secrets.
+"""Azure: the managed identity token endpoint, one AI Services account's keys (ARM), one API Management subscription's
+keys (ARM and the gateway), and Key Vault's secrets.
 
 * :class:`IdentityStandIn`: App Service's ``IDENTITY_ENDPOINT`` (``GET ?resource=R&api-version=2019-08-01`` with
   ``X-IDENTITY-HEADER``) -> ``{access_token, expires_on, resource, token_type}``
@@ -7,6 +8,13 @@
   ``{"keyName": "Key1"|"Key2"}`` -> ``{key1, key2}``; regenerating a slot revokes its old key at once
   (learn.microsoft.com/azure/ai-services/rotate-keys); any other key name is a 400. App: the shared endpoints, the
   key as ``api-key`` (Azure's header) or any of the others.
+* :class:`AzureApiManagementStandIn`: ``POST {subscription}/listSecrets`` -> ``{primaryKey, secondaryKey}``,
+  ``POST {subscription}/regeneratePrimaryKey`` or ``/regenerateSecondaryKey`` -> 204 (learn.microsoft.com/rest/api/
+  apimanagement/subscription); regenerating a key revokes its old value at once, so exactly two keys are live. The
+  gateway takes the key in ``Ocp-Apim-Subscription-Key`` or the ``subscription-key`` query parameter only (APIM's
+  default names, learn.microsoft.com/azure/api-management/api-management-subscriptions), and answers any other
+  key, or none, with 401 "Access denied due to invalid subscription key"; the shared app endpoints answer in their
+  shapes, any other path ``200 {"ok": true}``.
 * :class:`KeyVaultStandIn`: ``GET secrets/{name}[/{version}]``, ``GET secrets/{name}/versions`` (no values,
   ``maxresults`` and ``nextLink``), ``PUT secrets/{name}`` with ``{value, attributes: {exp, enabled}, tags}``
   (learn.microsoft.com/rest/api/keyvault/secrets); a request without a token gets the 401 Bearer challenge; at most
@@ -26,7 +34,7 @@ from typing import Any, Callable, Optional
 from ._keys import AppApi, KeyLedger, app_reply
 from ._server import Reply, Request, StandIn, json_reply
 
-__all__ = ["ARM", "KEYVAULT", "AzureAiServicesStandIn", "IdentityStandIn", "KeyVaultStandIn"]
+__all__ = ["ARM", "KEYVAULT", "AzureAiServicesStandIn", "AzureApiManagementStandIn", "IdentityStandIn", "KeyVaultStandIn"]
 
 KEYVAULT = "https://vault.azure.net"
 ARM = "https://management.azure.com"
@@ -161,6 +169,96 @@ class AzureAiServicesStandIn(StandIn):
 
     def __repr__(self) -> str:
         return f"AzureAiServicesStandIn({self.url!r})"
+
+
+class AzureApiManagementStandIn(StandIn):
+    """One API Management subscription's primary and secondary keys, managed through ARM, and the gateway in front of
+    the subscription's APIs."""
+
+    SUBSCRIPTION = (
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ai-keys/providers/"
+        "Microsoft.ApiManagement/service/apim-standin/subscriptions/client-standin"
+    )
+    KEY_HEADER = "ocp-apim-subscription-key"
+    KEY_QUERY = "subscription-key"
+    REFUSAL = {
+        "statusCode": 401,
+        "message": "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.",
+    }
+    """The gateway's answer to a key it does not accept."""
+    _ACTIONS = {"regeneratePrimaryKey": "primary", "regenerateSecondaryKey": "secondary"}
+
+    def __init__(
+        self,
+        subscription_id: str = SUBSCRIPTION,
+        *,
+        clock: Callable[[], float] = time.time,
+        identity: Optional[IdentityStandIn] = None,
+        api_versions: tuple[str, ...] = ("2024-05-01", "2022-08-01"),
+    ) -> None:
+        self.subscription_id = "/" + subscription_id.strip("/")
+        self.identity = identity
+        self.api_versions = api_versions
+        self.keys = KeyLedger(clock)
+        self.slots: dict[str, str] = {}
+        self.regenerated: dict[str, int] = {"primary": 0, "secondary": 0}
+        self.app = AppApi(self.keys.is_live, 401, key_of=self.key_of, refusal=dict(self.REFUSAL))
+        super().__init__(clock=clock)
+        with self.lock:
+            for slot in ("primary", "secondary"):
+                self._regenerate(slot)
+            self.regenerated = {"primary": 0, "secondary": 0}
+
+    @classmethod
+    def key_of(cls, request: Request) -> Optional[str]:
+        """The subscription key as the gateway reads it: its header, else its query parameter."""
+        return request.header(cls.KEY_HEADER) or request.param(cls.KEY_QUERY)
+
+    def _regenerate(self, slot: str) -> None:
+        # The old value stops working before the new one exists: never three keys, as API Management has two slots.
+        old = self.slots.get(slot)
+        if old is not None:
+            self.keys.revoke_value(old)
+        value = secrets.token_hex(16)  # 32 lowercase hex digits, as API Management generates them
+        self.slots[slot] = value
+        self.keys.add(slot, value)
+        self.regenerated[slot] += 1
+
+    def _secrets(self) -> dict[str, str]:
+        return {"primaryKey": self.slots["primary"], "secondaryKey": self.slots["secondary"]}
+
+    def dispatch(self, request: Request) -> Reply:
+        """ARM (a path under the subscription's id), else the gateway."""
+        if not request.path.startswith("/subscriptions/"):
+            return self._gateway(request)
+        token = request.bearer()
+        if token is None or (self.identity is not None and not self.identity.valid(token, ARM)):
+            return _azure_error(401, "InvalidAuthenticationToken", "The access token is invalid.")
+        if request.param("api-version") not in self.api_versions:
+            return _azure_error(400, "InvalidApiVersionParameter", "The api-version is invalid.")
+        parent, _, action = request.path.rpartition("/")
+        if request.method != "POST" or parent.lower() != self.subscription_id.lower():
+            return _azure_error(404, "ResourceNotFound", "The resource was not found.")
+        with self.lock:
+            if action == "listSecrets":
+                return json_reply(200, self._secrets())
+            slot = self._ACTIONS.get(action)
+            if slot is not None:
+                self._regenerate(slot)
+                return Reply(204)
+        return _azure_error(404, "ResourceNotFound", f"No action {action}.")
+
+    def _gateway(self, request: Request) -> Reply:
+        answer = app_reply(self.app, request, self.clock())
+        if answer is not None:
+            return answer
+        key = self.key_of(request)
+        if key is not None and self.keys.is_live(key):
+            return json_reply(200, {"ok": True})
+        return json_reply(401, dict(self.REFUSAL))
+
+    def __repr__(self) -> str:
+        return f"AzureApiManagementStandIn({self.url!r})"
 
 
 @dataclass
