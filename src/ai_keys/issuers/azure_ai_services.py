@@ -63,7 +63,9 @@ def validate(block: Mapping[str, Any], path: str) -> AzureAiServicesOptions:
             raise SecureApiKeyError(
                 f"{path}.{required}", "is required", "the name of the existing account and its resource group"
             )
-        _not_a_resource(f"{path}.{required}", block[required])
+        check.not_a_resource(
+            f"{path}.{required}", block[required], "account.name (the key is then read once that resource exists)"
+        )
     return AzureAiServicesOptions(
         account_name=check.input_str(
             f"{path}.account_name",
@@ -81,17 +83,6 @@ def validate(block: Mapping[str, Any], path: str) -> AzureAiServicesOptions:
         ),
         key=check.choice(f"{path}.key", block.get("key", "key1"), KEYS),
     )
-
-
-def _not_a_resource(field: str, value: Any) -> None:
-    """A resource where its name belongs (``account`` for ``account.name``) gets the fix in the refusal."""
-    if isinstance(value, pulumi.Resource):
-        raise SecureApiKeyError(
-            field,
-            f"is a {type(value).__name__} resource, not its name",
-            "a string or an Output of one: pass the resource's name, e.g. account.name (the key is then read "
-            "once that resource exists)",
-        )
 
 
 def _local_auth_allowed(account: str, disabled: Any) -> None:

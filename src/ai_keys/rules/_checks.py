@@ -37,6 +37,17 @@ def is_input(value: Any) -> bool:
     return isinstance(value, (pulumi.Output, str)) or hasattr(value, "__await__")
 
 
+def not_a_resource(field: str, value: Any, example: str) -> None:
+    """A resource where its name belongs (``account`` for ``account.name``) gets the fix in the refusal;
+    ``example`` shows it (e.g. ``account.name``)."""
+    if isinstance(value, pulumi.Resource):
+        raise SecureApiKeyError(
+            field,
+            f"is a {type_name(value)} resource, not its name",
+            f"a string or an Output of one: pass the resource's name, e.g. {example}",
+        )
+
+
 def mapping(field: str, value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise SecureApiKeyError(field, f"must be a mapping (got {type_name(value)})", "a dict of options")

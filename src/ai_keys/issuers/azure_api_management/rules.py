@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-import pulumi
-
 from ...errors import SecureApiKeyError
 from ...rules import _checks as check
 from .policy import (
@@ -86,7 +84,7 @@ def validate(block: Mapping[str, Any], path: str) -> ApimOptions:
             raise SecureApiKeyError(
                 f"{path}.{required}", "is required", "the name of the existing API Management service and its resource group"
             )
-        _not_a_resource(f"{path}.{required}", block[required])
+        check.not_a_resource(f"{path}.{required}", block[required], "service.name")
     service = check.input_str(
         f"{path}.service_name", block["service_name"], pattern=SERVICE_PATTERN, max_len=50, allowed=SERVICE_RULE
     )
@@ -114,7 +112,7 @@ def validate(block: Mapping[str, Any], path: str) -> ApimOptions:
     if block.get("product") is not None:
         product = _product(f"{path}.product", block["product"], emit, namespace)
     else:
-        _not_a_resource(f"{path}.product_id", block["product_id"])
+        check.not_a_resource(f"{path}.product_id", block["product_id"], "service.name")
         product_id = check.input_str(
             f"{path}.product_id", block["product_id"], pattern=ENTITY_ID_PATTERN, max_len=256, allowed=ENTITY_ID_RULE
         )
@@ -131,15 +129,6 @@ def validate(block: Mapping[str, Any], path: str) -> ApimOptions:
     if display is not None:
         display = check.text(f"{path}.subscription_display_name", display, max_len=SUBSCRIPTION_DISPLAY_MAX)
     return ApimOptions(service, group, product, product_id, display)
-
-
-def _not_a_resource(field: str, value: Any) -> None:
-    if isinstance(value, pulumi.Resource):
-        raise SecureApiKeyError(
-            field,
-            f"is a {type(value).__name__} resource, not its name",
-            "a string or an Output of one: pass the resource's name, e.g. service.name",
-        )
 
 
 def _namespace(field: str, value: Any) -> str:

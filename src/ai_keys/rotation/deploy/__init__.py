@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from .. import RotatorNeeds
 
-__all__ = ["ADMIN_KEY_SUFFIX", "RESERVED_ENV", "StoreCloud", "function_name", "handler_env"]
+__all__ = ["ADMIN_KEY_SUFFIX", "RESERVED_ENV", "StoreCloud", "function_name", "handler_env", "name_digest"]
 
 StoreCloud = Literal["aws", "gcp", "azure"]
 ADMIN_KEY_SUFFIX = "-admin-key"
@@ -66,11 +66,16 @@ def _sorted(env: Mapping[str, Any]) -> dict[str, Any]:
     return {key: env[key] for key in sorted(env)}
 
 
+def name_digest(*parts: str) -> str:
+    """The hex SHA-256 of ``parts`` joined by NUL: what derived names end with, stable across deploys."""
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
 def function_name(component: str, scope: str, max_len: int, suffix: str = "rotator") -> str:
     """A function name for the component's rotator: ``<component>-<suffix>-<8 hex>``, at most ``max_len`` of
     ``[A-Za-z0-9-]``. The hex digest covers the stack (``scope``), so two stacks of one account never collide, and
     the name is the same on every deploy, so the log group can be named before the function exists."""
-    digest = hashlib.sha256(f"{scope}\x00{component}".encode()).hexdigest()[:8]
+    digest = name_digest(scope, component)[:8]
     tail = f"-{suffix}-{digest}"
     base = re.sub(r"[^A-Za-z0-9-]+", "-", component).strip("-")[: max_len - len(tail)].rstrip("-") or "key"
     return f"{base}{tail}"

@@ -13,7 +13,6 @@ has propagated. The rotator then fails, and Event Grid delivers the event again 
 times over 24 hours) until the grant holds.
 """
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import pulumiverse_time as time
 
 from .. import RotatorNeeds
 from ..package import archive_digest
+from . import name_digest
 
 __all__ = [
     "BLOB_DATA_OWNER",
@@ -57,16 +57,12 @@ INSTANCE_MEMORY_MB = 2048
 STORAGE_ACCOUNT_NAME_MAX, APP_NAME_MAX = 24, 60
 
 
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
-
-
 def storage_account_name(
     subscription: str, resource_group: str, project: str, stack: str, component: str, created_at: str
 ) -> str:
     """``aikeys<18 hex>``: storage account names are 3-24 lower-case letters and digits, global, and a deleted account's
     name may stay unavailable while it can be recovered (14 days), so the name also covers when it was made."""
-    digest = _digest("storage", subscription.lower(), resource_group.lower(), project, stack, component, created_at)
+    digest = name_digest("storage", subscription.lower(), resource_group.lower(), project, stack, component, created_at)
     return f"aikeys{digest[: STORAGE_ACCOUNT_NAME_MAX - 6]}"
 
 
@@ -75,7 +71,7 @@ def app_name(subscription: str, resource_group: str, project: str, stack: str, c
     (NAME.azurewebsites.net); stable per subscription, group, project, stack and component, so the Event Grid
     destination never moves and two stacks never collide."""
     base = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]+", "-", component.lower())).strip("-")[:30].rstrip("-")
-    suffix = _digest("app", subscription.lower(), resource_group.lower(), project, stack, component)[:12]
+    suffix = name_digest("app", subscription.lower(), resource_group.lower(), project, stack, component)[:12]
     return f"aikeys-rot-{base}-{suffix}" if base else f"aikeys-rot-{suffix}"
 
 
@@ -182,7 +178,7 @@ def deploy_rotator(
     settings: dict[str, pulumi.Input[str]] = {
         # The Functions host's own storage, reached with the app's identity (no connection string, no key).
         "AzureWebJobsStorage__accountName": account.name,
-        "AIKEYS_KEY_PREFIX": f"aikeys-{_digest('prefix', program, stack, name)[:8]}-",
+        "AIKEYS_KEY_PREFIX": f"aikeys-{name_digest('prefix', program, stack, name)[:8]}-",
         **dict(rotator.env),
         "AIKEYS_ISSUER": rotator.issuer,
         "AIKEYS_STORE": "azure",
@@ -233,7 +229,7 @@ def deploy_rotator(
         for container, resource in containers.items()
     ]
     for index, (scope, role) in enumerate(rotator.azure_role_assignments):
-        key = _digest(scope if isinstance(scope, str) else f"#{index}", role)[:8]
+        key = name_digest(scope if isinstance(scope, str) else f"#{index}", role)[:8]
         grants.append(grant(f"{name}-rotator-role-{key}", principal, role, scope))
     # Event Grid checks that its destination function exists when the subscription is made: the app must have read
     # its package (and its host state, through the grants above) by then.

@@ -12,7 +12,6 @@ topic; turning rotation off updates the secret (no more topics or notices) befor
 every update runs before every delete.
 """
 
-import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import pulumiverse_time as time
 
 from .. import RotatorNeeds
 from ..package import archive_digest
+from . import name_digest
 
 __all__ = [
     "DEFAULT_REGION",
@@ -60,10 +60,6 @@ TIMEOUT_SECONDS = 300
 SERVICE_ACCOUNT_ID_MAX, FUNCTION_NAME_MAX, BUCKET_NAME_MAX = 30, 63, 63
 
 
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
-
-
 def _slug(text: str) -> str:
     """``text`` in lower case, reduced to ``[a-z0-9-]`` with no leading, trailing or doubled hyphens."""
     return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]+", "-", text.lower())).strip("-")
@@ -73,7 +69,7 @@ def service_account_id(component: str, project: str, stack: str) -> str:
     """``rot-<component>-<8 hex>``: 6-30 characters of ``[a-z0-9-]``, a letter first; stable per project, stack and
     component, so two stacks in one GCP project get their own account and every run names the same one."""
     base = _slug(component)[: SERVICE_ACCOUNT_ID_MAX - 13].rstrip("-")
-    suffix = _digest("service-account", project, stack, component)[:8]
+    suffix = name_digest("service-account", project, stack, component)[:8]
     return f"rot-{base}-{suffix}" if base else f"rot-{suffix}"
 
 
@@ -81,14 +77,14 @@ def function_name(component: str, project: str, stack: str) -> str:
     """``aikeys-rotator-<component>-<8 hex>``: at most 63 characters of ``[a-z0-9-]``, unique per GCP project and
     region for each project/stack/component (function names are freed at once on delete, so stable is safe)."""
     base = _slug(component)[: FUNCTION_NAME_MAX - 24].rstrip("-")
-    suffix = _digest("function", project, stack, component)[:8]
+    suffix = name_digest("function", project, stack, component)[:8]
     return f"aikeys-rotator-{base}-{suffix}" if base else f"aikeys-rotator-{suffix}"
 
 
 def bucket_name(gcp_project: str, project: str, stack: str, component: str, created_at: str) -> str:
     """``aikeys-rotator-<20 hex>``: bucket names are global, and a deleted bucket's name stays taken while it is
     soft-deleted, so the name also covers when the bucket was made: a destroy then up asks for a new one."""
-    return f"aikeys-rotator-{_digest('bucket', gcp_project, project, stack, component, created_at)[:20]}"
+    return f"aikeys-rotator-{name_digest('bucket', gcp_project, project, stack, component, created_at)[:20]}"
 
 
 @dataclass(frozen=True)
@@ -177,7 +173,7 @@ def deploy_rotator(
         )
     for index, (scope, role) in enumerate(rotator.gcp_project_roles):
         # Keyed by project and role when the project is known now, so reordering the list moves no grant.
-        label = f"role-{_digest(scope if isinstance(scope, str) else f'#{index}', role)[:8]}"
+        label = f"role-{name_digest(scope if isinstance(scope, str) else f'#{index}', role)[:8]}"
         grants[label] = gcp.projects.IAMMember(
             f"{name}-rotator-{label}", project=scope, role=role, member=account.member, opts=follows
         )
@@ -299,7 +295,7 @@ def _function(
 def key_prefix(component: str, project: str, stack: str) -> str:
     """``aikeys-<8 hex>-``: the name prefix of every key this rotator makes (it lists its own keys by it), unless the
     issuer sets ``AIKEYS_KEY_PREFIX`` itself."""
-    return f"aikeys-{_digest('prefix', project, stack, component)[:8]}-"
+    return f"aikeys-{name_digest('prefix', project, stack, component)[:8]}-"
 
 
 def _pubsub_agent(project: "pulumi.Output[str]", parent: pulumi.Resource) -> "pulumi.Output[str]":
